@@ -1,0 +1,80 @@
+/*
+ * libshmfb-png — PNG files for shmfb framebuffers, through libpng.
+ *
+ * Pixels are native-endian 32-bit 0xAARRGGBB words (enum shmfb_format) with
+ * an explicit stride in bytes, exactly as in a shmfb framebuffer.
+ * Same conventions as <shmfb/shmfb.h>: 0 or a negative errno, no printing.
+ */
+#ifndef SHMFB_PNG_H
+#define SHMFB_PNG_H
+
+#include <shmfb/shmfb.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** An image in memory: height rows of stride bytes, width pixels used. */
+struct shmfb_image {
+    int32_t width;
+    int32_t height;
+    int32_t stride;    /**< bytes from one row to the next, >= width * 4 */
+    uint32_t *pixels;  /**< 0xAARRGGBB words */
+};
+
+/** The outcome of shmfb_image_compare(). */
+struct shmfb_diff {
+    uint64_t differing;      /**< pixels with a channel beyond the tolerance */
+    struct shmfb_rect bbox;  /**< bounding box of those pixels (0s if none) */
+    int32_t max_delta;       /**< largest channel difference seen */
+};
+
+/**
+ * Writes \p width × \p height pixels to a PNG file.
+ *
+ * \param alpha  true: RGBA with the pixels' alpha; false: RGB, alpha ignored
+ * \param err    buffer for a human-readable reason on failure; may be NULL
+ * \returns 0; -EINVAL (NULL pointers, non-positive size, stride < width*4),
+ *          -EACCES, -ENOENT (directory missing), -ENOSPC, -EIO, -ENOMEM.
+ */
+SHMFB_EXPORT int shmfb_png_write(const char *path, const uint32_t *pixels, int32_t width,
+                                 int32_t height, int32_t stride, bool alpha, char *err,
+                                 size_t errsize);
+
+/**
+ * Reads a PNG file into a newly allocated image (stride = width * 4); any
+ * PNG colour type is converted to 0xAARRGGBB (opaque where it had no alpha).
+ *
+ * \param out  receives the image; zeroed first; free with shmfb_image_free()
+ * \returns 0; -EINVAL, -ENOENT (missing), -EACCES, -EILSEQ (not a PNG file),
+ *          -EBADMSG (truncated or corrupt PNG), -EOVERFLOW (image too large),
+ *          -ENOMEM.
+ */
+SHMFB_EXPORT int shmfb_png_read(const char *path, struct shmfb_image *out, char *err,
+                                size_t errsize);
+
+/** Frees the pixels of an image from shmfb_png_read() and zeroes it.  NULL is a no-op. */
+SHMFB_EXPORT void shmfb_image_free(struct shmfb_image *img);
+
+/**
+ * Compares two images pixel by pixel.
+ *
+ * A pixel differs when any of R, G, B (and A if \p alpha) differs by more than
+ * \p tolerance.  When they differ and \p diff_path is not NULL, a diff image is
+ * written there (differing pixels red over a dimmed copy of \p a).
+ *
+ * \returns 0 (equal within tolerance), 1 (they differ; see \p out),
+ *          -EDOM (sizes differ), -EINVAL, or the errors of shmfb_png_write().
+ */
+SHMFB_EXPORT int shmfb_image_compare(const struct shmfb_image *a, const struct shmfb_image *b,
+                                     int tolerance, bool alpha, struct shmfb_diff *out,
+                                     const char *diff_path);
+
+/** Like shmfb_strerror(), with this library's meanings (e.g. -EILSEQ: not a PNG file). */
+SHMFB_EXPORT const char *shmfb_png_strerror(int code);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHMFB_PNG_H */

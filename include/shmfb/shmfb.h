@@ -1,0 +1,353 @@
+/*
+ * shmfb — a framebuffer in shared memory.
+ *
+ * One process (the producer) draws 32-bit pixels into a named shared region
+ * and presents frames with damage; other processes (consumers: a viewer
+ * window, a PNG snapshot, a bridge) wait for those frames and show them.
+ * Consumers send input events back through per-consumer rings.
+ *
+ * Conventions used throughout:
+ *  - Fallible functions return 0 (or a documented non-negative value) on
+ *    success and a negative errno value on failure; shmfb_strerror() turns
+ *    any of them into a sentence.  The library never prints and never exits.
+ *  - Constructors set *out to NULL first, then to the new object.
+ *  - Destructors accept NULL.
+ *  - Descriptor structs are zero-initialised by the caller; a zero field
+ *    means "the default".
+ *  - A handle may be used from one thread at a time; different handles are
+ *    independent.  The library starts no threads.
+ */
+#ifndef SHMFB_SHMFB_H
+#define SHMFB_SHMFB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(SHMFB_BUILDING) && defined(__GNUC__)
+#define SHMFB_EXPORT __attribute__((visibility("default")))
+#else
+#define SHMFB_EXPORT
+#endif
+
+/** Version of this library (not of the wire layout). */
+#define SHMFB_VERSION_MAJOR 0
+#define SHMFB_VERSION_MINOR 1
+#define SHMFB_VERSION_PATCH 0
+
+/** Most consumers that can be attached to one framebuffer at once. */
+#define SHMFB_MAX_CONSUMERS 8
+/** Most damage rectangles carried by one frame; more are merged. */
+#define SHMFB_MAX_DAMAGE 16
+/** Longest name accepted, not counting the leading '/' or the NUL. */
+#define SHMFB_NAME_MAX 200
+/** Largest capacity in either dimension. */
+#define SHMFB_DIM_MAX 16384
+
+/** A rectangle in framebuffer pixels; x grows right, y grows down. */
+struct shmfb_rect {
+    int32_t x, y, w, h;
+};
+
+/** Pixel format.  Pixels are native-endian 32-bit 0xAARRGGBB words. */
+enum shmfb_format {
+    SHMFB_FORMAT_XRGB8888 = 0, /**< alpha byte is ignored (default) */
+    SHMFB_FORMAT_ARGB8888 = 1, /**< alpha byte is meaningful */
+};
+
+/** How shmfb_producer_present() paces the producer. */
+enum shmfb_pacing {
+    /** present() returns once every attached consumer has taken the frame
+     *  just presented (or was dropped as dead or stuck); with no consumer it
+     *  does not wait.  The producer can then draw without tearing. */
+    SHMFB_PACING_FIFO = 0,
+    /** No pacing: present() publishes and returns at once. */
+    SHMFB_PACING_FREE = 1,
+};
+
+/** Returns a static, never-NULL sentence describing a return code
+ *  (0, a negative errno value from this library, or any other number). */
+SHMFB_EXPORT const char *shmfb_strerror(int code);
+
+/**
+ * Checks a framebuffer name and writes its canonical form ("/name").
+ *
+ * Names are 1..SHMFB_NAME_MAX characters from [A-Za-z0-9._-], optionally
+ * preceded by one '/', and neither "." nor "..".
+ *
+ * \param name  the name as the user wrote it
+ * \param out   receives the canonical name; may be NULL
+ * \param size  size of \p out in bytes
+ * \returns 0, -EINVAL (NULL, empty or malformed), -ENAMETOOLONG (longer than
+ *          SHMFB_NAME_MAX), -ENOSPC (\p out too small).
+ */
+SHMFB_EXPORT int shmfb_name_check(const char *name, char *out, size_t size);
+
+/* ------------------------------------------------------------------------ */
+/* Producer                                                                 */
+/* ------------------------------------------------------------------------ */
+
+struct shmfb_producer;
+
+/** Options for shmfb_producer_create(); zero fields mean defaults. */
+struct shmfb_producer_desc {
+    int32_t max_width;  /**< capacity in pixels (required, 1..SHMFB_DIM_MAX) */
+    int32_t max_height; /**< capacity in pixels (required, 1..SHMFB_DIM_MAX) */
+    int32_t width;      /**< initial size; 0 means max_width */
+    int32_t height;     /**< initial size; 0 means max_height */
+    uint32_t format;    /**< enum shmfb_format; default XRGB8888 */
+    uint32_t pacing;    /**< enum shmfb_pacing; default FIFO */
+    int32_t timeout_ms; /**< longest a present waits for a consumer before
+                             dropping it as stuck; 0 means 2000 */
+    uint32_t flags;     /**< reserved, must be 0 */
+};
+
+/**
+ * Creates a named framebuffer and becomes its producer.
+ *
+ * The shared object is created exclusively (O_EXCL, mode 0600) and is
+ * unlinked again by shmfb_producer_destroy().  The pixel buffer is zeroed and
+ * followed by at least one page of zeros, so a read of up to one page past
+ * the last pixel never faults.
+ *
+ * \param name  framebuffer name, see shmfb_name_check()
+ * \param desc  capacity, initial size and options
+ * \param out   receives the producer; set to NULL first
+ * \returns 0; -EINVAL (bad name, NULL or zero/negative sizes, unknown format,
+ *          pacing or flags), -ENAMETOOLONG, -ERANGE (initial size larger than
+ *          the capacity), -EOVERFLOW (capacity too large), -EEXIST (the name is
+ *          taken), -ENOMEM, or another negative errno from the system.
+ */
+SHMFB_EXPORT int shmfb_producer_create(const char *name, const struct shmfb_producer_desc *desc,
+                                       struct shmfb_producer **out);
+
+/**
+ * Closes the framebuffer: consumers waiting on it see -EPIPE, the name is
+ * unlinked and the mapping released.  NULL is a no-op.  Every pointer the
+ * producer handed out becomes invalid.
+ */
+SHMFB_EXPORT void shmfb_producer_destroy(struct shmfb_producer *p);
+
+/**
+ * The pixel buffer: max_height rows of shmfb_producer_stride() bytes.  The
+ * current frame occupies the top-left width × height pixels.  Borrowed; valid
+ * until shmfb_producer_destroy().
+ */
+SHMFB_EXPORT uint32_t *shmfb_producer_pixels(const struct shmfb_producer *p);
+
+/** Bytes from one row to the next (max_width * 4). */
+SHMFB_EXPORT int32_t shmfb_producer_stride(const struct shmfb_producer *p);
+
+/**
+ * The size the next present will publish (after any shmfb_producer_resize())
+ * and the capacity.  Any pointer may be NULL.
+ */
+SHMFB_EXPORT void shmfb_producer_size(const struct shmfb_producer *p, int32_t *width,
+                                      int32_t *height, int32_t *max_width, int32_t *max_height);
+
+/** The name in canonical form ("/name").  Borrowed; valid until destroy. */
+SHMFB_EXPORT const char *shmfb_producer_name(const struct shmfb_producer *p);
+
+/**
+ * Marks a rectangle as changed in the frame being drawn.
+ *
+ * The rectangle is clipped to the current size; one that lies wholly outside
+ * it, or is empty, is ignored (not an error).  Damage accumulates until the
+ * next present; past SHMFB_MAX_DAMAGE rectangles it is merged into bounding
+ * boxes.  A present with no damage marked publishes the whole frame.
+ *
+ * \returns 0, or -EINVAL if \p r is NULL.
+ */
+SHMFB_EXPORT int shmfb_producer_damage(struct shmfb_producer *p, const struct shmfb_rect *r);
+
+/**
+ * Changes the current size; it takes effect at the next present, which then
+ * carries full damage.  Pixels are not moved: row y stays at y * stride.
+ *
+ * \returns 0, -EINVAL (zero or negative size), -ERANGE (beyond the capacity).
+ */
+SHMFB_EXPORT int shmfb_producer_resize(struct shmfb_producer *p, int32_t width, int32_t height);
+
+/**
+ * Publishes the frame drawn since the last present, with its damage and
+ * size, and wakes the consumers.
+ *
+ * In FIFO pacing it then waits until every attached consumer has taken this
+ * frame.  A consumer whose process is gone is dropped at once; one that has
+ * not taken the frame within the producer's timeout is dropped as stuck.  So
+ * present never blocks longer than the timeout, and on return it is safe to
+ * draw the next frame.
+ *
+ * \returns 0 when the frame was published (even if consumers were dropped);
+ *          -EINTR is never returned (signals are retried).
+ */
+SHMFB_EXPORT int shmfb_producer_present(struct shmfb_producer *p);
+
+/** Sequence number of the last presented frame (0 before the first). */
+SHMFB_EXPORT uint64_t shmfb_producer_frame(const struct shmfb_producer *p);
+
+/** Number of consumers currently attached. */
+SHMFB_EXPORT int shmfb_producer_consumers(const struct shmfb_producer *p);
+
+/* ------------------------------------------------------------------------ */
+/* Consumer                                                                 */
+/* ------------------------------------------------------------------------ */
+
+struct shmfb_consumer;
+
+/** Frame flags, in struct shmfb_frame.flags. */
+enum shmfb_frame_flags {
+    SHMFB_FRAME_FULL = 1u << 0,    /**< damage is the whole frame (first frame
+                                        seen, a skipped frame, or a resize) */
+    SHMFB_FRAME_RESIZED = 1u << 1, /**< size differs from the previous frame seen */
+};
+
+/**
+ * A private, validated copy of one frame's description.  Every field has been
+ * checked: 1 <= width <= max_width, 1 <= height <= max_height, each damage
+ * rectangle is non-empty and inside width × height.
+ */
+struct shmfb_frame {
+    uint64_t seq;      /**< frame sequence number, 1 for the first */
+    int32_t width;     /**< current width in pixels */
+    int32_t height;    /**< current height in pixels */
+    int32_t stride;    /**< bytes from one row to the next */
+    uint32_t format;   /**< enum shmfb_format */
+    uint32_t flags;    /**< enum shmfb_frame_flags */
+    uint32_t ndamage;  /**< 1..SHMFB_MAX_DAMAGE */
+    struct shmfb_rect bounds;                    /**< union of the damage */
+    struct shmfb_rect damage[SHMFB_MAX_DAMAGE]; /**< changed rectangles */
+    const uint32_t *pixels; /**< the buffer; borrowed, valid until close */
+};
+
+/** Options for shmfb_consumer_open(); zero fields mean defaults. */
+struct shmfb_consumer_desc {
+    uint32_t flags; /**< reserved, must be 0 */
+};
+
+/**
+ * Opens a framebuffer by name and validates it.  Does not attach.
+ *
+ * Nothing in the region is trusted: magic, layout version, header size,
+ * geometry, offsets and the object's real size are all checked before the
+ * pixels are mapped.
+ *
+ * \param name  framebuffer name, see shmfb_name_check()
+ * \param desc  options, may be NULL
+ * \param out   receives the consumer; set to NULL first
+ * \returns 0; -EINVAL/-ENAMETOOLONG (bad name or flags), -ENOENT (no such
+ *          framebuffer), -EAGAIN (being created right now; try again),
+ *          -EPROTO (not a shmfb region), -EPROTONOSUPPORT (newer layout),
+ *          -EBADMSG (corrupt header), -EMSGSIZE (object smaller than its
+ *          header says), -EACCES, -ENOMEM, or another negative errno.
+ */
+SHMFB_EXPORT int shmfb_consumer_open(const char *name, const struct shmfb_consumer_desc *desc,
+                                     struct shmfb_consumer **out);
+
+/** Detaches if attached, and unmaps.  NULL is a no-op. */
+SHMFB_EXPORT void shmfb_consumer_close(struct shmfb_consumer *c);
+
+/**
+ * Takes a consumer slot, so that FIFO producers wait for this consumer and
+ * events can be sent.  The last frame already presented counts as not yet
+ * taken, so the next wait returns it at once.
+ *
+ * \returns 0; -EUSERS (all SHMFB_MAX_CONSUMERS slots are taken), -EISCONN
+ *          (already attached), -EPIPE (the producer is gone).
+ */
+SHMFB_EXPORT int shmfb_consumer_attach(struct shmfb_consumer *c);
+
+/**
+ * Gives the slot back; a FIFO producer stops waiting for this consumer.
+ * \returns 0, -ENOTCONN (not attached; also after being dropped).
+ */
+SHMFB_EXPORT int shmfb_consumer_detach(struct shmfb_consumer *c);
+
+/**
+ * Waits for a frame newer than the last one taken.
+ *
+ * On success \p frame holds a validated private copy of that frame's geometry
+ * and damage, and the pixels may be read until shmfb_consumer_release().
+ *
+ * \param timeout_ms  longest wait; 0 polls, negative waits without a bound
+ *                    (the producer's death still ends it)
+ * \returns 0; -ETIMEDOUT (no new frame in time), -EPIPE (the producer closed
+ *          or died), -ENOTCONN (not attached), -ECONNRESET (the producer
+ *          dropped this consumer as stuck; attach again), -EBADMSG (the
+ *          producer published an invalid frame).
+ */
+SHMFB_EXPORT int shmfb_consumer_wait(struct shmfb_consumer *c, int timeout_ms,
+                                     struct shmfb_frame *frame);
+
+/**
+ * Marks the frame returned by the last successful wait as taken, letting a
+ * FIFO producer go on.  Pixel reads of that frame must be finished.
+ * \returns 0, -ENOTCONN, -ECONNRESET (dropped), -EINVAL (no frame to release).
+ */
+SHMFB_EXPORT int shmfb_consumer_release(struct shmfb_consumer *c);
+
+/**
+ * Reads the description of the most recently presented frame without waiting
+ * or attaching (for snapshots).  In FIFO mode the pixels may change while
+ * they are read unless the consumer is attached and holds the frame.
+ * \returns 0; -EAGAIN (nothing presented yet); -EPIPE (producer gone: the
+ *          last frame is still described); -EBADMSG.
+ */
+SHMFB_EXPORT int shmfb_consumer_peek(struct shmfb_consumer *c, struct shmfb_frame *frame);
+
+/** Capacity of the framebuffer.  Either pointer may be NULL. */
+SHMFB_EXPORT void shmfb_consumer_capacity(const struct shmfb_consumer *c, int32_t *max_width,
+                                          int32_t *max_height);
+
+/** The pixel format (enum shmfb_format). */
+SHMFB_EXPORT uint32_t shmfb_consumer_format(const struct shmfb_consumer *c);
+
+/** The pixel buffer (read-only view).  Borrowed; valid until close. */
+SHMFB_EXPORT const uint32_t *shmfb_consumer_pixels(const struct shmfb_consumer *c);
+
+/** Bytes from one row to the next. */
+SHMFB_EXPORT int32_t shmfb_consumer_stride(const struct shmfb_consumer *c);
+
+/** Whether the producer is still there: 1 alive, 0 closed or dead. */
+SHMFB_EXPORT int shmfb_consumer_producer_alive(const struct shmfb_consumer *c);
+
+/* ------------------------------------------------------------------------ */
+/* Listing                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/** What shmfb_probe() reports of a framebuffer. */
+struct shmfb_info {
+    char name[SHMFB_NAME_MAX + 2]; /**< canonical name */
+    int32_t max_width, max_height; /**< capacity */
+    int32_t width, height;         /**< size of the last frame (or initial) */
+    uint32_t format;               /**< enum shmfb_format */
+    uint32_t pacing;               /**< enum shmfb_pacing */
+    int32_t producer_pid;          /**< creator's process id */
+    int32_t consumers;             /**< attached consumers */
+    uint64_t frames;               /**< frames presented */
+    int alive;                     /**< 1 producer running, 0 closed or dead */
+    uint64_t size_bytes;           /**< size of the shared object */
+};
+
+/**
+ * Opens a framebuffer just long enough to describe it.
+ * \returns 0, or the errors of shmfb_consumer_open().
+ */
+SHMFB_EXPORT int shmfb_probe(const char *name, struct shmfb_info *info);
+
+/**
+ * Removes the name of a framebuffer whose producer is gone.
+ * \returns 0 (removed), -EBUSY (its producer is alive; nothing done), or the
+ *          errors of shmfb_consumer_open().
+ */
+SHMFB_EXPORT int shmfb_reap(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHMFB_SHMFB_H */

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages shmfb needs to build and test, if any are missing.
+set -euo pipefail
+
+PKGS=(build-essential cmake pkg-config check libsubunit-dev libpng-dev libsdl2-dev
+      xvfb x11-apps xdotool imagemagick clang-format cppcheck)
+
+missing=()
+for p in "${PKGS[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+        missing+=("$p")
+    fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "shmfb: missing packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+fi
+echo "shmfb: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
