@@ -212,16 +212,16 @@ enum shmfb_frame_flags {
  * rectangle is non-empty and inside width × height.
  */
 struct shmfb_frame {
-    uint64_t seq;      /**< frame sequence number, 1 for the first */
-    int32_t width;     /**< current width in pixels */
-    int32_t height;    /**< current height in pixels */
-    int32_t stride;    /**< bytes from one row to the next */
-    uint32_t format;   /**< enum shmfb_format */
-    uint32_t flags;    /**< enum shmfb_frame_flags */
-    uint32_t ndamage;  /**< 1..SHMFB_MAX_DAMAGE */
-    struct shmfb_rect bounds;                    /**< union of the damage */
+    uint64_t seq;                               /**< frame sequence number, 1 for the first */
+    int32_t width;                              /**< current width in pixels */
+    int32_t height;                             /**< current height in pixels */
+    int32_t stride;                             /**< bytes from one row to the next */
+    uint32_t format;                            /**< enum shmfb_format */
+    uint32_t flags;                             /**< enum shmfb_frame_flags */
+    uint32_t ndamage;                           /**< 1..SHMFB_MAX_DAMAGE */
+    struct shmfb_rect bounds;                   /**< union of the damage */
     struct shmfb_rect damage[SHMFB_MAX_DAMAGE]; /**< changed rectangles */
-    const uint32_t *pixels; /**< the buffer; borrowed, valid until close */
+    const uint32_t *pixels;                     /**< the buffer; borrowed, valid until close */
 };
 
 /** Options for shmfb_consumer_open(); zero fields mean defaults. */
@@ -273,6 +273,8 @@ SHMFB_EXPORT int shmfb_consumer_detach(struct shmfb_consumer *c);
  * On success \p frame holds a validated private copy of that frame's geometry
  * and damage, and the pixels may be read until shmfb_consumer_release().
  *
+ * A frame still held from the previous wait is released first.
+ *
  * \param timeout_ms  longest wait; 0 polls, negative waits without a bound
  *                    (the producer's death still ends it)
  * \returns 0; -ETIMEDOUT (no new frame in time), -EPIPE (the producer closed
@@ -294,8 +296,10 @@ SHMFB_EXPORT int shmfb_consumer_release(struct shmfb_consumer *c);
  * Reads the description of the most recently presented frame without waiting
  * or attaching (for snapshots).  In FIFO mode the pixels may change while
  * they are read unless the consumer is attached and holds the frame.
- * \returns 0; -EAGAIN (nothing presented yet); -EPIPE (producer gone: the
- *          last frame is still described); -EBADMSG.
+ * The frame is described even when the producer is gone (see
+ * shmfb_consumer_producer_alive()); its damage is always the whole frame.
+ * \returns 0; -EAGAIN (nothing presented yet, or the producer kept rewriting
+ *          the description); -EBADMSG (invalid frame); -EINVAL.
  */
 SHMFB_EXPORT int shmfb_consumer_peek(struct shmfb_consumer *c, struct shmfb_frame *frame);
 

@@ -1,0 +1,1 @@
+shmfb_check_test(core shmfb)
