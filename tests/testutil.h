@@ -1,0 +1,36 @@
+/* Helpers shared by the check suites. */
+#ifndef SHMFB_TESTUTIL_H
+#define SHMFB_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Writes a framebuffer name unique to this process: "/shmfbt-PID-N-tag". */
+void tu_name(char *buf, size_t size, const char *tag);
+
+/* Counts /dev/shm entries created by this process through tu_name(). */
+int tu_shm_leftovers(void);
+
+/* Removes them (used after a test that deliberately leaks). */
+void tu_shm_cleanup(void);
+
+/* Number of open file descriptors of this process. */
+int tu_open_fds(void);
+
+/* Check fixture: records fds on setup; on teardown asserts that no fd and
+ * no /dev/shm object leaked. */
+void tu_setup(void);
+void tu_teardown(void);
+
+/* Waits up to timeout_ms for a child; returns its exit code, 128+signal if
+ * killed, or -1 on timeout (the child is then killed and reaped). */
+int tu_wait_child(pid_t pid, int timeout_ms);
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+int64_t tu_now_ms(void);
+
+/* A temporary directory unique to this process, created on first use. */
+const char *tu_tmpdir(void);
+
+#endif
