@@ -22,15 +22,15 @@ extern "C" {
 struct shmfb_image {
     int32_t width;
     int32_t height;
-    int32_t stride;    /**< bytes from one row to the next, >= width * 4 */
-    uint32_t *pixels;  /**< 0xAARRGGBB words */
+    int32_t stride;   /**< bytes from one row to the next, >= width * 4 */
+    uint32_t *pixels; /**< 0xAARRGGBB words */
 };
 
 /** The outcome of shmfb_image_compare(). */
 struct shmfb_diff {
-    uint64_t differing;      /**< pixels with a channel beyond the tolerance */
-    struct shmfb_rect bbox;  /**< bounding box of those pixels (0s if none) */
-    int32_t max_delta;       /**< largest channel difference seen */
+    uint64_t differing;     /**< pixels with a channel beyond the tolerance */
+    struct shmfb_rect bbox; /**< bounding box of those pixels (0s if none) */
+    int32_t max_delta;      /**< largest channel difference seen */
 };
 
 /**
@@ -58,6 +58,7 @@ SHMFB_EXPORT int shmfb_png_write(const char *path, const uint32_t *pixels, int32
 /**
  * Reads a PNG file into a newly allocated image (stride = width * 4); any
  * PNG colour type is converted to 0xAARRGGBB (opaque where it had no alpha).
+ * The file must end with its IEND chunk; one cut short anywhere is -EBADMSG.
  *
  * \param path    file to read
  * \param out     receives the image; zeroed first; free with shmfb_image_free()

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Tells "not a PNG at all" apart from "a damaged PNG" before libpng runs. */
@@ -19,6 +20,29 @@ static int check_signature(int fd)
         return -errno;
     if (n < (ssize_t)sizeof(sig) || png_sig_cmp(sig, 0, sizeof(sig)) != 0)
         return -EILSEQ;
+    return 0;
+}
+
+/* libpng stops reading after the last row, so a file cut short just before
+ * or inside its IEND chunk would pass; a PNG always ends with that chunk. */
+static int check_trailer(FILE *fp)
+{
+    static const unsigned char iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
+    unsigned char tail[sizeof(iend)];
+    struct stat st;
+    ssize_t n;
+
+    if (fstat(fileno(fp), &st) != 0)
+        return -errno;
+    if (st.st_size < (off_t)(8 + sizeof(iend)))
+        return -EBADMSG;
+    do
+        n = pread(fileno(fp), tail, sizeof(tail), st.st_size - (off_t)sizeof(tail));
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    if (n != (ssize_t)sizeof(tail) || memcmp(tail, iend, sizeof(iend)) != 0)
+        return -EBADMSG;
     return 0;
 }
 
@@ -51,9 +75,8 @@ static int begin(png_image *image, FILE *fp, const char *path, char *err, size_t
         return shmfb_png_errno_from_message(image->message, -EBADMSG);
     }
     if ((int64_t)image->width * image->height > SHMFB_IMAGE_PIXELS_MAX) {
-        shmfb_png_set_err(err, errsize, "%s: %lux%lu pixels: %s", path,
-                          (unsigned long)image->width, (unsigned long)image->height,
-                          shmfb_png_strerror(-EOVERFLOW));
+        shmfb_png_set_err(err, errsize, "%s: %lux%lu pixels: %s", path, (unsigned long)image->width,
+                          (unsigned long)image->height, shmfb_png_strerror(-EOVERFLOW));
         png_image_free(image);
         return -EOVERFLOW;
     }
@@ -78,7 +101,13 @@ static int decode(FILE *fp, const char *path, struct shmfb_image *out, char *err
         rc = shmfb_png_errno_from_message(image.message, -EBADMSG);
         goto fail_read;
     }
-    return 0;
+    rc = check_trailer(fp);
+    if (rc < 0) {
+        shmfb_png_set_err(err, errsize, "%s: no IEND chunk at the end: %s", path,
+                          shmfb_png_strerror(rc));
+        shmfb_image_free(out);
+    }
+    return rc;
 
 fail_read:
     shmfb_image_free(out);

@@ -117,8 +117,8 @@ int shmfb_png_write(const char *path, const uint32_t *pixels, int32_t width, int
     }
     rc = shmfb_png_check_geometry(width, height, stride);
     if (rc < 0) {
-        shmfb_png_set_err(err, errsize, "bad geometry %dx%d stride %d: %s", (int)width,
-                          (int)height, (int)stride, shmfb_png_strerror(rc));
+        shmfb_png_set_err(err, errsize, "bad geometry %dx%d stride %d: %s", (int)width, (int)height,
+                          (int)stride, shmfb_png_strerror(rc));
         return rc;
     }
     if (alpha)
