@@ -11,16 +11,6 @@
 #define LIVENESS_PERIOD_NS (100 * 1000000LL)
 #define RECORD_TRIES       64
 
-struct shmfb_consumer {
-    struct region r;
-    int slot;           /* -1 when not attached */
-    uint32_t slot_word; /* our slot's word while we hold it */
-    uint64_t taken;     /* last frame released */
-    uint64_t held;      /* frame returned by wait, not yet released; 0 none */
-    uint64_t last_seen; /* last frame returned */
-    int32_t last_width, last_height;
-};
-
 int shmfb_consumer_open(const char *name, const struct shmfb_consumer_desc *desc,
                         struct shmfb_consumer **out)
 {
@@ -35,6 +25,21 @@ int shmfb_consumer_open(const char *name, const struct shmfb_consumer_desc *desc
     int rc = shmfb_name_check(name, c->r.name, sizeof(c->r.name));
     if (rc == 0)
         rc = region_open(c->r.name, &c->r);
+    if (rc < 0) {
+        free(c);
+        return rc;
+    }
+    c->slot = -1;
+    *out = c;
+    return 0;
+}
+
+int consumer_from_fd(int fd, struct shmfb_consumer **out)
+{
+    struct shmfb_consumer *c = calloc(1, sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    int rc = region_open_fd(fd, &c->r);
     if (rc < 0) {
         free(c);
         return rc;
@@ -66,7 +71,7 @@ int shmfb_consumer_producer_alive(const struct shmfb_consumer *c)
     return !producer_gone(&c->r);
 }
 
-static void wake_producer(struct wire_header *h)
+void wake_producer(struct wire_header *h)
 {
     atomic_fetch_add_explicit(&h->prod_wake, 1, memory_order_seq_cst);
     if (atomic_load_explicit(&h->prod_waiters, memory_order_seq_cst))
@@ -133,7 +138,7 @@ int shmfb_consumer_attach(struct shmfb_consumer *c)
 }
 
 /* Whether we still hold our slot; forgets it if the producer dropped us. */
-static int slot_check(struct shmfb_consumer *c)
+int slot_check(struct shmfb_consumer *c)
 {
     if (c->slot < 0)
         return -ENOTCONN;

@@ -30,6 +30,8 @@ static const struct message messages[] = {
     {ETIMEDOUT, "timed out"},
     {EPIPE, "producer is gone"},
     {EBUSY, "producer is still running"},
+    {ENOTSOCK, "no name given and not started by a viewer (SHMFB_SOCKET unset or not a socket)"},
+    {EPERM, "framebuffer descriptor is not sealed against shrinking"},
     {EACCES, "permission denied"},
     {ENOMEM, "out of memory"},
 };

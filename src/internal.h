@@ -21,7 +21,29 @@ struct region {
     uint32_t pacing;
     int32_t producer_pid;
     uint64_t producer_start;
+    _Atomic uint32_t *rings; /* event rings: nslots * capacity * words */
+    bool named;              /* unlink on destroy */
     char name[SHMFB_NAME_MAX + 2];
+};
+
+struct shmfb_producer {
+    struct region r;
+    int32_t width, height;         /* size the next present publishes */
+    int32_t pub_width, pub_height; /* size of the last present */
+    uint32_t ndamage;
+    struct shmfb_rect damage[SHMFB_MAX_DAMAGE];
+    uint64_t seq;
+    int64_t timeout_ns;
+};
+
+struct shmfb_consumer {
+    struct region r;
+    int slot;           /* -1 when not attached */
+    uint32_t slot_word; /* our slot's word while we hold it */
+    uint64_t taken;     /* last frame released */
+    uint64_t held;      /* frame returned by wait, not yet released; 0 none */
+    uint64_t last_seen; /* last frame returned */
+    int32_t last_width, last_height;
 };
 
 /* region.c */
@@ -30,7 +52,9 @@ struct region_geometry {
     uint32_t format, pacing;
 };
 int region_create(const char *name, const struct region_geometry *geo, struct region *out);
+int region_create_anonymous(const struct region_geometry *geo, struct region *out, int *fd);
 int region_open(const char *name, struct region *out);
+int region_open_fd(int fd, struct region *out);
 void region_unmap(struct region *r);
 
 /* proc.c */
@@ -44,7 +68,16 @@ int sync_wait(_Atomic uint32_t *word, uint32_t expected, int64_t timeout_ns);
 void sync_wake_all(_Atomic uint32_t *word);
 void sync_wake_one(_Atomic uint32_t *word);
 
-/* frame.c-like helpers living in consumer.c, used by probe.c */
+/* spawn.c */
+int region_create_spawned(const struct region_geometry *geo, struct region *out);
+
+/* consumer.c */
+int consumer_from_fd(int fd, struct shmfb_consumer **out);
 int frame_read(const struct region *r, struct shmfb_frame *f);
+int slot_check(struct shmfb_consumer *c);
+void wake_producer(struct wire_header *h);
+
+/* producer.c */
+int pending_consumers(struct wire_header *h, uint64_t seq, bool check_alive, bool drop_all);
 
 #endif /* SHMFB_INTERNAL_H */

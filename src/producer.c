@@ -10,16 +10,6 @@
 #define LIVENESS_PERIOD_NS (50 * 1000000LL)
 #define DEFAULT_TIMEOUT_MS 2000
 
-struct shmfb_producer {
-    struct region r;
-    int32_t width, height;         /* size the next present publishes */
-    int32_t pub_width, pub_height; /* size of the last present */
-    uint32_t ndamage;
-    struct shmfb_rect damage[SHMFB_MAX_DAMAGE];
-    uint64_t seq;
-    int64_t timeout_ns;
-};
-
 static int desc_check(const struct shmfb_producer_desc *d)
 {
     if (d->max_width <= 0 || d->max_height <= 0 || d->width < 0 || d->height < 0 ||
@@ -45,13 +35,13 @@ int shmfb_producer_create(const char *name, const struct shmfb_producer_desc *de
     struct shmfb_producer *p = calloc(1, sizeof(*p));
     if (!p)
         return -ENOMEM;
-    int rc = shmfb_name_check(name, p->r.name, sizeof(p->r.name));
+    int rc = name ? shmfb_name_check(name, p->r.name, sizeof(p->r.name)) : 0;
     if (rc == 0)
         rc = desc_check(desc);
     if (rc < 0)
         goto fail_free;
     struct region_geometry geo = {desc->max_width, desc->max_height, desc->format, desc->pacing};
-    rc = region_create(p->r.name, &geo, &p->r);
+    rc = name ? region_create(p->r.name, &geo, &p->r) : region_create_spawned(&geo, &p->r);
     if (rc < 0)
         goto fail_free;
     p->width = desc->width ? desc->width : desc->max_width;
@@ -76,7 +66,8 @@ void shmfb_producer_destroy(struct shmfb_producer *p)
     atomic_store_explicit(&h->state, WIRE_STATE_CLOSED, memory_order_release);
     atomic_fetch_add_explicit(&h->cons_wake, 1, memory_order_release);
     sync_wake_all(&h->cons_wake);
-    shm_unlink(p->r.name);
+    if (p->r.named)
+        shm_unlink(p->r.name);
     region_unmap(&p->r);
     free(p);
 }
@@ -202,7 +193,7 @@ static bool slot_dead(struct wire_slot *s)
 
 /* Counts attached consumers that have not taken frame `seq`.  With
  * `check_alive`, dead ones are dropped; with `drop_all`, every laggard is. */
-static int pending_consumers(struct wire_header *h, uint64_t seq, bool check_alive, bool drop_all)
+int pending_consumers(struct wire_header *h, uint64_t seq, bool check_alive, bool drop_all)
 {
     int pending = 0;
     for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {

@@ -97,6 +97,28 @@ static void region_adopt(struct region *r, const struct wire_header *h, void *ma
     r->pacing = h->pacing;
     r->producer_pid = h->producer_pid;
     r->producer_start = h->producer_start;
+    r->rings = (_Atomic uint32_t *)((char *)map + h->rings_offset);
+}
+
+/* Sizes, maps and fills a new object; the magic goes last. */
+static int region_init(int fd, const struct region_geometry *geo, struct region *out)
+{
+    int rc = dims_check(geo->max_width, geo->max_height);
+    if (rc < 0)
+        return rc;
+    struct layout l = layout_for(geo->max_width, geo->max_height);
+    rc = retry_ftruncate(fd, (off_t)l.total_size);
+    if (rc < 0)
+        return rc;
+    void *map = mmap(NULL, l.total_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED)
+        return -errno;
+    struct wire_header *h = map;
+    header_fill(h, geo, &l);
+    region_adopt(out, h, map);
+    /* Everything above must be visible before an opener sees the magic. */
+    atomic_store_explicit(&h->magic, WIRE_MAGIC, memory_order_release);
+    return 0;
 }
 
 int region_create(const char *name, const struct region_geometry *geo, struct region *out)
@@ -104,30 +126,38 @@ int region_create(const char *name, const struct region_geometry *geo, struct re
     int rc = dims_check(geo->max_width, geo->max_height);
     if (rc < 0)
         return rc;
-    struct layout l = layout_for(geo->max_width, geo->max_height);
     int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
         return -errno;
-    rc = retry_ftruncate(fd, (off_t)l.total_size);
+    rc = region_init(fd, geo, out);
     if (rc < 0)
-        goto fail_unlink;
-    void *map = mmap(NULL, l.total_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (map == MAP_FAILED) {
-        rc = -errno;
-        goto fail_unlink;
-    }
+        shm_unlink(name);
     close(fd);
-    struct wire_header *h = map;
-    header_fill(h, geo, &l);
-    region_adopt(out, h, map);
-    /* Everything above must be visible before an opener sees the magic. */
-    atomic_store_explicit(&h->magic, WIRE_MAGIC, memory_order_release);
-    return 0;
-
-fail_unlink:
-    shm_unlink(name);
-    close(fd);
+    out->named = rc == 0;
     return rc;
+}
+
+int region_create_anonymous(const struct region_geometry *geo, struct region *out, int *fd_out)
+{
+    int rc = dims_check(geo->max_width, geo->max_height);
+    if (rc < 0)
+        return rc;
+    int fd = memfd_create("shmfb", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return -errno;
+    rc = region_init(fd, geo, out);
+    /* Sealed against shrinking, a consumer's mapping can never fault. */
+    if (rc == 0 && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+        rc = -errno;
+        region_unmap(out);
+    }
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    out->named = false;
+    *fd_out = fd;
+    return 0;
 }
 
 /* Checks a header copy against the one layout this version writes.  Every
@@ -179,29 +209,29 @@ static int header_probe(int fd, uint64_t obj_size, struct wire_header *copy)
     return rc;
 }
 
+int region_open_fd(int fd, struct region *out)
+{
+    struct stat st;
+    struct wire_header copy;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    int rc = header_probe(fd, (uint64_t)st.st_size, &copy);
+    if (rc < 0)
+        return rc;
+    /* Map exactly the validated size, which fstat showed to exist. */
+    void *map = mmap(NULL, copy.total_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED)
+        return -errno;
+    region_adopt(out, &copy, map);
+    return 0;
+}
+
 int region_open(const char *name, struct region *out)
 {
     int fd = shm_open(name, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
-    struct stat st;
-    struct wire_header copy;
-    int rc = fstat(fd, &st) < 0 ? -errno : 0;
-    if (rc == 0)
-        rc = header_probe(fd, (uint64_t)st.st_size, &copy);
-    if (rc < 0)
-        goto fail_close;
-    /* Map exactly the validated size, which fstat showed to exist. */
-    void *map = mmap(NULL, copy.total_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (map == MAP_FAILED) {
-        rc = -errno;
-        goto fail_close;
-    }
-    close(fd);
-    region_adopt(out, &copy, map);
-    return 0;
-
-fail_close:
+    int rc = region_open_fd(fd, out);
     close(fd);
     return rc;
 }

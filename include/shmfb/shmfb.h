@@ -110,7 +110,9 @@ struct shmfb_producer_desc {
  * Creates a named framebuffer and becomes its producer.
  *
  * The shared object is created exclusively (O_EXCL, mode 0600) and is
- * unlinked again by shmfb_producer_destroy().  The pixel buffer is zeroed and
+ * unlinked again by shmfb_producer_destroy().  With a NULL name, the process
+ * must have been started by shmfb_spawn() (SHMFB_SOCKET set): the framebuffer
+ * is then anonymous and handed to the spawning consumer.  The pixel buffer is zeroed and
  * followed by at least one page of zeros, so a read of up to one page past
  * the last pixel never faults.
  *
@@ -118,9 +120,9 @@ struct shmfb_producer_desc {
  * \param desc  capacity, initial size and options
  * \param out   receives the producer; set to NULL first
  * \returns 0; -EINVAL (bad name, NULL or zero/negative sizes, unknown format,
- *          pacing or flags), -ENAMETOOLONG, -ERANGE (initial size larger than
- *          the capacity), -EOVERFLOW (capacity too large), -EEXIST (the name is
- *          taken), -ENOMEM, or another negative errno from the system.
+ *          pacing or flags), -ENOTSOCK (NULL name but not spawned), -ENAMETOOLONG, -ERANGE (initial
+ * size larger than the capacity), -EOVERFLOW (capacity too large), -EEXIST (the name is taken),
+ * -ENOMEM, or another negative errno from the system.
  */
 SHMFB_EXPORT int shmfb_producer_create(const char *name, const struct shmfb_producer_desc *desc,
                                        struct shmfb_producer **out);
@@ -149,7 +151,8 @@ SHMFB_EXPORT int32_t shmfb_producer_stride(const struct shmfb_producer *p);
 SHMFB_EXPORT void shmfb_producer_size(const struct shmfb_producer *p, int32_t *width,
                                       int32_t *height, int32_t *max_width, int32_t *max_height);
 
-/** The name in canonical form ("/name").  Borrowed; valid until destroy. */
+/** The name in canonical form ("/name"), or "" for a spawned producer.
+ *  Borrowed; valid until destroy. */
 SHMFB_EXPORT const char *shmfb_producer_name(const struct shmfb_producer *p);
 
 /**
@@ -318,6 +321,146 @@ SHMFB_EXPORT int32_t shmfb_consumer_stride(const struct shmfb_consumer *c);
 
 /** Whether the producer is still there: 1 alive, 0 closed or dead. */
 SHMFB_EXPORT int shmfb_consumer_producer_alive(const struct shmfb_consumer *c);
+
+/* ------------------------------------------------------------------------ */
+/* Input events: consumer -> producer                                       */
+/* ------------------------------------------------------------------------ */
+
+/** Kinds of input event. */
+enum shmfb_event_type {
+    SHMFB_EVENT_MOTION = 1,      /**< pointer moved: x, y, buttons, mods */
+    SHMFB_EVENT_BUTTON_DOWN = 2, /**< code = enum shmfb_button; x, y, buttons, mods */
+    SHMFB_EVENT_BUTTON_UP = 3,   /**< as BUTTON_DOWN */
+    SHMFB_EVENT_WHEEL = 4,       /**< x, y = scroll amount (y > 0: away from the
+                                      user, x > 0: right); mods */
+    SHMFB_EVENT_KEY_DOWN = 5,    /**< code = layout-independent key (USB HID usage
+                                      id), sym = key symbol, mods */
+    SHMFB_EVENT_KEY_UP = 6,      /**< as KEY_DOWN */
+    SHMFB_EVENT_TEXT = 7,        /**< code = one Unicode code point of typed
+                                      text; a string arrives as consecutive events */
+    SHMFB_EVENT_FOCUS_IN = 8,    /**< the consumer's window got keyboard focus */
+    SHMFB_EVENT_FOCUS_OUT = 9,   /**< ... and lost it */
+    SHMFB_EVENT_CLOSE = 10,      /**< the user asked to close the window */
+    SHMFB_EVENT_RESIZE = 11,     /**< the window wants x × y pixels; clamped to
+                                      1..capacity when polled */
+};
+
+/** Pointer buttons, in shmfb_event.code; bit (button - 1) in .buttons. */
+enum shmfb_button {
+    SHMFB_BUTTON_LEFT = 1,
+    SHMFB_BUTTON_MIDDLE = 2,
+    SHMFB_BUTTON_RIGHT = 3,
+    SHMFB_BUTTON_X1 = 4,
+    SHMFB_BUTTON_X2 = 5,
+};
+
+/** Modifier bits, in shmfb_event.mods. */
+enum shmfb_mod {
+    SHMFB_MOD_SHIFT = 1u << 0,
+    SHMFB_MOD_CTRL = 1u << 1,
+    SHMFB_MOD_ALT = 1u << 2,  /**< Alt / Option */
+    SHMFB_MOD_META = 1u << 3, /**< Super / Command */
+    SHMFB_MOD_CAPS = 1u << 4, /**< Caps Lock is on */
+};
+
+/** Key symbols (shmfb_event.sym) for keys that have no character; keys that
+ *  have one use its Unicode code point (unshifted, e.g. 'a', '1', 0x0D for
+ *  Return, 0x1B Escape, 0x08 Backspace, 0x09 Tab, 0x7F Delete).  Other keys:
+ *  SHMFB_KEY_SPECIAL | the USB HID usage id. */
+#define SHMFB_KEY_SPECIAL 0x40000000u
+
+/** One input event: 32 bytes, the same in the shared ring. */
+struct shmfb_event {
+    uint32_t type;    /**< enum shmfb_event_type */
+    uint32_t time_ms; /**< sender's CLOCK_MONOTONIC milliseconds (wraps) */
+    int32_t x, y;     /**< framebuffer pixels (may lie outside the frame while
+                           dragging), wheel amounts, or resize size */
+    uint32_t code;    /**< button, key code, or code point */
+    uint32_t sym;     /**< key symbol */
+    uint32_t mods;    /**< enum shmfb_mod bits */
+    uint32_t buttons; /**< buttons held, bit (button - 1) */
+};
+
+/** Events each consumer slot can queue; when full, the oldest is dropped. */
+#define SHMFB_EVENT_QUEUE 256
+
+/**
+ * Sends an input event to the producer (a viewer forwarding its window's
+ * input).  Never blocks: when the producer has not read the queue and it is
+ * full, the oldest event is dropped and counted.
+ *
+ * \returns 0; -ENOTCONN (not attached), -ECONNRESET (dropped by the
+ *          producer), -EINVAL (NULL or unknown type).
+ */
+SHMFB_EXPORT int shmfb_consumer_send(struct shmfb_consumer *c, const struct shmfb_event *ev);
+
+/**
+ * Takes the next input event from any consumer, oldest first.  Events from
+ * one consumer keep their order.  Resize requests arrive clamped to the
+ * capacity.  Events of unknown type are skipped.
+ *
+ * \returns 0 with \p ev filled; -EAGAIN (no event); -EINVAL (NULL).
+ */
+SHMFB_EXPORT int shmfb_producer_poll_event(struct shmfb_producer *p, struct shmfb_event *ev);
+
+/** What shmfb_producer_wait() waits for and reports. */
+enum shmfb_wait_flags {
+    SHMFB_WAIT_EVENT = 1u << 0, /**< an input event is queued */
+    SHMFB_WAIT_TAKEN = 1u << 1, /**< every attached consumer has taken the
+                                     last presented frame (or none is attached) */
+};
+
+/**
+ * Sleeps until one of the conditions in \p what holds, or the timeout runs
+ * out: a virtual machine's idle loop ("wake me for input or when the screen
+ * can be drawn again").
+ *
+ * \param timeout_ms  longest wait; 0 polls; negative waits without a bound
+ * \returns the set of conditions that hold (> 0); -ETIMEDOUT; -EINVAL (no
+ *          known flag in \p what).
+ */
+SHMFB_EXPORT int shmfb_producer_wait(struct shmfb_producer *p, int timeout_ms, uint32_t what);
+
+/** Input events lost to full queues since creation, over all consumers. */
+SHMFB_EXPORT uint64_t shmfb_producer_events_dropped(const struct shmfb_producer *p);
+
+/* ------------------------------------------------------------------------ */
+/* Spawned producers: a private framebuffer handed over a socket            */
+/* ------------------------------------------------------------------------ */
+
+/** Environment variable that names the socket of a spawned producer. */
+#define SHMFB_SOCKET_ENV "SHMFB_SOCKET"
+
+/**
+ * Starts a producer program (searched in PATH like execvp) with one end of
+ * a socket pair named in its environment as SHMFB_SOCKET.  When that program
+ * calls shmfb_producer_create() with a NULL name, its framebuffer is an
+ * anonymous memfd, sealed against shrinking, whose descriptor comes back over
+ * the socket: receive it with shmfb_consumer_open_socket().  Nothing appears
+ * in /dev/shm and no other process can open the framebuffer.
+ *
+ * \param argv      program and arguments, NULL-terminated
+ * \param pid_out   receives the child's process id (reap it with waitpid)
+ * \param sock_out  receives this side of the socket (close-on-exec); the
+ *                  caller closes it
+ * \returns 0; -EINVAL; -ENOENT/-EACCES (cannot run the program); or another
+ *          negative errno.
+ */
+SHMFB_EXPORT int shmfb_spawn(char *const argv[], int32_t *pid_out, int *sock_out);
+
+/**
+ * Waits for the framebuffer of a spawned producer on \p sock and opens it,
+ * with the same validation as shmfb_consumer_open().  Does not attach.
+ *
+ * \param timeout_ms  longest wait for the producer's create call; negative:
+ *                    no bound (the producer exiting still ends it)
+ * \returns 0; -ETIMEDOUT; -EPIPE (the producer exited or closed the socket
+ *          first); -EPROTO (not a framebuffer handoff); -EPERM (descriptor
+ *          not sealed against shrinking); the errors of shmfb_consumer_open().
+ */
+SHMFB_EXPORT int shmfb_consumer_open_socket(int sock, int timeout_ms,
+                                            const struct shmfb_consumer_desc *desc,
+                                            struct shmfb_consumer **out);
 
 /* ------------------------------------------------------------------------ */
 /* Listing                                                                  */

@@ -1,0 +1,204 @@
+/* Input events: one ring per consumer slot, consumer writes, producer reads.
+ *
+ * The consumer owns ev_head; the producer advances ev_tail with a CAS.  When
+ * the ring is full the consumer drops the oldest event by advancing ev_tail
+ * itself (also a CAS), so a producer that stopped reading never blocks the
+ * viewer.  A reader copies an event before its CAS; if the CAS fails, the
+ * copy may be torn and is thrown away. */
+#include "internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+_Static_assert(sizeof(struct shmfb_event) == WIRE_EVENT_WORDS * 4, "event is 8 words");
+_Static_assert(offsetof(struct shmfb_event, x) == 8, "event layout");
+_Static_assert(offsetof(struct shmfb_event, code) == 16, "event layout");
+_Static_assert(offsetof(struct shmfb_event, buttons) == 28, "event layout");
+_Static_assert(SHMFB_EVENT_QUEUE == WIRE_RING_CAPACITY, "queue size");
+_Static_assert((WIRE_RING_CAPACITY & (WIRE_RING_CAPACITY - 1)) == 0, "power of two");
+
+#define RING_MASK (WIRE_RING_CAPACITY - 1u)
+
+static _Atomic uint32_t *ring_event(const struct region *r, int slot, uint32_t index)
+{
+    size_t words = (size_t)slot * WIRE_RING_CAPACITY + (index & RING_MASK);
+    return r->rings + words * WIRE_EVENT_WORDS;
+}
+
+static void event_store(_Atomic uint32_t *dst, const struct shmfb_event *ev)
+{
+    uint32_t w[WIRE_EVENT_WORDS];
+    memcpy(w, ev, sizeof(w));
+    for (unsigned i = 0; i < WIRE_EVENT_WORDS; i++)
+        atomic_store_explicit(&dst[i], w[i], memory_order_relaxed);
+}
+
+static void event_load(_Atomic uint32_t *src, struct shmfb_event *ev)
+{
+    uint32_t w[WIRE_EVENT_WORDS];
+    for (unsigned i = 0; i < WIRE_EVENT_WORDS; i++)
+        w[i] = atomic_load_explicit(&src[i], memory_order_relaxed);
+    memcpy(ev, w, sizeof(w));
+}
+
+static bool type_known(uint32_t type)
+{
+    return type >= SHMFB_EVENT_MOTION && type <= SHMFB_EVENT_RESIZE;
+}
+
+/* Consumer side: drops the oldest event if the ring is full. */
+static void ring_make_room(struct wire_slot *s, uint32_t head)
+{
+    uint32_t tail = atomic_load_explicit(&s->ev_tail, memory_order_acquire);
+    while (head - tail >= WIRE_RING_CAPACITY) {
+        if (atomic_compare_exchange_weak_explicit(&s->ev_tail, &tail, tail + 1,
+                                                  memory_order_acq_rel, memory_order_acquire)) {
+            atomic_fetch_add_explicit(&s->ev_dropped, 1, memory_order_relaxed);
+            return;
+        }
+    }
+}
+
+int shmfb_consumer_send(struct shmfb_consumer *c, const struct shmfb_event *ev)
+{
+    if (!ev || !type_known(ev->type))
+        return -EINVAL;
+    int rc = slot_check(c);
+    if (rc < 0)
+        return rc;
+    struct wire_slot *s = &c->r.hdr->slots[c->slot];
+    uint32_t head = atomic_load_explicit(&s->ev_head, memory_order_relaxed);
+    ring_make_room(s, head);
+    struct shmfb_event e = *ev;
+    if (e.time_ms == 0)
+        e.time_ms = (uint32_t)now_ms();
+    event_store(ring_event(&c->r, c->slot, head), &e);
+    atomic_store_explicit(&s->ev_head, head + 1, memory_order_release);
+    wake_producer(c->r.hdr);
+    return 0;
+}
+
+/* Producer side: copies the oldest event of one slot without taking it.
+ * Returns false if the ring is empty.  A consumer that wrote a head too far
+ * ahead is treated as a full ring. */
+static bool ring_peek(struct shmfb_producer *p, int slot, uint32_t *tail, struct shmfb_event *ev)
+{
+    struct wire_slot *s = &p->r.hdr->slots[slot];
+    for (;;) {
+        uint32_t t = atomic_load_explicit(&s->ev_tail, memory_order_acquire);
+        uint32_t h = atomic_load_explicit(&s->ev_head, memory_order_acquire);
+        if (t == h)
+            return false;
+        if (h - t > WIRE_RING_CAPACITY) {
+            atomic_compare_exchange_strong(&s->ev_tail, &t, h - WIRE_RING_CAPACITY);
+            continue;
+        }
+        event_load(ring_event(&p->r, slot, t), ev);
+        *tail = t;
+        return true;
+    }
+}
+
+static bool ring_take(struct shmfb_producer *p, int slot, uint32_t tail)
+{
+    struct wire_slot *s = &p->r.hdr->slots[slot];
+    return atomic_compare_exchange_strong_explicit(&s->ev_tail, &tail, tail + 1,
+                                                   memory_order_acq_rel, memory_order_relaxed);
+}
+
+/* Chooses the slot whose oldest event is oldest (wrapping milliseconds). */
+static int oldest_slot(struct shmfb_producer *p, uint32_t *tail, struct shmfb_event *ev)
+{
+    int best = -1;
+    for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
+        struct shmfb_event e;
+        uint32_t t;
+        if (!ring_peek(p, i, &t, &e))
+            continue;
+        if (best < 0 || (int32_t)(e.time_ms - ev->time_ms) < 0) {
+            best = i;
+            *tail = t;
+            *ev = e;
+        }
+    }
+    return best;
+}
+
+static void event_clamp(const struct region *r, struct shmfb_event *ev)
+{
+    if (ev->type != SHMFB_EVENT_RESIZE)
+        return;
+    ev->x = ev->x < 1 ? 1 : ev->x > r->max_width ? r->max_width : ev->x;
+    ev->y = ev->y < 1 ? 1 : ev->y > r->max_height ? r->max_height : ev->y;
+}
+
+int shmfb_producer_poll_event(struct shmfb_producer *p, struct shmfb_event *ev)
+{
+    if (!ev)
+        return -EINVAL;
+    for (;;) {
+        uint32_t tail;
+        int slot = oldest_slot(p, &tail, ev);
+        if (slot < 0)
+            return -EAGAIN;
+        if (!ring_take(p, slot, tail))
+            continue; /* overwritten while copied: read again */
+        if (!type_known(ev->type))
+            continue;
+        event_clamp(&p->r, ev);
+        return 0;
+    }
+}
+
+static bool events_queued(const struct wire_header *h)
+{
+    for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
+        const struct wire_slot *s = &h->slots[i];
+        if (atomic_load_explicit(&s->ev_head, memory_order_acquire) !=
+            atomic_load_explicit(&s->ev_tail, memory_order_acquire))
+            return true;
+    }
+    return false;
+}
+
+static int ready(struct shmfb_producer *p, uint32_t what)
+{
+    int r = 0;
+    if ((what & SHMFB_WAIT_EVENT) && events_queued(p->r.hdr))
+        r |= SHMFB_WAIT_EVENT;
+    if ((what & SHMFB_WAIT_TAKEN) && pending_consumers(p->r.hdr, p->seq, true, false) == 0)
+        r |= SHMFB_WAIT_TAKEN;
+    return r;
+}
+
+int shmfb_producer_wait(struct shmfb_producer *p, int timeout_ms, uint32_t what)
+{
+    if (!(what & (SHMFB_WAIT_EVENT | SHMFB_WAIT_TAKEN)))
+        return -EINVAL;
+    struct wire_header *h = p->r.hdr;
+    int64_t start = now_ns();
+    for (;;) {
+        uint32_t v = atomic_load_explicit(&h->prod_wake, memory_order_acquire);
+        int r = ready(p, what);
+        if (r)
+            return r;
+        int64_t left =
+            timeout_ms < 0 ? INT64_MAX : start + (int64_t)timeout_ms * 1000000 - now_ns();
+        if (left <= 0)
+            return -ETIMEDOUT;
+        /* Bounded slices, so a consumer that dies holding the frame is
+         * noticed by ready()'s liveness check. */
+        int64_t slice = 100 * 1000000LL;
+        atomic_store_explicit(&h->prod_waiters, 1, memory_order_seq_cst);
+        sync_wait(&h->prod_wake, v, slice < left ? slice : left);
+        atomic_store_explicit(&h->prod_waiters, 0, memory_order_relaxed);
+    }
+}
+
+uint64_t shmfb_producer_events_dropped(const struct shmfb_producer *p)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++)
+        n += atomic_load_explicit(&p->r.hdr->slots[i].ev_dropped, memory_order_relaxed);
+    return n;
+}
