@@ -1,0 +1,378 @@
+/* Input events (consumer -> producer) and the spawned handshake. */
+#include "testutil.h"
+
+#include <shmfb/shmfb.h>
+
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The layout of an event is part of the wire format. */
+_Static_assert(sizeof(struct shmfb_event) == 32, "event size");
+_Static_assert(offsetof(struct shmfb_event, type) == 0, "event layout");
+_Static_assert(offsetof(struct shmfb_event, time_ms) == 4, "event layout");
+_Static_assert(offsetof(struct shmfb_event, x) == 8, "event layout");
+_Static_assert(offsetof(struct shmfb_event, y) == 12, "event layout");
+_Static_assert(offsetof(struct shmfb_event, code) == 16, "event layout");
+_Static_assert(offsetof(struct shmfb_event, sym) == 20, "event layout");
+_Static_assert(offsetof(struct shmfb_event, mods) == 24, "event layout");
+_Static_assert(offsetof(struct shmfb_event, buttons) == 28, "event layout");
+
+struct pair {
+    char name[96];
+    struct shmfb_producer *p;
+    struct shmfb_consumer *c;
+};
+
+static void pair_open(struct pair *x, const char *tag, uint32_t pacing)
+{
+    tu_name(x->name, sizeof(x->name), tag);
+    struct shmfb_producer_desc d = {.max_width = 320, .max_height = 200, .pacing = pacing};
+    ck_assert_int_eq(shmfb_producer_create(x->name, &d, &x->p), 0);
+    ck_assert_int_eq(shmfb_consumer_open(x->name, NULL, &x->c), 0);
+    ck_assert_int_eq(shmfb_consumer_attach(x->c), 0);
+}
+
+static void pair_close(struct pair *x)
+{
+    shmfb_consumer_close(x->c);
+    shmfb_producer_destroy(x->p);
+}
+
+static struct shmfb_event text(uint32_t cp, uint32_t t)
+{
+    return (struct shmfb_event){.type = SHMFB_EVENT_TEXT, .time_ms = t, .code = cp};
+}
+
+START_TEST(order_and_fields)
+{
+    struct pair x;
+    pair_open(&x, "evorder", SHMFB_PACING_FREE);
+    struct shmfb_event ev;
+    ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), -EAGAIN);
+    ck_assert_int_eq(shmfb_producer_poll_event(x.p, NULL), -EINVAL);
+
+    struct shmfb_event sent[] = {
+        {SHMFB_EVENT_MOTION, 10, 5, 6, 0, 0, SHMFB_MOD_SHIFT, 1},
+        {SHMFB_EVENT_BUTTON_DOWN, 11, 5, 6, SHMFB_BUTTON_RIGHT, 0, 0, 4},
+        {SHMFB_EVENT_WHEEL, 12, 0, -3, 0, 0, SHMFB_MOD_CTRL, 0},
+        {SHMFB_EVENT_KEY_DOWN, 13, 0, 0, 4, 'a', SHMFB_MOD_META | SHMFB_MOD_CAPS, 0},
+        {SHMFB_EVENT_FOCUS_OUT, 14, 0, 0, 0, 0, 0, 0},
+        {SHMFB_EVENT_CLOSE, 15, 0, 0, 0, 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof(sent) / sizeof(sent[0]); i++)
+        ck_assert_int_eq(shmfb_consumer_send(x.c, &sent[i]), 0);
+    for (size_t i = 0; i < sizeof(sent) / sizeof(sent[0]); i++) {
+        ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), 0);
+        ck_assert_mem_eq(&ev, &sent[i], sizeof(ev));
+    }
+    ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), -EAGAIN);
+
+    /* A timestamp of 0 is filled in by the sender. */
+    struct shmfb_event focus = {.type = SHMFB_EVENT_FOCUS_IN};
+    ck_assert_int_eq(shmfb_consumer_send(x.c, &focus), 0);
+    ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), 0);
+    ck_assert_uint_ne(ev.time_ms, 0);
+    pair_close(&x);
+}
+END_TEST
+
+START_TEST(bad_events)
+{
+    struct pair x;
+    pair_open(&x, "evbad", SHMFB_PACING_FREE);
+    struct shmfb_event bad = {.type = 0}, bad2 = {.type = 99}, ok = text('x', 1);
+    ck_assert_int_eq(shmfb_consumer_send(x.c, NULL), -EINVAL);
+    ck_assert_int_eq(shmfb_consumer_send(x.c, &bad), -EINVAL);
+    ck_assert_int_eq(shmfb_consumer_send(x.c, &bad2), -EINVAL);
+    ck_assert_int_eq(shmfb_consumer_detach(x.c), 0);
+    ck_assert_int_eq(shmfb_consumer_send(x.c, &ok), -ENOTCONN);
+    ck_assert_int_eq(shmfb_producer_wait(x.p, 0, 0), -EINVAL);
+    pair_close(&x);
+}
+END_TEST
+
+/* Text beyond the Basic Multilingual Plane, several times around the ring. */
+START_TEST(wrap_around_and_astral)
+{
+    struct pair x;
+    pair_open(&x, "evwrap", SHMFB_PACING_FREE);
+    const uint32_t cps[] = {'h', 0xE9, 0x20AC, 0x1F600, 0x10FFFF, 0x1D11E};
+    struct shmfb_event ev;
+    uint32_t n = 0;
+    for (int round = 0; round < 5 * SHMFB_EVENT_QUEUE / 3; round++) {
+        for (int k = 0; k < 3; k++) {
+            struct shmfb_event e = text(cps[(n + (uint32_t)k) % 6], n + (uint32_t)k + 1);
+            ck_assert_int_eq(shmfb_consumer_send(x.c, &e), 0);
+        }
+        for (int k = 0; k < 3; k++, n++) {
+            ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), 0);
+            ck_assert_uint_eq(ev.type, SHMFB_EVENT_TEXT);
+            ck_assert_uint_eq(ev.code, cps[n % 6]);
+            ck_assert_uint_eq(ev.time_ms, n + 1);
+        }
+    }
+    ck_assert_uint_eq(shmfb_producer_events_dropped(x.p), 0);
+    pair_close(&x);
+}
+END_TEST
+
+/* A producer that stops reading never blocks the sender: the oldest events
+ * go, the newest stay, and the loss is counted. */
+START_TEST(full_ring_drops_oldest)
+{
+    struct pair x;
+    pair_open(&x, "evfull", SHMFB_PACING_FREE);
+    const int extra = 40;
+    for (int i = 0; i < SHMFB_EVENT_QUEUE + extra; i++) {
+        struct shmfb_event e = text((uint32_t)i, (uint32_t)i + 1);
+        ck_assert_int_eq(shmfb_consumer_send(x.c, &e), 0);
+    }
+    ck_assert_uint_eq(shmfb_producer_events_dropped(x.p), extra);
+    struct shmfb_event ev;
+    for (int i = extra; i < SHMFB_EVENT_QUEUE + extra; i++) {
+        ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), 0);
+        ck_assert_uint_eq(ev.code, (uint32_t)i);
+    }
+    ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), -EAGAIN);
+    pair_close(&x);
+}
+END_TEST
+
+START_TEST(resize_clamped)
+{
+    struct pair x;
+    pair_open(&x, "evresize", SHMFB_PACING_FREE);
+    struct shmfb_event big = {.type = SHMFB_EVENT_RESIZE, .x = 5000, .y = 150};
+    struct shmfb_event neg = {.type = SHMFB_EVENT_RESIZE, .x = -4, .y = 0};
+    struct shmfb_event ev;
+    ck_assert_int_eq(shmfb_consumer_send(x.c, &big), 0);
+    ck_assert_int_eq(shmfb_consumer_send(x.c, &neg), 0);
+    ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), 0);
+    ck_assert_int_eq(ev.x, 320);
+    ck_assert_int_eq(ev.y, 150);
+    ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), 0);
+    ck_assert_int_eq(ev.x, 1);
+    ck_assert_int_eq(ev.y, 1);
+    pair_close(&x);
+}
+END_TEST
+
+START_TEST(several_consumers_oldest_first)
+{
+    struct pair x;
+    pair_open(&x, "evmulti", SHMFB_PACING_FREE);
+    struct shmfb_consumer *c2;
+    ck_assert_int_eq(shmfb_consumer_open(x.name, NULL, &c2), 0);
+    ck_assert_int_eq(shmfb_consumer_attach(c2), 0);
+    struct shmfb_event a1 = text('a', 100), b1 = text('b', 101), a2 = text('c', 102);
+    ck_assert_int_eq(shmfb_consumer_send(x.c, &a1), 0);
+    ck_assert_int_eq(shmfb_consumer_send(x.c, &a2), 0);
+    ck_assert_int_eq(shmfb_consumer_send(c2, &b1), 0);
+    struct shmfb_event ev;
+    const uint32_t want[] = {'a', 'b', 'c'};
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), 0);
+        ck_assert_uint_eq(ev.code, want[i]);
+    }
+    shmfb_consumer_close(c2);
+    pair_close(&x);
+}
+END_TEST
+
+/* The producer's idle wait wakes for an event sent by another process, and
+ * reports a taken frame. */
+START_TEST(wait_wakes_across_processes)
+{
+    struct pair x;
+    pair_open(&x, "evwait", SHMFB_PACING_FREE);
+    ck_assert_int_eq(shmfb_producer_wait(x.p, 0, SHMFB_WAIT_EVENT), -ETIMEDOUT);
+    ck_assert_int_eq(shmfb_producer_wait(x.p, 0, SHMFB_WAIT_TAKEN), SHMFB_WAIT_TAKEN);
+    shmfb_producer_present(x.p);
+    ck_assert_int_eq(shmfb_producer_wait(x.p, 50, SHMFB_WAIT_TAKEN), -ETIMEDOUT);
+
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct shmfb_consumer *c;
+        struct shmfb_frame f;
+        if (shmfb_consumer_open(x.name, NULL, &c) < 0 || shmfb_consumer_attach(c) < 0)
+            _exit(1);
+        usleep(100 * 1000);
+        struct shmfb_event e = text(0x1F600, 7);
+        if (shmfb_consumer_send(c, &e) < 0)
+            _exit(2);
+        usleep(100 * 1000);
+        if (shmfb_consumer_wait(c, 2000, &f) < 0)
+            _exit(3);
+        shmfb_consumer_close(c);
+        _exit(0);
+    }
+    /* Let the parent's own consumer take the frame so only the child holds. */
+    struct shmfb_frame f;
+    ck_assert_int_eq(shmfb_consumer_wait(x.c, 1000, &f), 0);
+    ck_assert_int_eq(shmfb_consumer_release(x.c), 0);
+    int64_t t0 = tu_now_ms();
+    ck_assert_int_eq(shmfb_producer_wait(x.p, 5000, SHMFB_WAIT_EVENT), SHMFB_WAIT_EVENT);
+    ck_assert_int_lt(tu_now_ms() - t0, 5000);
+    struct shmfb_event ev;
+    ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), 0);
+    ck_assert_uint_eq(ev.code, 0x1F600);
+    ck_assert_int_eq(shmfb_producer_wait(x.p, 5000, SHMFB_WAIT_TAKEN | SHMFB_WAIT_EVENT),
+                     SHMFB_WAIT_TAKEN);
+    ck_assert_int_eq(tu_wait_child(pid, 5000), 0);
+    pair_close(&x);
+}
+END_TEST
+
+/* ---- spawned handshake ------------------------------------------------------- */
+
+static int count_dev_shm(void)
+{
+    DIR *d = opendir("/dev/shm");
+    int n = 0;
+    while (d && readdir(d))
+        n++;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+START_TEST(spawned_frames)
+{
+    int before = count_dev_shm();
+    char *argv[] = {SPAWN_CHILD, "frames", "3", NULL};
+    int32_t pid;
+    int sock;
+    ck_assert_int_eq(shmfb_spawn(argv, &pid, &sock), 0);
+    struct shmfb_consumer *c;
+    int rc = shmfb_consumer_open_socket(sock, 5000, NULL, &c);
+    ck_assert_msg(rc == 0, "open_socket: %s", shmfb_strerror(rc));
+    ck_assert_int_eq(shmfb_consumer_attach(c), 0);
+    /* Private: nothing was created in /dev/shm. */
+    ck_assert_int_eq(count_dev_shm(), before);
+    struct shmfb_event go = text('g', 1);
+    ck_assert_int_eq(shmfb_consumer_send(c, &go), 0);
+    for (uint32_t i = 1; i <= 3; i++) {
+        struct shmfb_frame f;
+        ck_assert_int_eq(shmfb_consumer_wait(c, 5000, &f), 0);
+        ck_assert_uint_eq(f.seq, i);
+        ck_assert_uint_eq(f.pixels[0], 0xFF000000u | i);
+        ck_assert_int_eq(shmfb_consumer_release(c), 0);
+    }
+    ck_assert_int_eq(tu_wait_child(pid, 5000), 3);
+    struct shmfb_frame f;
+    ck_assert_int_eq(shmfb_consumer_wait(c, 3000, &f), -EPIPE);
+    shmfb_consumer_close(c);
+    close(sock);
+}
+END_TEST
+
+START_TEST(spawned_failures)
+{
+    int32_t pid;
+    int sock;
+    struct shmfb_consumer *c;
+    char *missing[] = {"/nonexistent/shmfb-no-such-program", NULL};
+    ck_assert_int_eq(shmfb_spawn(missing, &pid, &sock), -ENOENT);
+    ck_assert_int_eq(shmfb_spawn(NULL, &pid, &sock), -EINVAL);
+
+    /* The child exits without creating anything. */
+    char *quits[] = {SPAWN_CHILD, "exit", NULL};
+    ck_assert_int_eq(shmfb_spawn(quits, &pid, &sock), 0);
+    ck_assert_int_eq(shmfb_consumer_open_socket(sock, 5000, NULL, &c), -EPIPE);
+    ck_assert_ptr_null(c);
+    ck_assert_int_eq(tu_wait_child(pid, 5000), 7);
+    close(sock);
+
+    /* The child never creates: bounded wait. */
+    char *sleeps[] = {SPAWN_CHILD, "sleep", NULL};
+    ck_assert_int_eq(shmfb_spawn(sleeps, &pid, &sock), 0);
+    ck_assert_int_eq(shmfb_consumer_open_socket(sock, 200, NULL, &c), -ETIMEDOUT);
+    kill(pid, SIGKILL);
+    tu_wait_child(pid, 5000);
+    close(sock);
+
+    /* Not spawned: a NULL name is refused. */
+    unsetenv(SHMFB_SOCKET_ENV);
+    struct shmfb_producer_desc d = {.max_width = 4, .max_height = 4};
+    struct shmfb_producer *p;
+    ck_assert_int_eq(shmfb_producer_create(NULL, &d, &p), -ENOTSOCK);
+    setenv(SHMFB_SOCKET_ENV, "0", 1); /* stdin is not a socket here */
+    ck_assert_int_eq(shmfb_producer_create(NULL, &d, &p), -ENOTSOCK);
+    unsetenv(SHMFB_SOCKET_ENV);
+}
+END_TEST
+
+/* A descriptor that is not sealed, or a message that is not a handoff, is
+ * refused. */
+START_TEST(spawned_hostile_peer)
+{
+    int sv[2];
+    struct shmfb_consumer *c;
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    ck_assert_int_eq(write(sv[1], "garbage!", 8), 8);
+    ck_assert_int_eq(shmfb_consumer_open_socket(sv[0], 1000, NULL, &c), -EPROTO);
+    close(sv[0]);
+    close(sv[1]);
+
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    int fd = memfd_create("unsealed", MFD_CLOEXEC);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, 1 << 20), 0);
+    char ctl[CMSG_SPACE(sizeof(int))] = {0};
+    struct iovec iov = {.iov_base = "SHMFBFD1", .iov_len = 8};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+    ck_assert_int_eq(sendmsg(sv[1], &msg, 0), 8);
+    close(fd);
+    ck_assert_int_eq(shmfb_consumer_open_socket(sv[0], 1000, NULL, &c), -EPERM);
+    close(sv[0]);
+    close(sv[1]);
+}
+END_TEST
+
+static Suite *events_suite(void)
+{
+    Suite *s = suite_create("events");
+    TCase *ring = tcase_create("ring");
+    tcase_add_checked_fixture(ring, tu_setup, tu_teardown);
+    tcase_add_test(ring, order_and_fields);
+    tcase_add_test(ring, bad_events);
+    tcase_add_test(ring, wrap_around_and_astral);
+    tcase_add_test(ring, full_ring_drops_oldest);
+    tcase_add_test(ring, resize_clamped);
+    tcase_add_test(ring, several_consumers_oldest_first);
+    tcase_add_test(ring, wait_wakes_across_processes);
+    suite_add_tcase(s, ring);
+
+    TCase *spawn = tcase_create("spawn");
+    tcase_add_checked_fixture(spawn, tu_setup, tu_teardown);
+    tcase_add_test(spawn, spawned_frames);
+    tcase_add_test(spawn, spawned_failures);
+    tcase_add_test(spawn, spawned_hostile_peer);
+    suite_add_tcase(s, spawn);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(events_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
