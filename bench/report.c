@@ -1,0 +1,181 @@
+/* The aligned table for people and the JSON document for scripts. */
+#include "bench_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+double bench_fps(const struct bench_result *r)
+{
+    return r->p50_ns > 0 ? 1e9 / r->p50_ns : 0;
+}
+
+/* Bytes moved per iteration over the median iteration time. */
+double bench_gbps(const struct bench_result *r)
+{
+    return r->p50_ns > 0 && r->bytes > 0 ? r->bytes / r->p50_ns : 0;
+}
+
+static void size_text(char *out, size_t size, int32_t w, int32_t h)
+{
+    if (w > 0)
+        snprintf(out, size, "%dx%d", w, h);
+    else
+        snprintf(out, size, "-");
+}
+
+static void note_text(char *out, size_t size, const struct bench_result *r)
+{
+    out[0] = '\0';
+    if (r->err != 0)
+        snprintf(out, size, "FAILED: %s", r->msg);
+    else if (strcmp(r->c->name, "memcpy_cold") == 0)
+        snprintf(out, size, "pool of 2 x %.0f frames", r->extra);
+    else if (strcmp(r->c->name, "shmfb_free") == 0)
+        snprintf(out, size, "consumer took %.0f%% of the frames", r->extra * 100);
+    else if (strcmp(r->c->name, "memcpy_hot") == 0 && 2 * r->bytes > 32.0 * (1 << 20))
+        snprintf(out, size, "two frames exceed most caches");
+}
+
+static void print_row(const struct bench_result *r)
+{
+    char size[32], note[BENCH_ERR_MAX + 16], gb[16] = "-";
+    size_text(size, sizeof(size), r->c->sized ? r->width : 0, r->height);
+    note_text(note, sizeof(note), r);
+    if (r->err != 0 || r->count == 0) {
+        printf("%-16s %-10s %7d  %s\n", r->c->name, size, r->count, note);
+        return;
+    }
+    if (r->bytes > 0)
+        snprintf(gb, sizeof(gb), "%.2f", bench_gbps(r));
+    printf("%-16s %-10s %7d %11.2f %11.2f %11.1f %8s  %s\n", r->c->name, size, r->count,
+           r->p50_ns / 1e3, r->p99_ns / 1e3, bench_fps(r), gb, note);
+}
+
+static void print_ratio(const struct bench_ratio *q)
+{
+    char size[32], target[24] = "-", value[24] = "n/a";
+    const char *verdict = "";
+    size_text(size, sizeof(size), q->width, q->height);
+    if (q->target > 0)
+        snprintf(target, sizeof(target), "%s %.2f", q->at_most ? "<=" : ">=", q->target);
+    if (q->value >= 0) {
+        snprintf(value, sizeof(value), "%.2f", q->value);
+        bool met = q->at_most ? q->value <= q->target : q->value >= q->target;
+        verdict = q->target <= 0 ? "" : met ? "met" : "NOT met";
+    }
+    printf("%-33s %-10s %-9s %7s  %-9s %s\n", q->name, size, q->how, value, target, verdict);
+}
+
+void bench_print_table(const struct bench_report *rep)
+{
+    const struct bench_machine *m = &rep->machine;
+    printf("shmfb bench: %s run, %d interleaved round%s, two processes where a peer is involved\n",
+           rep->mode, rep->rounds, rep->rounds == 1 ? "" : "s");
+    printf("machine: %s, %d cores, %s, last-level cache %zu KiB\n\n", m->cpu, m->cores, m->kernel,
+           m->llc_bytes >> 10);
+    printf("%-16s %-10s %7s %11s %11s %11s %8s\n", "measurement", "size", "iters", "p50 us",
+           "p99 us", "frames/s", "GB/s");
+    for (int i = 0; i < rep->nresults; i++)
+        print_row(&rep->results[i]);
+    printf("\n%-33s %-10s %-9s %7s  %-9s\n", "ratio", "size", "basis", "value", "target");
+    for (int i = 0; i < rep->nratios; i++)
+        print_ratio(&rep->ratios[i]);
+    printf("\nframes/s = 1 s / p50; GB/s = pixel bytes delivered per iteration / p50.\n");
+    printf("Ratios compare medians taken in this run.  Measurements:\n");
+    const struct bench_case *seen[64];
+    int nseen = 0;
+    for (int i = 0; i < rep->nresults && nseen < 64; i++) {
+        const struct bench_case *c = rep->results[i].c;
+        bool dup = false;
+        for (int k = 0; k < nseen; k++)
+            dup |= seen[k] == c;
+        if (!dup) {
+            seen[nseen++] = c;
+            printf("  %-16s %s\n", c->name, c->what);
+        }
+    }
+}
+
+static void json_string(const char *s)
+{
+    putchar('"');
+    for (; *s != '\0'; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            printf("\\%c", ch);
+        else if (ch < 0x20)
+            printf("\\u%04x", ch);
+        else
+            putchar(ch);
+    }
+    putchar('"');
+}
+
+static void json_number(const char *key, double v, bool valid)
+{
+    if (valid)
+        printf(", \"%s\": %.6g", key, v);
+    else
+        printf(", \"%s\": null", key);
+}
+
+static void json_result(const struct bench_result *r)
+{
+    bool ok = r->err == 0 && r->count > 0;
+    printf("    {\"name\": ");
+    json_string(r->c->name);
+    printf(", \"width\": %d, \"height\": %d, \"iterations\": %d, \"ok\": %s",
+           r->c->sized ? r->width : 0, r->c->sized ? r->height : 0, r->count,
+           ok ? "true" : "false");
+    json_number("p50_ns", r->p50_ns, ok);
+    json_number("p99_ns", r->p99_ns, ok);
+    json_number("fps", bench_fps(r), ok);
+    json_number("gbps", bench_gbps(r), ok && r->bytes > 0);
+    json_number("bytes_per_iteration", r->bytes, true);
+    printf(", \"error\": ");
+    if (r->err != 0)
+        json_string(r->msg);
+    else
+        printf("null");
+    printf("}");
+}
+
+static void json_ratio(const struct bench_ratio *q)
+{
+    bool valid = q->value >= 0;
+    printf("    {\"name\": ");
+    json_string(q->name);
+    printf(", \"basis\": ");
+    json_string(q->how);
+    printf(", \"width\": %d, \"height\": %d", q->width, q->height);
+    json_number("value", q->value, valid);
+    json_number("target", q->target, q->target > 0);
+    printf(", \"target_is\": \"%s\", \"met\": ", q->at_most ? "max" : "min");
+    if (!valid || q->target <= 0)
+        printf("null}");
+    else
+        printf("%s}",
+               (q->at_most ? q->value <= q->target : q->value >= q->target) ? "true" : "false");
+}
+
+void bench_print_json(const struct bench_report *rep)
+{
+    const struct bench_machine *m = &rep->machine;
+    printf("{\n  \"machine\": {\"cpu\": ");
+    json_string(m->cpu);
+    printf(", \"cores\": %d, \"kernel\": ", m->cores);
+    json_string(m->kernel);
+    printf(", \"llc_bytes\": %zu},\n  \"mode\": ", m->llc_bytes);
+    json_string(rep->mode);
+    printf(",\n  \"rounds\": %d,\n  \"results\": [\n", rep->rounds);
+    for (int i = 0; i < rep->nresults; i++) {
+        json_result(&rep->results[i]);
+        printf(i + 1 < rep->nresults ? ",\n" : "\n");
+    }
+    printf("  ],\n  \"ratios\": [\n");
+    for (int i = 0; i < rep->nratios; i++) {
+        json_ratio(&rep->ratios[i]);
+        printf(i + 1 < rep->nratios ? ",\n" : "\n");
+    }
+    printf("  ]\n}\n");
+}
