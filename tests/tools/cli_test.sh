@@ -1,0 +1,325 @@
+#!/usr/bin/env bash
+# End-to-end tests of the shmfb command-line tool.
+#   cli_test.sh CASE SHMFB TOOLS_HELPER SPRITE_PNG
+set -euo pipefail
+
+CASE=$1
+SHMFB=$2
+HELPER=$3
+SPRITE=$4
+
+TMP=$(mktemp -d "/tmp/shmfbt-tools-$$.XXXXXX")
+PREFIX="shmfbt-tools-$$"
+PIDS=()
+
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do
+        kill -KILL "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
+    rm -f /dev/shm/"$PREFIX"-*
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL ($CASE): $*" >&2
+    exit 1
+}
+
+# Runs the command, leaving its stdout, stderr and exit code in OUT, ERR, RC.
+run() {
+    RC=0
+    "$@" >"$TMP/out" 2>"$TMP/err" || RC=$?
+    OUT=$(cat "$TMP/out")
+    ERR=$(cat "$TMP/err")
+}
+
+# expect_error CODE ARGS...: shmfb ARGS exits with CODE and says exactly one
+# line, "shmfb: ...", on stderr.
+expect_error() {
+    local code=$1
+    shift
+    run "$SHMFB" "$@"
+    [ "$RC" -eq "$code" ] || fail "shmfb $*: exit $RC, expected $code (stderr: $ERR)"
+    [ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "shmfb $*: expected one line on stderr, got: $ERR"
+    [[ $ERR == "shmfb: "* ]] || fail "shmfb $*: stderr does not start with 'shmfb: ': $ERR"
+}
+
+expect_ok() {
+    run "$SHMFB" "$@"
+    [ "$RC" -eq 0 ] || fail "shmfb $*: exit $RC (stderr: $ERR)"
+}
+
+shm_exists() {
+    [ -e "/dev/shm/${1#/}" ]
+}
+
+wait_until() {
+    local tries=$1
+    shift
+    while ! "$@"; do
+        tries=$((tries - 1))
+        [ "$tries" -gt 0 ] || return 1
+        sleep 0.05
+    done
+}
+
+has_frames() {
+    run "$SHMFB" ls "$1"
+    [ "$RC" -eq 0 ] && awk -v n="$1" '$1 == n && $6 >= 1 { ok = 1 } END { exit !ok }' <<<"$OUT"
+}
+
+# start NAME CMD...: runs CMD in the background and waits for framebuffer
+# NAME to have presented a frame; sets BG to its pid.
+start() {
+    local name=$1
+    shift
+    "$@" &
+    BG=$!
+    PIDS+=("$BG")
+    wait_until 200 has_frames "$name" || fail "$name did not appear: $*"
+}
+
+# stop_bg PID SIGNAL: signals it and expects a clean exit within 5 s.
+stop_bg() {
+    local pid=$1 sig=$2 rc=0
+    kill -"$sig" "$pid"
+    for _ in $(seq 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill -0 "$pid" 2>/dev/null && fail "pid $pid still running 5 s after SIG$sig"
+    wait "$pid" || rc=$?
+    [ "$rc" -eq 0 ] || fail "pid $pid exited with $rc after SIG$sig"
+}
+
+# snap ARGS...: shmfb snap, which must succeed; sets SEQ and SIZE from its
+# "OUT.png: frame SEQ, WxH" line.
+snap() {
+    expect_ok snap "$@"
+    [[ $OUT =~ :\ frame\ ([0-9]+),\ ([0-9]+x[0-9]+)$ ]] || fail "snap $*: unexpected output '$OUT'"
+    SEQ=${BASH_REMATCH[1]}
+    SIZE=${BASH_REMATCH[2]}
+}
+
+check_pattern() { # PNG SEQ WxH MAXWxH alpha|noalpha
+    "$HELPER" check-pattern "$@" || fail "pattern mismatch: $*"
+}
+
+case_usage() {
+    expect_ok --help
+    [[ $OUT == *"demo"*"snap"*"ls"*"bench"* ]] || fail "--help lacks the commands: $OUT"
+    expect_ok --version
+    [[ $OUT =~ ^shmfb\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "--version said '$OUT'"
+    for c in demo snap ls; do
+        expect_ok "$c" --help
+        [[ $OUT == "usage: shmfb $c"* ]] || fail "$c --help said '$OUT'"
+    done
+    run "$SHMFB" bench --help
+    if [ "$RC" -ne 0 ]; then
+        expect_error 1 bench
+        [[ $ERR == *"built without"* ]] || fail "bench: $ERR"
+    fi
+    run "$SHMFB"
+    [ "$RC" -eq 2 ] || fail "no arguments: exit $RC"
+    expect_error 2 frobnicate
+    expect_error 2 snap
+    expect_error 2 snap /x
+    expect_error 2 snap /x "$TMP/o.png" extra
+    expect_error 2 snap /x "$TMP/o.png" --timeout
+    expect_error 2 snap /x "$TMP/o.png" --timeout soon
+    expect_error 2 snap /x "$TMP/o.png" --bogus
+    expect_error 2 demo --size 0x5
+    expect_error 2 demo --size 10
+    expect_error 2 demo --size 99999x10
+    expect_error 2 demo --size 20x20 --max 10x10
+    expect_error 2 demo --fps -1
+    expect_error 2 demo --frames many
+    expect_error 2 demo --seconds
+    expect_error 2 demo /a /b
+    expect_error 2 demo --bogus
+    expect_error 2 ls --bogus
+    expect_error 2 ls 'bad/name'
+    [ ! -e "$TMP/o.png" ] || fail "a failed command wrote its output"
+}
+
+case_errors() {
+    local missing="/$PREFIX-missing" plain="/$PREFIX-plain" tiny="/$PREFIX-tiny"
+    local idle="/$PREFIX-idle"
+
+    expect_error 1 snap "$missing" "$TMP/o.png"
+    [[ $ERR == *"$missing"* ]] || fail "error does not name the framebuffer: $ERR"
+    expect_error 1 snap --now "$missing" "$TMP/o.png"
+    expect_error 1 snap 'no/such' "$TMP/o.png"
+
+    "$HELPER" plain "$plain" 65536
+    "$HELPER" plain "$tiny" 16
+    expect_error 1 snap "$plain" "$TMP/o.png"
+    [[ $ERR == *"$plain"* ]] || fail "error does not name the object: $ERR"
+    expect_error 1 snap --now "$tiny" "$TMP/o.png"
+    [ ! -e "$TMP/o.png" ] || fail "snap of a non-framebuffer wrote a file"
+    expect_ok ls
+    [ -z "$ERR" ] || fail "ls complained about a non-framebuffer: $ERR"
+    [[ $OUT != *"$PREFIX"* ]] || fail "ls listed a non-framebuffer: $OUT"
+    expect_ok ls --reap "$plain" "$tiny"
+    if ! shm_exists "$plain" || ! shm_exists "$tiny"; then
+        fail "ls --reap removed a non-framebuffer"
+    fi
+    expect_error 1 demo "$plain" --frames 1 --sprite "$SPRITE"
+    [[ $ERR == *"$plain"* ]] || fail "demo on a taken name: $ERR"
+
+    printf 'not a png\n' >"$TMP/not.png"
+    expect_error 1 demo "/$PREFIX-d1" --frames 1 --sprite "$TMP/not.png"
+    expect_error 1 demo "/$PREFIX-d2" --frames 1 --sprite "$TMP/none.png"
+    shm_exists "/$PREFIX-d1" && fail "demo left its framebuffer after failing"
+
+    "$HELPER" produce "$idle" 8x8 8x8 xrgb -1 &
+    PIDS+=("$!")
+    wait_until 200 shm_exists "$idle" || fail "$idle did not appear"
+    expect_error 1 snap "$idle" "$TMP/o.png" --timeout 300
+    [[ $ERR == *"$idle"* ]] || fail "timeout error: $ERR"
+    expect_error 1 snap --now "$idle" "$TMP/o.png"
+    [ ! -e "$TMP/o.png" ] || fail "snap without a frame wrote a file"
+
+    start "/$PREFIX-live" "$HELPER" produce "/$PREFIX-live" 8x8 8x8 xrgb 50
+    expect_error 1 snap "/$PREFIX-live" "$TMP/no/dir/o.png"
+    [[ $ERR == *"$TMP/no/dir/o.png"* ]] || fail "write error does not name the file: $ERR"
+}
+
+case_snap_pattern() {
+    local name="/$PREFIX-pat" small=0 big=0
+
+    start "$name" "$HELPER" produce "$name" 257x33 300x40 xrgb 50
+    for _ in $(seq 60); do
+        snap "$name" "$TMP/s.png"
+        check_pattern "$TMP/s.png" "$SEQ" 257x33 300x40 noalpha
+        case $SIZE in
+        257x33) small=$((small + 1)) ;;
+        300x40) big=$((big + 1)) ;;
+        *) fail "snap reported size $SIZE" ;;
+        esac
+        [ $small -ge 2 ] && [ $big -ge 2 ] && break
+        sleep 0.07
+    done
+    if [ $small -lt 2 ] || [ $big -lt 2 ]; then
+        fail "saw only $small small and $big big frames"
+    fi
+    stop_bg "$BG" TERM
+    shm_exists "$name" && fail "producer left $name behind"
+
+    name="/$PREFIX-alpha"
+    start "$name" "$HELPER" produce "$name" 3x1 3x1 argb 50
+    snap "$name" "$TMP/a.png" --alpha
+    check_pattern "$TMP/a.png" "$SEQ" 3x1 3x1 alpha
+    snap "$name" "$TMP/b.png" --timeout=1000
+    check_pattern "$TMP/b.png" "$SEQ" 3x1 3x1 noalpha
+    stop_bg "$BG" TERM
+}
+
+case_snap_now() {
+    local name="/$PREFIX-now"
+
+    start "$name" "$HELPER" produce "$name" 61x7 61x7 argb 0
+    snap --now "$name" "$TMP/n.png" --alpha
+    [ "$SEQ" -eq 1 ] || fail "snap --now: frame $SEQ"
+    [ "$SIZE" = 61x7 ] || fail "snap --now: size $SIZE"
+    check_pattern "$TMP/n.png" 1 61x7 61x7 alpha
+    snap "$name" "$TMP/w.png" --timeout 300
+    [ "$SEQ" -eq 1 ] || fail "snap of an idle producer gave frame $SEQ"
+    check_pattern "$TMP/w.png" 1 61x7 61x7 noalpha
+
+    kill -KILL "$BG"
+    wait "$BG" 2>/dev/null || true
+    snap --now "$name" "$TMP/d.png"
+    check_pattern "$TMP/d.png" 1 61x7 61x7 noalpha
+    expect_error 1 snap "$name" "$TMP/x.png" --timeout 2000
+    expect_ok ls --reap "$name"
+}
+
+case_demo_snap() {
+    local name="/$PREFIX-demo" small=0 big=0
+
+    start "$name" "$SHMFB" demo "$name" --size 160x100 --max 200x120 --fps 400 --sprite "$SPRITE"
+    for _ in $(seq 80); do
+        snap "$name" "$TMP/d.png"
+        "$HELPER" expect-demo "$TMP/d.png" "$SEQ" 160x100 200x120 "$SPRITE" ||
+            fail "demo frame $SEQ differs from the scene"
+        case $SIZE in
+        160x100) small=$((small + 1)) ;;
+        200x120) big=$((big + 1)) ;;
+        *) fail "demo frame $SEQ has size $SIZE" ;;
+        esac
+        [ $small -ge 3 ] && [ $big -ge 3 ] && break
+        sleep 0.05
+    done
+    if [ $small -lt 3 ] || [ $big -lt 3 ]; then
+        fail "saw only $small small and $big big frames"
+    fi
+    stop_bg "$BG" INT
+    shm_exists "$name" && fail "demo left $name behind"
+
+    # Without --max the alternate size is 3/4 of the frame; the default sprite.
+    name="/$PREFIX-demo2"
+    start "$name" "$SHMFB" demo "$name" --size 64x48 --fps 0
+    snap "$name" "$TMP/e.png"
+    "$HELPER" expect-demo "$TMP/e.png" "$SEQ" 64x48 64x48 "$SPRITE" ||
+        fail "demo frame $SEQ differs from the scene"
+    stop_bg "$BG" TERM
+}
+
+case_demo_lifetime() {
+    local name="/$PREFIX-life" sig t0
+
+    for sig in INT TERM; do
+        start "$name" "$SHMFB" demo "$name" --size 50x40 --fps 30
+        stop_bg "$BG" "$sig"
+        shm_exists "$name" && fail "demo left $name behind after SIG$sig"
+    done
+    expect_ok demo "$name" --size 40x30 --frames 250 --fps 0
+    shm_exists "$name" && fail "demo --frames left $name behind"
+    t0=$(date +%s%N)
+    expect_ok demo "$name" --size 40x30 --seconds 0.4 --fps 50
+    [ $(($(date +%s%N) - t0)) -ge 350000000 ] || fail "demo --seconds 0.4 ended early"
+    shm_exists "$name" && fail "demo --seconds left $name behind"
+    return 0
+}
+
+case_ls_reap() {
+    local name="/$PREFIX-ls" live="/$PREFIX-lslive" line pid f
+
+    start "$name" "$HELPER" produce "$name" 32x16 40x20 xrgb 20
+    pid=$BG
+    expect_ok ls
+    line=$(awk -v n="$name" '$1 == n' <<<"$OUT")
+    [ -n "$line" ] || fail "ls does not list $name: $OUT"
+    read -r -a f <<<"$line"
+    [ "${f[2]}" = 40x20 ] || fail "ls capacity: $line"
+    [ "${f[3]}" = "$pid" ] || fail "ls pid (want $pid): $line"
+    [ "${f[4]}" = 0 ] || fail "ls consumers: $line"
+    [ "${f[6]}" = alive ] || fail "ls state of a live producer: $line"
+    [[ ${f[1]} == 32x16 || ${f[1]} == 40x20 ]] || fail "ls size: $line"
+    [[ $(head -n1 <<<"$OUT") == NAME*SIZE*MAX*PID*CONSUMERS*FRAMES*STATE ]] ||
+        fail "ls header: $(head -n1 <<<"$OUT")"
+
+    kill -KILL "$pid"
+    wait "$pid" 2>/dev/null || true
+    expect_ok ls "$name"
+    [ "$(wc -l <<<"$OUT")" -eq 2 ] || fail "ls NAME printed: $OUT"
+    [[ $(tail -n1 <<<"$OUT") == "$name "*" stale" ]] || fail "killed producer not stale: $OUT"
+    shm_exists "$name" || fail "ls without --reap removed $name"
+
+    start "$live" "$HELPER" produce "$live" 8x8 8x8 xrgb 20
+    expect_ok ls --reap "$name" "$live"
+    [[ $OUT == *"reaped $name"* ]] || fail "ls --reap did not say it reaped $name: $OUT"
+    [[ $OUT != *"reaped $live"* ]] || fail "ls --reap reaped a live producer: $OUT"
+    shm_exists "$name" && fail "ls --reap left $name"
+    shm_exists "$live" || fail "ls --reap removed a live producer's framebuffer"
+    expect_ok ls "$name"
+    [ "$(wc -l <<<"$OUT")" -eq 1 ] || fail "reaped name still listed: $OUT"
+    stop_bg "$BG" TERM
+}
+
+"case_$CASE"
+echo "ok ($CASE)"

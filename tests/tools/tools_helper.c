@@ -1,0 +1,240 @@
+/*
+ * Helper for the command-line tests: a producer of a known pattern, a
+ * maker of non-shmfb objects, and checkers that compare PNG files written by
+ * `shmfb snap` with the frames that were drawn.
+ *
+ *   tools_helper produce NAME WxH MAXWxH xrgb|argb FPS
+ *       FPS 0: present one frame, then idle; FPS < 0: never present
+ *   tools_helper plain NAME BYTES
+ *   tools_helper check-pattern PNG SEQ WxH MAXWxH alpha|noalpha
+ *   tools_helper expect-demo PNG SEQ WxH MAXWxH SPRITE
+ */
+#include "scene.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <shmfb/png.h>
+
+/* Frames alternate between the two sizes every this many frames. */
+#define PATTERN_PERIOD 10
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
+
+static int parse_size(const char *s, int32_t *w, int32_t *h)
+{
+    return sscanf(s, "%dx%d", w, h) == 2 && *w > 0 && *h > 0 ? 0 : -1;
+}
+
+static uint32_t pattern(int32_t x, int32_t y, uint64_t seq)
+{
+    uint32_t s = (uint32_t)seq;
+    uint32_t r = ((uint32_t)x * 7 + (uint32_t)y * 13 + s * 5) & 0xff;
+    uint32_t g = (((uint32_t)x ^ (uint32_t)y) + s) & 0xff;
+    uint32_t b = ((uint32_t)y * 3 + s * 11) & 0xff;
+    uint32_t a = ((uint32_t)x + (uint32_t)y * 2 + s) & 0xff;
+
+    return a << 24 | r << 16 | g << 8 | b;
+}
+
+static void pattern_size(uint64_t seq, int32_t w, int32_t h, int32_t mw, int32_t mh, int32_t *ow,
+                         int32_t *oh)
+{
+    bool alt = ((seq - 1) / PATTERN_PERIOD) % 2 == 1;
+
+    *ow = alt ? mw : w;
+    *oh = alt ? mh : h;
+}
+
+static int fail(const char *what, int rc)
+{
+    fprintf(stderr, "tools_helper: %s: %s\n", what, shmfb_png_strerror(rc));
+    return 1;
+}
+
+static void draw_pattern(struct shmfb_producer *p, uint64_t seq, int32_t w, int32_t h)
+{
+    unsigned char *base = (unsigned char *)shmfb_producer_pixels(p);
+    int32_t stride = shmfb_producer_stride(p);
+
+    for (int32_t y = 0; y < h; y++) {
+        uint32_t *row = (uint32_t *)(base + (size_t)y * (size_t)stride);
+
+        for (int32_t x = 0; x < w; x++)
+            row[x] = pattern(x, y, seq);
+    }
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    nanosleep(&ts, NULL);
+}
+
+static int produce(char **argv)
+{
+    struct shmfb_producer_desc d;
+    struct shmfb_producer *p;
+    int32_t w, h, fw, fh;
+    long fps = atol(argv[5]);
+    int rc;
+
+    memset(&d, 0, sizeof(d));
+    if (parse_size(argv[2], &w, &h) < 0 || parse_size(argv[3], &d.max_width, &d.max_height) < 0)
+        return 2;
+    d.width = w;
+    d.height = h;
+    d.format = strcmp(argv[4], "argb") == 0 ? SHMFB_FORMAT_ARGB8888 : SHMFB_FORMAT_XRGB8888;
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    if ((rc = shmfb_producer_create(argv[1], &d, &p)) < 0)
+        return fail(argv[1], rc);
+    if (fps < 0) /* never present: a producer that is still starting up */
+        while (!stop)
+            pause();
+    while (!stop) {
+        uint64_t seq = shmfb_producer_frame(p) + 1;
+
+        pattern_size(seq, w, h, d.max_width, d.max_height, &fw, &fh);
+        if ((rc = shmfb_producer_resize(p, fw, fh)) < 0)
+            break;
+        draw_pattern(p, seq, fw, fh);
+        if ((rc = shmfb_producer_present(p)) < 0)
+            break;
+        if (fps <= 0)
+            pause(); /* one frame, then idle until told to stop */
+        else
+            sleep_ms(1000 / fps);
+    }
+    shmfb_producer_destroy(p);
+    return rc < 0 ? fail("produce", rc) : 0;
+}
+
+static int plain(char **argv)
+{
+    int fd = shm_open(argv[1], O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    static const char junk[] = "not a framebuffer, just some bytes";
+
+    if (fd < 0)
+        return fail(argv[1], -errno);
+    if (ftruncate(fd, atol(argv[2])) != 0 || write(fd, junk, sizeof(junk)) < 0) {
+        close(fd);
+        return fail(argv[1], -errno);
+    }
+    close(fd);
+    return 0;
+}
+
+/* Compares \p got with \p want exactly; on a mismatch says where and writes
+ * a diff image next to the file. */
+static int compare(const char *png, const struct shmfb_image *got, const struct shmfb_image *want)
+{
+    char diff_path[4096];
+    struct shmfb_diff d;
+    int rc;
+
+    snprintf(diff_path, sizeof(diff_path), "%s.diff.png", png);
+    rc = shmfb_image_compare(got, want, 0, true, &d, diff_path);
+    if (rc == 0)
+        return 0;
+    if (rc < 0) {
+        fprintf(stderr, "tools_helper: %s is %dx%d, expected %dx%d (%s)\n", png, (int)got->width,
+                (int)got->height, (int)want->width, (int)want->height, shmfb_png_strerror(rc));
+        return 1;
+    }
+    fprintf(stderr, "tools_helper: %s: %llu pixels differ (max delta %d) in %d,%d %dx%d; see %s\n",
+            png, (unsigned long long)d.differing, (int)d.max_delta, (int)d.bbox.x, (int)d.bbox.y,
+            (int)d.bbox.w, (int)d.bbox.h, diff_path);
+    return 1;
+}
+
+static int check_with(const char *png, struct shmfb_image *want)
+{
+    struct shmfb_image got;
+    char err[256];
+    int rc = shmfb_png_read(png, &got, err, sizeof(err));
+
+    if (rc < 0) {
+        fprintf(stderr, "tools_helper: %s\n", err);
+        return 1;
+    }
+    rc = compare(png, &got, want);
+    shmfb_image_free(&got);
+    return rc;
+}
+
+static int check_pattern(char **argv)
+{
+    uint64_t seq = strtoull(argv[2], NULL, 10);
+    int32_t w, h, mw, mh, fw, fh;
+    bool alpha = strcmp(argv[5], "alpha") == 0;
+    struct shmfb_image want;
+    int rc;
+
+    if (seq == 0 || parse_size(argv[3], &w, &h) < 0 || parse_size(argv[4], &mw, &mh) < 0)
+        return 2;
+    pattern_size(seq, w, h, mw, mh, &fw, &fh);
+    if ((rc = shmfb_image_alloc(&want, fw, fh)) < 0)
+        return fail("alloc", rc);
+    for (int32_t y = 0; y < fh; y++)
+        for (int32_t x = 0; x < fw; x++)
+            want.pixels[y * fw + x] = pattern(x, y, seq) | (alpha ? 0 : 0xff000000u);
+    rc = check_with(argv[1], &want);
+    shmfb_image_free(&want);
+    return rc;
+}
+
+static int expect_demo(char **argv)
+{
+    struct scene s;
+    struct shmfb_image sprite, want;
+    uint64_t seq = strtoull(argv[2], NULL, 10);
+    int32_t fw, fh;
+    int rc;
+
+    if (seq == 0 || parse_size(argv[3], &s.width, &s.height) < 0 ||
+        parse_size(argv[4], &s.max_width, &s.max_height) < 0)
+        return 2;
+    if ((rc = shmfb_png_read(argv[5], &sprite, NULL, 0)) < 0)
+        return fail(argv[5], rc);
+    s.sprite = &sprite;
+    scene_size(&s, seq, &fw, &fh);
+    rc = shmfb_image_alloc(&want, fw, fh);
+    if (rc == 0) {
+        scene_paint(&s, seq, fw, fh, want.pixels, want.stride, &(struct shmfb_rect){0, 0, fw, fh});
+        rc = check_with(argv[1], &want);
+        shmfb_image_free(&want);
+    } else {
+        rc = fail("alloc", rc);
+    }
+    shmfb_image_free(&sprite);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 7 && strcmp(argv[1], "produce") == 0)
+        return produce(argv + 1);
+    if (argc == 4 && strcmp(argv[1], "plain") == 0)
+        return plain(argv + 1);
+    if (argc == 7 && strcmp(argv[1], "check-pattern") == 0)
+        return check_pattern(argv + 1);
+    if (argc == 7 && strcmp(argv[1], "expect-demo") == 0)
+        return expect_demo(argv + 1);
+    fprintf(stderr, "tools_helper: bad arguments\n");
+    return 2;
+}

@@ -1,0 +1,122 @@
+/* shmfb ls: the framebuffers in /dev/shm, and removal of stale ones. */
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <shmfb/shmfb.h>
+
+static const char ls_usage[] =
+    "usage: shmfb ls [--reap] [NAME...]\n"
+    "\n"
+    "Lists the shmfb framebuffers in /dev/shm, or only those NAMEs; other shared\n"
+    "memory objects are skipped.  STATE is \"alive\" while the producer runs and\n"
+    "\"stale\" when it is gone without removing the name.\n"
+    "\n"
+    "Options:\n"
+    "  --reap          remove the stale framebuffers listed and say which\n"
+    "  -h, --help      show this help\n";
+
+#define SHM_DIR "/dev/shm"
+
+struct ls_opts {
+    bool reap;
+    int nnames;
+    char **names;
+};
+
+static void print_header(void)
+{
+    printf("%-24s %-11s %-11s %8s %9s %10s %s\n", "NAME", "SIZE", "MAX", "PID", "CONSUMERS",
+           "FRAMES", "STATE");
+}
+
+static void print_info(const struct shmfb_info *in)
+{
+    char size[32], max[32];
+
+    snprintf(size, sizeof(size), "%dx%d", (int)in->width, (int)in->height);
+    snprintf(max, sizeof(max), "%dx%d", (int)in->max_width, (int)in->max_height);
+    printf("%-24s %-11s %-11s %8d %9d %10llu %s\n", in->name, size, max, (int)in->producer_pid,
+           (int)in->consumers, (unsigned long long)in->frames, in->alive ? "alive" : "stale");
+}
+
+/* Returns 1 if a stale framebuffer could not be removed. */
+static int reap(const struct shmfb_info *in)
+{
+    int rc = shmfb_reap(in->name);
+
+    if (rc < 0) {
+        cli_fail(in->name, shmfb_strerror(rc));
+        return 1;
+    }
+    printf("reaped %s\n", in->name);
+    return 0;
+}
+
+static bool wanted(const struct ls_opts *o, const char *entry)
+{
+    char canon[SHMFB_NAME_MAX + 2];
+
+    if (o->nnames == 0)
+        return true;
+    for (int i = 0; i < o->nnames; i++)
+        if (shmfb_name_check(o->names[i], canon, sizeof(canon)) == 0 &&
+            strcmp(canon + 1, entry) == 0)
+            return true;
+    return false;
+}
+
+/* Lists one entry; returns 1 if reaping it failed. */
+static int list_entry(const struct ls_opts *o, const char *entry)
+{
+    struct shmfb_info info;
+
+    if (entry[0] == '.' || shmfb_name_check(entry, NULL, 0) < 0 || !wanted(o, entry))
+        return 0;
+    if (shmfb_probe(entry, &info) < 0)
+        return 0; /* not a framebuffer, or not ours to read */
+    print_info(&info);
+    return o->reap && !info.alive ? reap(&info) : 0;
+}
+
+static int list(const struct ls_opts *o)
+{
+    struct dirent **entries;
+    int n = scandir(SHM_DIR, &entries, NULL, alphasort);
+    int failed = 0;
+
+    if (n < 0)
+        return cli_fail(SHM_DIR, shmfb_strerror(-errno));
+    print_header();
+    for (int i = 0; i < n; i++) {
+        failed |= list_entry(o, entries[i]->d_name);
+        free(entries[i]);
+    }
+    free(entries);
+    return failed ? CLI_FAIL : CLI_OK;
+}
+
+int cli_ls(int argc, char **argv)
+{
+    struct ls_opts o = {false, 0, argv + 1};
+
+    if (cli_wants_help(argc, argv)) {
+        fputs(ls_usage, stdout);
+        return CLI_OK;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--reap") == 0)
+            o.reap = true;
+        else if (argv[i][0] == '-')
+            return cli_usage_error("ls", "unknown option '%s'", argv[i]);
+        else if (shmfb_name_check(argv[i], NULL, 0) < 0)
+            return cli_usage_error("ls", "invalid name '%s'", argv[i]);
+        else
+            o.names[o.nnames++] = argv[i];
+    }
+    return list(&o);
+}

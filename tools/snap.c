@@ -1,0 +1,167 @@
+/* shmfb snap: one frame of a framebuffer to a PNG file. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <shmfb/png.h>
+
+static const char snap_usage[] =
+    "usage: shmfb snap NAME OUT.png [OPTIONS]\n"
+    "\n"
+    "Attaches to framebuffer NAME, waits for the next frame it presents, writes\n"
+    "that frame (its width x height) to OUT.png, releases it and detaches.  The\n"
+    "producer cannot draw over a frame while it is held.  If the producer presents\n"
+    "nothing within the timeout, its last frame is written instead; if it never\n"
+    "presented one, that is an error.  Prints \"OUT.png: frame SEQ, WxH\".\n"
+    "\n"
+    "Options:\n"
+    "  --now           take the last presented frame at once, without attaching\n"
+    "                  (works on a stale framebuffer; may tear while it is drawn)\n"
+    "  --timeout MS    longest wait for a frame (default 2000; -1: no limit)\n"
+    "  --alpha         write an RGBA file with the pixels' alpha (default RGB)\n"
+    "  -h, --help      show this help\n";
+
+struct snap_opts {
+    const char *name, *out;
+    bool now, alpha;
+    long timeout_ms;
+};
+
+static int parse_args(int argc, char **argv, struct snap_opts *o)
+{
+    const char *v;
+    int npos = 0;
+
+    *o = (struct snap_opts){NULL, NULL, false, false, 2000};
+    for (int i = 1; i < argc; i++) {
+        int m = cli_option(argc, argv, &i, "--timeout", &v);
+
+        if (m < 0 || (m > 0 && cli_parse_int(v, -1, 86400000, &o->timeout_ms) < 0))
+            return cli_usage_error("snap", "bad or missing value for '--timeout'");
+        if (m > 0)
+            continue;
+        if (strcmp(argv[i], "--now") == 0)
+            o->now = true;
+        else if (strcmp(argv[i], "--alpha") == 0)
+            o->alpha = true;
+        else if (argv[i][0] == '-' && argv[i][1] != '\0')
+            return cli_usage_error("snap", "unknown option '%s'", argv[i]);
+        else if (npos++ == 0)
+            o->name = argv[i];
+        else if (npos == 2)
+            o->out = argv[i];
+        else
+            return cli_usage_error("snap", "unexpected argument '%s'", argv[i]);
+    }
+    if (!o->out)
+        return cli_usage_error("snap", "%s", o->name ? "missing OUT.png" : "missing NAME");
+    return CLI_OK;
+}
+
+static int write_frame(const struct snap_opts *o, const struct shmfb_frame *f)
+{
+    char err[256];
+    int rc = shmfb_png_write(o->out, f->pixels, f->width, f->height, f->stride, o->alpha, err,
+                             sizeof(err));
+
+    if (rc < 0)
+        return cli_fail(o->out, err[0] ? err : shmfb_png_strerror(rc));
+    printf("%s: frame %llu, %dx%d\n", o->out, (unsigned long long)f->seq, (int)f->width,
+           (int)f->height);
+    return CLI_OK;
+}
+
+static int snap_now(const struct snap_opts *o, struct shmfb_consumer *c)
+{
+    struct shmfb_frame f;
+    int rc = shmfb_consumer_peek(c, &f);
+
+    if (rc < 0)
+        return cli_fail(o->name, shmfb_strerror(rc));
+    return write_frame(o, &f);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int remaining_ms(int64_t deadline)
+{
+    int64_t left = deadline - now_ms();
+
+    return deadline < 0 ? -1 : left > 0 ? (int)left : 0;
+}
+
+/*
+ * A FIFO producer holds still for a frame only when it presented that frame
+ * while we were attached; the frame already there when we attached may be
+ * under its brush right now.  So wait for a newer one, and fall back to the
+ * older frame only if the producer stays idle for the whole timeout.
+ */
+static int wait_fresh(const struct snap_opts *o, struct shmfb_consumer *c, struct shmfb_frame *f)
+{
+    int64_t deadline = o->timeout_ms < 0 ? -1 : now_ms() + o->timeout_ms;
+    uint64_t seen = 0;
+    int rc;
+
+    if (shmfb_consumer_peek(c, f) == 0)
+        seen = f->seq;
+    for (;;) {
+        rc = shmfb_consumer_wait(c, remaining_ms(deadline), f);
+        if (rc < 0 || f->seq > seen)
+            break;
+        shmfb_consumer_release(c);
+    }
+    if (rc == -ETIMEDOUT && seen > 0)
+        rc = shmfb_consumer_peek(c, f) == 0 ? 1 : rc;
+    return rc;
+}
+
+static int snap_next(const struct snap_opts *o, struct shmfb_consumer *c)
+{
+    struct shmfb_frame f;
+    bool held;
+    int rc = shmfb_consumer_attach(c);
+
+    if (rc < 0)
+        return cli_fail(o->name, shmfb_strerror(rc));
+    rc = wait_fresh(o, c, &f);
+    if (rc < 0) {
+        rc = cli_fail(o->name, shmfb_strerror(rc));
+        goto fail_wait;
+    }
+    held = rc == 0;
+    rc = write_frame(o, &f);
+    if (held)
+        shmfb_consumer_release(c);
+fail_wait:
+    shmfb_consumer_detach(c);
+    return rc;
+}
+
+int cli_snap(int argc, char **argv)
+{
+    struct snap_opts o;
+    struct shmfb_consumer *c;
+    int rc;
+
+    if (cli_wants_help(argc, argv)) {
+        fputs(snap_usage, stdout);
+        return CLI_OK;
+    }
+    if ((rc = parse_args(argc, argv, &o)) != CLI_OK)
+        return rc;
+    rc = shmfb_consumer_open(o.name, NULL, &c);
+    if (rc < 0)
+        return cli_fail(o.name, shmfb_strerror(rc));
+    rc = o.now ? snap_now(&o, c) : snap_next(&o, c);
+    shmfb_consumer_close(c);
+    return rc;
+}
