@@ -1,0 +1,162 @@
+/*
+ * The waiter thread: sleeps in shmfb_consumer_wait() and hands each frame to
+ * the main thread through an SDL user event, then blocks until the main thread
+ * has released it.  It also notices a dead producer and keeps trying to open
+ * the same name again.
+ */
+#include "view.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Bounded waits, so that a stop request is seen quickly. */
+#define LINK_WAIT_MS  100
+#define LINK_RETRY_MS 200
+
+static bool link_quitting(struct view_link *l)
+{
+    SDL_LockMutex(l->lock);
+    bool q = l->quit;
+    SDL_UnlockMutex(l->lock);
+    return q;
+}
+
+static void link_post(struct view_link *l, int code, intptr_t arg)
+{
+    SDL_Event ev;
+    SDL_zero(ev);
+    ev.type = l->event_type;
+    ev.user.code = code;
+    ev.user.data1 = (void *)arg;
+    SDL_PushEvent(&ev);
+}
+
+/* Sleeps up to ms, waking early on a stop request. */
+static void link_nap(struct view_link *l, int ms)
+{
+    SDL_LockMutex(l->lock);
+    if (!l->quit)
+        SDL_CondWaitTimeout(l->cond, l->lock, (Uint32)ms);
+    SDL_UnlockMutex(l->lock);
+}
+
+/* Gives the frame to the main thread and waits until it is released. */
+static void link_hand_over(struct view_link *l)
+{
+    SDL_LockMutex(l->lock);
+    l->pending = true;
+    SDL_UnlockMutex(l->lock);
+    link_post(l, VIEW_LINK_FRAME, 0);
+    SDL_LockMutex(l->lock);
+    while (l->pending && !l->quit)
+        SDL_CondWait(l->cond, l->lock);
+    SDL_UnlockMutex(l->lock);
+}
+
+static void link_drop(struct view_link *l)
+{
+    shmfb_consumer_close(l->consumer);
+    l->consumer = NULL;
+}
+
+static void link_reconnect(struct view_link *l)
+{
+    struct shmfb_consumer *c;
+    if (shmfb_consumer_open(l->name, NULL, &c) == 0) {
+        if (shmfb_consumer_attach(c) == 0) {
+            l->consumer = c;
+            link_post(l, VIEW_LINK_LIVE, 0);
+            return;
+        }
+        shmfb_consumer_close(c);
+    }
+    link_nap(l, LINK_RETRY_MS);
+}
+
+static void link_failed(struct view_link *l, int rc)
+{
+    if (rc == -ECONNRESET || rc == -ENOTCONN) {
+        /* Dropped as stuck (or never attached): take a slot again. */
+        rc = shmfb_consumer_attach(l->consumer);
+        if (rc == 0 || rc == -EISCONN)
+            return;
+    }
+    if (rc == -EPIPE) {
+        link_drop(l);
+        link_post(l, VIEW_LINK_GONE, 0);
+        return;
+    }
+    link_post(l, VIEW_LINK_ERROR, rc);
+    link_nap(l, LINK_RETRY_MS);
+}
+
+static int link_main(void *arg)
+{
+    struct view_link *l = arg;
+    while (!link_quitting(l)) {
+        if (!l->consumer) {
+            link_reconnect(l);
+            continue;
+        }
+        int rc = shmfb_consumer_wait(l->consumer, LINK_WAIT_MS, &l->frame);
+        if (rc == 0)
+            link_hand_over(l);
+        else if (rc != -ETIMEDOUT)
+            link_failed(l, rc);
+    }
+    return 0;
+}
+
+int view_link_start(struct view_link *l, const char *name, struct shmfb_consumer *consumer,
+                    uint32_t event_type)
+{
+    memset(l, 0, sizeof *l);
+    snprintf(l->name, sizeof l->name, "%s", name);
+    l->consumer = consumer;
+    l->event_type = event_type;
+    l->lock = SDL_CreateMutex();
+    if (!l->lock)
+        goto fail_lock;
+    l->cond = SDL_CreateCond();
+    if (!l->cond)
+        goto fail_cond;
+    l->thread = SDL_CreateThread(link_main, "shmfb-wait", l);
+    if (!l->thread)
+        goto fail_thread;
+    return 0;
+
+fail_thread:
+    SDL_DestroyCond(l->cond);
+fail_cond:
+    SDL_DestroyMutex(l->lock);
+fail_lock:
+    l->consumer = NULL;
+    return -ENOMEM;
+}
+
+int view_link_release(struct view_link *l)
+{
+    /* The waiter is blocked in link_hand_over(): the consumer is ours. */
+    int rc = shmfb_consumer_release(l->consumer);
+    SDL_LockMutex(l->lock);
+    l->pending = false;
+    SDL_CondSignal(l->cond);
+    SDL_UnlockMutex(l->lock);
+    return rc;
+}
+
+void view_link_stop(struct view_link *l)
+{
+    if (!l->thread)
+        return;
+    SDL_LockMutex(l->lock);
+    l->quit = true;
+    SDL_CondSignal(l->cond);
+    SDL_UnlockMutex(l->lock);
+    SDL_WaitThread(l->thread, NULL);
+    l->thread = NULL;
+    link_drop(l);
+    SDL_DestroyCond(l->cond);
+    SDL_DestroyMutex(l->lock);
+}

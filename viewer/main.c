@@ -1,0 +1,295 @@
+/*
+ * shmfb-view: shows a shmfb framebuffer in an SDL window.
+ *
+ * The main thread sleeps in SDL_WaitEventTimeout(); a waiter thread sleeps in
+ * shmfb_consumer_wait() and posts an event per frame (see link.c).
+ */
+#include "view.h"
+
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum view_state { VIEW_WAITING, VIEW_LIVE, VIEW_GONE };
+
+struct viewer {
+    struct view_options opt;
+    struct view_screen screen;
+    struct view_link link;
+    enum view_state state;
+    uint64_t start_ms;
+    long shown;      /* frames taken since start */
+    long fps_frames; /* frames taken since fps_start */
+    uint64_t fps_start;
+    int fps;
+    int last_error;   /* last waiter error reported, to say it once */
+    const char *dash; /* between the name and the state in the title */
+    bool done;
+    int status; /* exit status */
+};
+
+static void view_set_title(struct viewer *v)
+{
+    static const char *const what[] = {"waiting for producer", "live", "producer gone"};
+    char title[SHMFB_NAME_MAX + 128];
+    const struct view_screen *s = &v->screen;
+    if (!s->texture)
+        snprintf(title, sizeof title, VIEW_PROG " %s %s %s", v->opt.name, v->dash, what[v->state]);
+    else if (v->state == VIEW_LIVE)
+        snprintf(title, sizeof title, VIEW_PROG " %s %dx%d %d fps %s live", v->opt.name, s->tex_w,
+                 s->tex_h, v->fps, v->dash);
+    else
+        snprintf(title, sizeof title, VIEW_PROG " %s %dx%d %s %s", v->opt.name, s->tex_w, s->tex_h,
+                 v->dash, what[v->state]);
+    SDL_SetWindowTitle(s->window, title);
+}
+
+static void view_on_frame(struct viewer *v)
+{
+    const struct shmfb_frame *f = &v->link.frame;
+    bool fresh = !v->screen.texture;
+    int rc = view_screen_upload(&v->screen, f);
+    if (rc == 0 && v->screen.visible)
+        view_screen_draw(&v->screen, true);
+    view_link_release(&v->link);
+    if (rc < 0) {
+        fprintf(stderr, VIEW_PROG ": cannot make a %dx%d texture: %s\n", f->width, f->height,
+                SDL_GetError());
+        v->status = 1;
+        v->done = true;
+        return;
+    }
+    v->shown++;
+    v->fps_frames++;
+    if (fresh || v->state != VIEW_LIVE || (f->flags & SHMFB_FRAME_RESIZED)) {
+        v->state = VIEW_LIVE;
+        view_set_title(v);
+    }
+    if (v->opt.frames > 0 && v->shown >= v->opt.frames)
+        v->done = true;
+}
+
+static void view_on_link(struct viewer *v, const SDL_UserEvent *ev)
+{
+    switch (ev->code) {
+    case VIEW_LINK_FRAME:
+        view_on_frame(v);
+        return;
+    case VIEW_LINK_LIVE:
+        if (v->state == VIEW_GONE)
+            fprintf(stderr, VIEW_PROG ": %s: a new producer is here\n", v->opt.name);
+        v->state = VIEW_LIVE;
+        v->last_error = 0;
+        break;
+    case VIEW_LINK_GONE:
+        fprintf(stderr, VIEW_PROG ": %s: producer gone; keeping the last frame\n", v->opt.name);
+        v->state = VIEW_GONE;
+        break;
+    case VIEW_LINK_ERROR: {
+        int rc = (int)(intptr_t)ev->data1;
+        if (rc != v->last_error)
+            fprintf(stderr, VIEW_PROG ": %s: %s\n", v->opt.name, shmfb_strerror(rc));
+        v->last_error = rc;
+        return;
+    }
+    }
+    view_set_title(v);
+}
+
+static void view_on_window(struct viewer *v, const SDL_WindowEvent *ev)
+{
+    switch (ev->event) {
+    case SDL_WINDOWEVENT_HIDDEN:
+    case SDL_WINDOWEVENT_MINIMIZED:
+        /* Keep taking frames (a FIFO producer must not stall); just don't draw. */
+        v->screen.visible = false;
+        return;
+    case SDL_WINDOWEVENT_SHOWN:
+    case SDL_WINDOWEVENT_RESTORED:
+    case SDL_WINDOWEVENT_MAXIMIZED:
+        v->screen.visible = true;
+        break;
+    case SDL_WINDOWEVENT_EXPOSED:
+    case SDL_WINDOWEVENT_SIZE_CHANGED:
+        break;
+    case SDL_WINDOWEVENT_CLOSE:
+        v->done = true;
+        return;
+    default:
+        return;
+    }
+    if (v->screen.visible)
+        view_screen_draw(&v->screen, true);
+}
+
+static void view_on_event(struct viewer *v, const SDL_Event *ev)
+{
+    if (ev->type == v->link.event_type)
+        view_on_link(v, &ev->user);
+    else if (ev->type == SDL_WINDOWEVENT)
+        view_on_window(v, &ev->window);
+    else if (ev->type == SDL_QUIT)
+        v->done = true;
+}
+
+/* Once per loop: frame rate in the title, the --timeout deadline. */
+static void view_tick(struct viewer *v)
+{
+    uint64_t now = SDL_GetTicks64();
+    if (now - v->fps_start >= 1000) {
+        int fps = (int)(v->fps_frames * 1000 / (long)(now - v->fps_start));
+        v->fps_start = now;
+        v->fps_frames = 0;
+        if (fps != v->fps) {
+            v->fps = fps;
+            view_set_title(v);
+        }
+    }
+    if (v->opt.timeout > 0 && (double)(now - v->start_ms) >= v->opt.timeout * 1000.0) {
+        if (v->shown == 0) {
+            fprintf(stderr, VIEW_PROG ": %s: no frame shown within %g s\n", v->opt.name,
+                    v->opt.timeout);
+            v->status = 1;
+        }
+        v->done = true;
+    }
+}
+
+static void view_loop(struct viewer *v)
+{
+    v->start_ms = v->fps_start = SDL_GetTicks64();
+    view_set_title(v);
+    while (!v->done) {
+        SDL_Event ev;
+        if (SDL_WaitEventTimeout(&ev, 250)) {
+            view_on_event(v, &ev);
+            while (!v->done && SDL_PollEvent(&ev))
+                view_on_event(v, &ev);
+        }
+        view_tick(v);
+    }
+}
+
+/* Opens and attaches; returns 0, or an exit status after saying why. */
+static int view_connect(struct viewer *v, struct shmfb_consumer **out)
+{
+    *out = NULL;
+    struct shmfb_consumer *c;
+    int rc = shmfb_consumer_open(v->opt.name, NULL, &c);
+    if (rc == 0) {
+        rc = shmfb_consumer_attach(c);
+        if (rc == 0) {
+            *out = c;
+            return 0;
+        }
+        shmfb_consumer_close(c);
+    }
+    if (v->opt.wait && (rc == -ENOENT || rc == -EAGAIN || rc == -EPIPE))
+        return 0;
+    if (rc == -ENOENT)
+        fprintf(stderr, VIEW_PROG ": %s: no such framebuffer (use --wait to wait for it)\n",
+                v->opt.name);
+    else if (rc == -EPIPE)
+        fprintf(stderr, VIEW_PROG ": %s: its producer is gone (use --wait for a new one)\n",
+                v->opt.name);
+    else
+        fprintf(stderr, VIEW_PROG ": %s: %s\n", v->opt.name, shmfb_strerror(rc));
+    return 1;
+}
+
+/*
+ * Xlib converts window titles through the LC_CTYPE locale and drops a title it
+ * cannot convert, so use a UTF-8 locale when there is one, else plain ASCII.
+ */
+static const char *view_pick_dash(void)
+{
+    setlocale(LC_CTYPE, "");
+    if (strcmp(nl_langinfo(CODESET), "UTF-8") == 0)
+        return "\u2014";
+    if (setlocale(LC_CTYPE, "C.UTF-8") && strcmp(nl_langinfo(CODESET), "UTF-8") == 0)
+        return "\u2014";
+    setlocale(LC_CTYPE, "C");
+    return "-";
+}
+
+static int view_no_display(const char *why)
+{
+    fprintf(stderr,
+            VIEW_PROG ": no display available (%s); set DISPLAY, or SDL_VIDEODRIVER=offscreen "
+                      "or dummy\n",
+            why);
+    return 1;
+}
+
+/* Whether SDL chose a driver that shows nothing although none was asked for. */
+static bool view_headless_by_default(void)
+{
+    const char *drv = SDL_GetCurrentVideoDriver();
+    if (getenv("SDL_VIDEODRIVER") || !drv)
+        return false;
+    return strcmp(drv, "offscreen") == 0 || strcmp(drv, "dummy") == 0;
+}
+
+static int view_start_sdl(const struct view_options *o)
+{
+    if (!getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY") && !getenv("SDL_VIDEODRIVER"))
+        return view_no_display("neither DISPLAY nor WAYLAND_DISPLAY is set");
+    if (o->software)
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "nearest");
+    SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
+    if (SDL_Init(SDL_INIT_VIDEO) != 0)
+        return view_no_display(SDL_GetError());
+    if (view_headless_by_default()) {
+        SDL_Quit();
+        return view_no_display("only an invisible video driver is left");
+    }
+    return 0;
+}
+
+static int view_run(struct viewer *v, struct shmfb_consumer *c)
+{
+    if (view_screen_open(&v->screen, &v->opt) < 0) {
+        fprintf(stderr, VIEW_PROG ": cannot open a window: %s\n", SDL_GetError());
+        goto fail_screen;
+    }
+    Uint32 type = SDL_RegisterEvents(1);
+    if (type == (Uint32)-1 || view_link_start(&v->link, v->opt.name, c, type) < 0) {
+        fprintf(stderr, VIEW_PROG ": cannot start the waiter thread: %s\n", SDL_GetError());
+        goto fail_link;
+    }
+    v->state = c ? VIEW_LIVE : VIEW_WAITING;
+    view_loop(v);
+    view_link_stop(&v->link);
+    if (v->opt.snapshot && v->shown > 0 && view_screen_snapshot(&v->screen, v->opt.snapshot) < 0)
+        v->status = 1;
+    view_screen_close(&v->screen);
+    return v->status;
+
+fail_link:
+    view_screen_close(&v->screen);
+fail_screen:
+    shmfb_consumer_close(c);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    static struct viewer v;
+    int rc = view_parse_args(argc, argv, &v.opt);
+    if (rc != VIEW_ARGS_RUN)
+        return rc == VIEW_ARGS_EXIT_OK ? 0 : 2;
+    struct shmfb_consumer *c;
+    if (view_connect(&v, &c) != 0)
+        return 1;
+    v.dash = view_pick_dash();
+    if (view_start_sdl(&v.opt) != 0) {
+        shmfb_consumer_close(c);
+        return 1;
+    }
+    rc = view_run(&v, c);
+    SDL_Quit();
+    return rc;
+}
