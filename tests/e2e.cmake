@@ -1,0 +1,44 @@
+# End-to-end tests: the real shmfb-view under an Xvfb server that each test
+# starts for itself, screenshots taken from the X server and compared with the
+# golden PNGs in assets/golden/.  Regenerate those with
+#   SHMFB_UPDATE_GOLDEN=1 ctest -R e2e_
+# and look at them before committing.
+if(NOT TARGET shmfb-view OR NOT TARGET shmfb_png)
+  message(STATUS "e2e tests skipped: they need shmfb-view and shmfb_png")
+  return()
+endif()
+
+function(shmfb_e2e_tool name)
+  add_executable(e2e-${name} e2e/e2e_${name}.c)
+  target_compile_definitions(e2e-${name} PRIVATE _GNU_SOURCE)
+  target_link_libraries(e2e-${name} PRIVATE shmfb::shmfb shmfb_png shmfb_warnings ${ARGN})
+endfunction()
+shmfb_e2e_tool(producer)
+shmfb_e2e_tool(compare)
+shmfb_e2e_tool(garbage rt)
+shmfb_e2e_tool(mksprite)
+
+find_program(SHMFB_XVFB Xvfb)
+find_program(SHMFB_XWD xwd)
+find_program(SHMFB_XDOTOOL xdotool)
+find_program(SHMFB_CONVERT convert)
+find_program(SHMFB_VALGRIND valgrind)
+if(NOT SHMFB_XVFB OR NOT SHMFB_XWD OR NOT SHMFB_XDOTOOL OR NOT SHMFB_CONVERT)
+  message(STATUS "e2e tests skipped: need Xvfb, xwd, xdotool and ImageMagick (tools/deps.sh)")
+  return()
+endif()
+
+set(SHMFB_E2E_CASES shown scale2 resize producer_killed snapshot missing_name not_shmfb
+                    no_display hidden)
+if(SHMFB_VALGRIND AND NOT SHMFB_SANITIZE)
+  list(APPEND SHMFB_E2E_CASES valgrind)
+endif()
+
+foreach(case IN LISTS SHMFB_E2E_CASES)
+  add_test(NAME e2e_${case}
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/run.sh ${case}
+                   $<TARGET_FILE:shmfb-view> $<TARGET_FILE:e2e-producer>
+                   $<TARGET_FILE:e2e-compare> $<TARGET_FILE:e2e-garbage>
+                   ${PROJECT_SOURCE_DIR}/assets/golden ${CMAKE_CURRENT_BINARY_DIR}/e2e-out)
+  set_tests_properties(e2e_${case} PROPERTIES TIMEOUT 60 LABELS e2e)
+endforeach()

@@ -1,0 +1,359 @@
+/*
+ * e2e-producer: a deterministic shmfb producer for the end-to-end tests.
+ *
+ * Draws a test pattern and alpha-blends a sprite onto it at a position that
+ * depends only on the frame number; after the first frame only the sprite's
+ * old and new rectangles are redrawn and marked as damage.  So the last frame
+ * looks the same however many frames a viewer saw, and a viewer that drops
+ * damage shows trails.
+ */
+#include <shmfb/png.h>
+#include <shmfb/shmfb.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct prod_opts {
+    const char *name, *sprite, *done;
+    int w, h, w2, h2, cap_w, cap_h;
+    int frames, resize_at, pattern, interval_ms, stuck_ms;
+    uint32_t format;
+    bool hold, wait_consumer, reap;
+};
+
+struct prod {
+    struct prod_opts o;
+    struct shmfb_producer *p;
+    struct shmfb_image sprite;
+    sigset_t sigs;
+    int w, h;
+    struct shmfb_rect last; /* where the sprite was drawn */
+};
+
+static uint32_t pattern_px(int id, int w, int h, int x, int y)
+{
+    if (x == 0 || y == 0 || x == w - 1 || y == h - 1)
+        return 0xffffffffu; /* a border shows that no edge was cut off */
+    uint32_t cell = (uint32_t)(((x >> 4) ^ (y >> 4)) & 1);
+    uint32_t r, g, b;
+    if (id == 2) {
+        r = cell ? 0xe0 : 0x30;
+        g = (uint32_t)(y * 3) & 0xff;
+        b = (uint32_t)(x * 3) & 0xff;
+    } else {
+        r = (uint32_t)(x * 2) & 0xff;
+        g = (uint32_t)(y * 2) & 0xff;
+        b = cell ? 0xc0 : 0x40;
+    }
+    return 0xff000000u | r << 16 | g << 8 | b;
+}
+
+static uint32_t *row(struct prod *s, int y)
+{
+    return shmfb_producer_pixels(s->p) + (size_t)y * (size_t)(shmfb_producer_stride(s->p) / 4);
+}
+
+static void paint_pattern(struct prod *s, struct shmfb_rect r)
+{
+    for (int y = r.y; y < r.y + r.h; y++) {
+        uint32_t *px = row(s, y);
+        for (int x = r.x; x < r.x + r.w; x++)
+            px[x] = pattern_px(s->o.pattern, s->w, s->h, x, y);
+    }
+}
+
+static uint32_t blend(uint32_t src, uint32_t dst)
+{
+    uint32_t a = src >> 24, out = 0xff000000u;
+    for (int sh = 0; sh < 24; sh += 8) {
+        uint32_t cs = (src >> sh) & 0xff, cd = (dst >> sh) & 0xff;
+        out |= ((cs * a + cd * (255 - a) + 127) / 255) << sh;
+    }
+    return out;
+}
+
+/* Clips the sprite at (x, y) to the frame. */
+static struct shmfb_rect sprite_rect(const struct prod *s, int frame)
+{
+    const struct shmfb_image *sp = &s->sprite;
+    int rx = s->w - sp->width - 8, ry = s->h - sp->height - 8;
+    struct shmfb_rect r = {4 + (rx > 0 ? (frame * 7) % rx : 0), 4 + (ry > 0 ? (frame * 5) % ry : 0),
+                           sp->width, sp->height};
+    if (r.x + r.w > s->w)
+        r.w = s->w - r.x;
+    if (r.y + r.h > s->h)
+        r.h = s->h - r.y;
+    return r;
+}
+
+static void paint_sprite(struct prod *s, struct shmfb_rect r)
+{
+    const struct shmfb_image *sp = &s->sprite;
+    for (int y = 0; y < r.h; y++) {
+        uint32_t *px = row(s, r.y + y) + r.x;
+        const uint32_t *src = sp->pixels + (size_t)y * (size_t)(sp->stride / 4);
+        for (int x = 0; x < r.w; x++)
+            px[x] = blend(src[x], px[x]);
+    }
+}
+
+/* A small built-in sprite when no file is given: a ring with soft edges. */
+static int make_sprite(struct shmfb_image *img)
+{
+    enum { N = 20 };
+    img->width = img->height = N;
+    img->stride = N * 4;
+    img->pixels = malloc(N * N * 4);
+    if (!img->pixels)
+        return -ENOMEM;
+    for (int y = 0; y < N; y++)
+        for (int x = 0; x < N; x++) {
+            int dx = 2 * x - (N - 1), dy = 2 * y - (N - 1), d2 = dx * dx + dy * dy;
+            uint32_t a = d2 > 400 ? 0 : d2 > 300 ? 0x80 : d2 < 60 ? 0x40 : 0xff;
+            img->pixels[y * N + x] = a << 24 | 0xff2000u;
+        }
+    return 0;
+}
+
+/* Draws frame number k (1-based) and marks its damage. */
+static void draw_frame(struct prod *s, int k, bool full)
+{
+    struct shmfb_rect now = sprite_rect(s, k);
+    if (full) {
+        struct shmfb_rect all = {0, 0, s->w, s->h};
+        paint_pattern(s, all);
+    } else {
+        paint_pattern(s, s->last);
+        shmfb_producer_damage(s->p, &s->last);
+        shmfb_producer_damage(s->p, &now);
+    }
+    paint_sprite(s, now);
+    s->last = now;
+}
+
+/* Sleeps up to ms; returns the signal that ended the sleep early, or 0. */
+static int nap(struct prod *s, int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    for (;;) {
+        int sig = sigtimedwait(&s->sigs, NULL, &ts);
+        if (sig > 0 || errno != EINTR)
+            return sig > 0 ? sig : 0;
+    }
+}
+
+static bool nap_or_signal(struct prod *s, int ms)
+{
+    int sig = nap(s, ms);
+    return sig == SIGINT || sig == SIGTERM;
+}
+
+static int wait_for_consumer(struct prod *s)
+{
+    for (int i = 0; i < 1500; i++) {
+        if (shmfb_producer_consumers(s->p) > 0)
+            return 0;
+        if (nap_or_signal(s, 10))
+            return -EINTR;
+    }
+    fprintf(stderr, "e2e-producer: no consumer came\n");
+    return -ETIMEDOUT;
+}
+
+static void touch(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0)
+        close(fd);
+}
+
+/* Presents frames first..last; false if told to stop. */
+static bool run_batch(struct prod *s, int first, int last)
+{
+    for (int k = first; k <= last; k++) {
+        bool full = k == 1;
+        if (k > 1 && k == s->o.resize_at + 1) {
+            shmfb_producer_resize(s->p, s->o.w2, s->o.h2);
+            s->w = s->o.w2;
+            s->h = s->o.h2;
+            full = true;
+        }
+        draw_frame(s, k, full);
+        shmfb_producer_present(s->p);
+        if (k < last && nap_or_signal(s, s->o.interval_ms))
+            return false;
+    }
+    if (s->o.done)
+        touch(s->o.done);
+    return true;
+}
+
+/* With --hold, each SIGUSR1 presents another batch of frames. */
+static int run_frames(struct prod *s)
+{
+    int next = 1;
+    if (!run_batch(s, next, s->o.frames))
+        return 0;
+    next += s->o.frames;
+    while (s->o.hold) {
+        int sig = nap(s, 1000);
+        if (sig == SIGINT || sig == SIGTERM)
+            break;
+        if (sig == SIGUSR1 && !run_batch(s, next, next + s->o.frames - 1))
+            break;
+        if (sig == SIGUSR1)
+            next += s->o.frames;
+    }
+    return 0;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: e2e-producer [options] NAME\n"
+                    "  --size WxH        frame size (default 160x120)\n"
+                    "  --capacity WxH    capacity (default: fits both sizes)\n"
+                    "  --frames N        frames to present (default 30)\n"
+                    "  --resize-at K     after frame K switch to --resize WxH\n"
+                    "  --resize WxH      the second size\n"
+                    "  --pattern 1|2     background pattern\n"
+                    "  --sprite PNG      sprite to blend in (default: built-in)\n"
+                    "  --argb            ARGB format instead of XRGB\n"
+                    "  --interval MS     pause between frames (default 10)\n"
+                    "  --stuck-ms MS     how long a present waits for a consumer (default 2000)\n"
+                    "  --wait-consumer   start drawing once a consumer attached\n"
+                    "  --done FILE       create FILE after the last present\n"
+                    "  --hold            then stay until SIGINT or SIGTERM; SIGUSR1 draws\n"
+                    "                    another --frames frames\n"
+                    "  --reap            remove a stale framebuffer of that name first\n");
+}
+
+static bool parse_size(const char *s, int *w, int *h)
+{
+    char x;
+    return s && sscanf(s, "%d%c%d", w, &x, h) == 3 && x == 'x' && *w > 0 && *h > 0;
+}
+
+static bool parse_opt(struct prod_opts *o, const char *a, const char *v, int *used)
+{
+    *used = 1;
+    if (!strcmp(a, "--argb"))
+        o->format = SHMFB_FORMAT_ARGB8888;
+    else if (!strcmp(a, "--hold"))
+        o->hold = true;
+    else if (!strcmp(a, "--wait-consumer"))
+        o->wait_consumer = true;
+    else if (!strcmp(a, "--reap"))
+        o->reap = true;
+    else if ((*used = 2) && !v)
+        return false;
+    else if (!strcmp(a, "--size"))
+        return parse_size(v, &o->w, &o->h);
+    else if (!strcmp(a, "--capacity"))
+        return parse_size(v, &o->cap_w, &o->cap_h);
+    else if (!strcmp(a, "--resize"))
+        return parse_size(v, &o->w2, &o->h2);
+    else if (!strcmp(a, "--frames"))
+        return (o->frames = atoi(v)) > 0;
+    else if (!strcmp(a, "--resize-at"))
+        return (o->resize_at = atoi(v)) > 0;
+    else if (!strcmp(a, "--pattern"))
+        return (o->pattern = atoi(v)) == 1 || o->pattern == 2;
+    else if (!strcmp(a, "--interval"))
+        return (o->interval_ms = atoi(v)) >= 0;
+    else if (!strcmp(a, "--stuck-ms"))
+        return (o->stuck_ms = atoi(v)) > 0;
+    else if (!strcmp(a, "--sprite"))
+        o->sprite = v;
+    else if (!strcmp(a, "--done"))
+        o->done = v;
+    else
+        return false;
+    return true;
+}
+
+static int max(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+static int parse(int argc, char **argv, struct prod_opts *o)
+{
+    *o = (struct prod_opts){.w = 160, .h = 120, .frames = 30, .pattern = 1, .interval_ms = 10};
+    int i = 1;
+    while (i < argc && argv[i][0] == '-') {
+        int used;
+        if (!parse_opt(o, argv[i], i + 1 < argc ? argv[i + 1] : NULL, &used))
+            return -1;
+        i += used;
+    }
+    if (i != argc - 1)
+        return -1;
+    o->name = argv[i];
+    if (!o->resize_at) {
+        o->w2 = o->w;
+        o->h2 = o->h;
+    } else if (!o->w2) {
+        return -1;
+    }
+    o->cap_w = max(o->cap_w, max(o->w, o->w2));
+    o->cap_h = max(o->cap_h, max(o->h, o->h2));
+    return 0;
+}
+
+static int load_sprite(struct prod *s)
+{
+    if (!s->o.sprite)
+        return make_sprite(&s->sprite);
+    char err[256] = "";
+    int rc = shmfb_png_read(s->o.sprite, &s->sprite, err, sizeof err);
+    if (rc < 0)
+        fprintf(stderr, "e2e-producer: %s: %s\n", s->o.sprite,
+                err[0] ? err : shmfb_png_strerror(rc));
+    return rc;
+}
+
+static int create(struct prod *s)
+{
+    if (s->o.reap)
+        shmfb_reap(s->o.name);
+    struct shmfb_producer_desc d = {.max_width = s->o.cap_w,
+                                    .max_height = s->o.cap_h,
+                                    .width = s->o.w,
+                                    .height = s->o.h,
+                                    .format = s->o.format,
+                                    .timeout_ms = s->o.stuck_ms};
+    int rc = shmfb_producer_create(s->o.name, &d, &s->p);
+    if (rc < 0)
+        fprintf(stderr, "e2e-producer: %s: %s\n", s->o.name, shmfb_strerror(rc));
+    s->w = s->o.w;
+    s->h = s->o.h;
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static struct prod s;
+    if (parse(argc, argv, &s.o) < 0) {
+        usage();
+        return 2;
+    }
+    sigemptyset(&s.sigs);
+    sigaddset(&s.sigs, SIGINT);
+    sigaddset(&s.sigs, SIGTERM);
+    sigaddset(&s.sigs, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &s.sigs, NULL);
+    if (load_sprite(&s) < 0)
+        return 1;
+    int rc = create(&s);
+    if (rc == 0 && (!s.o.wait_consumer || wait_for_consumer(&s) == 0))
+        rc = run_frames(&s);
+    shmfb_producer_destroy(s.p);
+    shmfb_image_free(&s.sprite);
+    return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# End-to-end test of shmfb-view under an Xvfb server of its own.
+#
+# usage: run.sh CASE VIEW PRODUCER COMPARE GARBAGE GOLDEN_DIR OUT_DIR
+#
+# Screenshots come from the X server (xwd of the viewer's window) and are
+# compared with GOLDEN_DIR/e2e-*.png.  With SHMFB_UPDATE_GOLDEN=1 the golden
+# images are written instead (once the window has settled); look at them
+# before committing.  Everything a case produced stays in OUT_DIR/CASE.
+set -uo pipefail
+
+CASE=$1 VIEW=$2 PRODUCER=$3 COMPARE=$4 GARBAGE=$5 GOLDEN=$6 OUT=$7
+HERE=$(cd "$(dirname "$0")" && pwd)
+SPRITE=$GOLDEN/e2e-sprite.png
+W=$OUT/$CASE
+NAME=e2e-$CASE-$$
+PIDS=()
+rm -rf "$W" && mkdir -p "$W" || exit 1
+# The viewer's own leak check must not trip over SDL's and Xlib's caches.
+export LSAN_OPTIONS=suppressions=$HERE/lsan.supp:print_suppressions=0
+
+log() { echo "[$CASE] $*"; }
+fail() {
+    echo "FAIL [$CASE]: $*" >&2
+    [ -s "$W/view.err" ] && sed 's/^/  viewer: /' "$W/view.err" >&2
+    exit 1
+}
+
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    rm -f "/dev/shm/$NAME" "/dev/shm/$NAME-junk"
+}
+trap cleanup EXIT
+
+# bg FILE CMD...: runs CMD in the background with stderr to FILE; sets LAST.
+bg() {
+    local err=$1
+    shift
+    "$@" 2>"$err" &
+    LAST=$!
+    PIDS+=("$LAST")
+}
+
+# Starts Xvfb on a free display derived from our pid; exports DISPLAY.
+start_x() {
+    local n=$((100 + $$ % 800)) try
+    for try in 1 2 3 4 5; do
+        while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
+        : >"$W/xvfb.fd"
+        bg "$W/xvfb.log" Xvfb ":$n" -screen 0 1024x768x24 -nolisten tcp -displayfd 5 5>"$W/xvfb.fd"
+        local i
+        for i in $(seq 100); do
+            [ -s "$W/xvfb.fd" ] && { export DISPLAY=":$n"; return 0; }
+            kill -0 "$LAST" 2>/dev/null || break
+            sleep 0.05
+        done
+        n=$((n + 1))
+    done
+    fail "could not start Xvfb (see $W/xvfb.log)"
+}
+
+# wait_for SECONDS CMD...: polls CMD every 0.1 s.
+wait_for() {
+    local t=$(($1 * 10))
+    shift
+    while [ $t -gt 0 ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+        t=$((t - 1))
+    done
+    return 1
+}
+
+# The title is UTF-8, which "xdotool search --name" cannot match: find the
+# window by class, then check its title.
+find_window() {
+    local w
+    for w in $(xdotool search --classname '^shmfb-view$'); do
+        case $(xdotool getwindowname "$w") in
+        "shmfb-view /$NAME "*) WID=$w && return 0 ;;
+        esac
+    done
+    return 1
+}
+title() { xdotool getwindowname "$WID"; }
+title_has() { title | grep -q -- "$1"; }
+expect_title() {
+    wait_for 10 title_has "$1" || fail "title '$(title)' does not say '$1'"
+}
+
+start_viewer() {
+    bg "$W/view.err" "$VIEW" --wait "$@" "$NAME"
+    VPID=$LAST
+    wait_for 10 find_window || fail "no viewer window appeared"
+}
+
+# start_producer DONEFILE ARGS...
+start_producer() {
+    local done=$1
+    shift
+    rm -f "$done"
+    bg "$W/producer.err" "$PRODUCER" --sprite "$SPRITE" --done "$done" --hold "$@" "$NAME"
+    PPID_=$LAST
+}
+
+wait_done() { wait_for 15 test -e "$1" || fail "the producer did not finish its frames"; }
+
+shot() {
+    xwd -silent -id "$WID" >"$W/shot.xwd" && convert "xwd:$W/shot.xwd" "png:$1"
+}
+
+# expect_golden NAME: the window shows GOLDEN/NAME (polling while it settles).
+expect_golden() {
+    local golden=$GOLDEN/$1 got=$W/${1%.png}-shot.png
+    if [ "${SHMFB_UPDATE_GOLDEN:-0}" = 1 ]; then
+        wait_for 10 settled "$got" || fail "the window did not settle"
+        cp "$got" "$golden" && log "updated $golden"
+        return 0
+    fi
+    wait_for 10 matches "$got" "$golden" && return 0
+    "$COMPARE" --diff "$W/${1%.png}-diff.png" "$got" "$golden"
+    fail "window does not show $1 (screenshot $got)"
+}
+matches() { shot "$1" && "$COMPARE" --quiet "$1" "$2"; }
+settled() {
+    shot "$W/prev.png" && sleep 0.3 && shot "$1" && "$COMPARE" --quiet "$W/prev.png" "$1"
+}
+
+# expect_one_line_error STATUS_FILE ERR_FILE PATTERN
+expect_error() {
+    local rc=$1 err=$2 pattern=$3
+    [ "$rc" -ne 0 ] || fail "exit status 0, expected a failure"
+    [ "$(wc -l <"$err")" -eq 1 ] || fail "expected one line on stderr, got: $(cat "$err")"
+    grep -q -- "$pattern" "$err" || fail "expected '$pattern', got: $(cat "$err")"
+    log "exit $rc: $(cat "$err")"
+}
+
+. "$HERE/cases.sh"
+"case_$CASE" || fail "case failed"
+log "ok"
