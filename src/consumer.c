@@ -288,7 +288,7 @@ int shmfb_consumer_wait(struct shmfb_consumer *c, int timeout_ms, struct shmfb_f
     if (c->held)
         shmfb_consumer_release(c);
     struct wire_header *h = c->r.hdr;
-    int64_t start = now_ns(), next_check = start;
+    int64_t start = now_ns();
     for (;;) {
         int rc = slot_check(c);
         if (rc < 0)
@@ -300,15 +300,17 @@ int shmfb_consumer_wait(struct shmfb_consumer *c, int timeout_ms, struct shmfb_f
         int64_t now = now_ns();
         if (atomic_load_explicit(&h->state, memory_order_acquire) != WIRE_STATE_LIVE)
             return -EPIPE;
-        if (now >= next_check) {
+        /* Liveness costs a /proc read: at most once per period, also over
+         * many calls that poll with a zero timeout. */
+        if (now >= c->next_check) {
             if (producer_gone(&c->r))
                 return -EPIPE;
-            next_check = now + LIVENESS_PERIOD_NS;
+            c->next_check = now + LIVENESS_PERIOD_NS;
         }
         int64_t left = timeout_ms < 0 ? INT64_MAX : start + (int64_t)timeout_ms * 1000000 - now;
         if (left <= 0)
             return -ETIMEDOUT;
-        int64_t slice = next_check - now;
+        int64_t slice = c->next_check - now;
         sync_wait(&h->cons_wake, v, slice < left ? slice : left);
         atomic_store_explicit(&h->slots[c->slot].heartbeat_ms, now_ms(), memory_order_relaxed);
     }

@@ -166,8 +166,14 @@ static int ready(struct shmfb_producer *p, uint32_t what)
     int r = 0;
     if ((what & SHMFB_WAIT_EVENT) && events_queued(p->r.hdr))
         r |= SHMFB_WAIT_EVENT;
-    if ((what & SHMFB_WAIT_TAKEN) && pending_consumers(p->r.hdr, p->seq, true, false) == 0)
-        r |= SHMFB_WAIT_TAKEN;
+    if (what & SHMFB_WAIT_TAKEN) {
+        int64_t now = now_ns();
+        bool check = now >= p->next_check;
+        if (check)
+            p->next_check = now + 50 * 1000000LL;
+        if (pending_consumers(p->r.hdr, p->seq, check, false) == 0)
+            r |= SHMFB_WAIT_TAKEN;
+    }
     return r;
 }
 

@@ -34,6 +34,7 @@ struct shmfb_producer {
     struct shmfb_rect damage[SHMFB_MAX_DAMAGE];
     uint64_t seq;
     int64_t timeout_ns;
+    int64_t next_check; /* when to look for dead consumers next */
 };
 
 struct shmfb_consumer {
@@ -44,6 +45,7 @@ struct shmfb_consumer {
     uint64_t held;      /* frame returned by wait, not yet released; 0 none */
     uint64_t last_seen; /* last frame returned */
     int32_t last_width, last_height;
+    int64_t next_check; /* when to look at the producer's liveness next */
 };
 
 /* region.c */

@@ -216,22 +216,22 @@ int pending_consumers(struct wire_header *h, uint64_t seq, bool check_alive, boo
 static void wait_taken(struct shmfb_producer *p, uint64_t seq)
 {
     struct wire_header *h = p->r.hdr;
-    int64_t start = now_ns(), next_check = start + LIVENESS_PERIOD_NS;
-    bool check = true;
+    int64_t start = now_ns();
     for (;;) {
         uint32_t v = atomic_load_explicit(&h->prod_wake, memory_order_acquire);
+        int64_t now = now_ns();
+        /* Liveness costs a /proc read per consumer: at most every period. */
+        bool check = now >= p->next_check;
+        if (check)
+            p->next_check = now + LIVENESS_PERIOD_NS;
         if (pending_consumers(h, seq, check, false) == 0)
             return;
-        int64_t now = now_ns();
         if (now - start >= p->timeout_ns) {
             pending_consumers(h, seq, false, true);
             return;
         }
-        check = now >= next_check;
-        if (check)
-            next_check = now + LIVENESS_PERIOD_NS;
         int64_t left = start + p->timeout_ns - now;
-        int64_t slice = next_check - now;
+        int64_t slice = p->next_check - now;
         atomic_store_explicit(&h->prod_waiters, 1, memory_order_seq_cst);
         sync_wait(&h->prod_wake, v, slice < left ? slice : left);
         atomic_store_explicit(&h->prod_waiters, 0, memory_order_relaxed);

@@ -466,11 +466,11 @@ END_TEST
 
 /* ---- two processes ------------------------------------------------------------- */
 
-/* Consumer process: takes `frames` frames, checks every pixel against the
- * pattern while holding each one (optionally dawdling to tempt a producer
- * that would run ahead), and that no frame was skipped.  Exit code: the
- * number of problems, capped. */
-static int consume(const char *name, int frames, int ready_fd, int dawdle_every)
+/* Consumer process: takes frames until it has seen frame `last`, checks
+ * every pixel against the pattern while holding each one (optionally
+ * dawdling to tempt a producer that would run ahead), and that no frame was
+ * skipped.  Exit code: the number of problems, capped. */
+static int consume(const char *name, int last_seq, int ready_fd, int dawdle_every)
 {
     struct shmfb_consumer *c;
     if (shmfb_consumer_open(name, NULL, &c) < 0 || shmfb_consumer_attach(c) < 0)
@@ -479,7 +479,7 @@ static int consume(const char *name, int frames, int ready_fd, int dawdle_every)
         return 101;
     int bad = 0;
     uint64_t last = 0;
-    for (int i = 0; i < frames; i++) {
+    for (int i = 0; last < (uint64_t)last_seq; i++) {
         struct shmfb_frame f;
         if (shmfb_consumer_wait(c, 5000, &f) < 0)
             return 102;
@@ -497,7 +497,7 @@ static int consume(const char *name, int frames, int ready_fd, int dawdle_every)
     return bad > 99 ? 99 : bad;
 }
 
-static pid_t spawn_consumer(const char *name, int frames, int dawdle_every)
+static pid_t spawn_consumer(const char *name, int last_seq, int dawdle_every)
 {
     int fds[2];
     ck_assert_int_eq(pipe(fds), 0);
@@ -505,7 +505,7 @@ static pid_t spawn_consumer(const char *name, int frames, int dawdle_every)
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
         close(fds[0]);
-        _exit(consume(name, frames, fds[1], dawdle_every));
+        _exit(consume(name, last_seq, fds[1], dawdle_every));
     }
     close(fds[1]);
     char b;
@@ -563,13 +563,15 @@ START_TEST(consumer_killed)
     close(fds[1]);
     ck_assert_int_eq(shmfb_producer_consumers(p), 1);
     kill(pid, SIGKILL); /* not reaped yet: a zombie must count as dead */
+    draw(shmfb_producer_pixels(p), shmfb_producer_stride(p), 16, 16, 1);
     int64_t t0 = tu_now_ms();
     ck_assert_int_eq(shmfb_producer_present(p), 0);
     ck_assert_int_lt(tu_now_ms() - t0, 5000);
     ck_assert_int_eq(shmfb_producer_consumers(p), 0);
     ck_assert_int_eq(tu_wait_child(pid, 1000), 128 + SIGKILL);
-    /* A new consumer can attach and gets every frame. */
-    pid_t again = spawn_consumer(name, 3, 0);
+    /* A new consumer can attach; it gets the frame already out, then every
+     * later one. */
+    pid_t again = spawn_consumer(name, 4, 0);
     for (uint64_t seq = 2; seq <= 4; seq++) {
         draw(shmfb_producer_pixels(p), shmfb_producer_stride(p), 16, 16, seq);
         ck_assert_int_eq(shmfb_producer_present(p), 0);

@@ -42,6 +42,10 @@ const char *shmfb_png_strerror(int code)
     switch (code) {
     case -EILSEQ:
         return "not a PNG file";
+    case -ENOENT:
+        return "no such file or directory";
+    case -ENOSPC:
+        return "no space left on device";
     case -EBADMSG:
         return "truncated or corrupt PNG file";
     case -EDOM:

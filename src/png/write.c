@@ -57,8 +57,8 @@ static int pack_rgb(const uint32_t *pixels, int32_t width, int32_t height, int32
 
 /* Runs libpng on an open file; the buffer is either native words (alpha)
  * or packed RGB bytes. */
-static int encode(FILE *fp, const void *buf, int32_t width, int32_t height, int32_t row_stride,
-                  bool alpha, char *err, size_t errsize)
+static int encode(FILE *fp, const char *path, const void *buf, int32_t width, int32_t height,
+                  int32_t row_stride, bool alpha, char *err, size_t errsize)
 {
     png_image image;
 
@@ -72,7 +72,7 @@ static int encode(FILE *fp, const void *buf, int32_t width, int32_t height, int3
         return 0;
     if (ferror(fp) && errno != 0)
         return -errno;
-    shmfb_png_set_err(err, errsize, "%s", image.message);
+    shmfb_png_set_err(err, errsize, "%s: %s", path, image.message);
     return shmfb_png_errno_from_message(image.message, -EIO);
 }
 
@@ -94,13 +94,13 @@ static int write_file(const char *path, const void *buf, int32_t width, int32_t 
     int rc = open_output(path, &of);
 
     if (rc < 0) {
-        shmfb_png_set_err(err, errsize, "cannot create %s: %s", path, shmfb_png_strerror(rc));
+        shmfb_png_set_err(err, errsize, "%s: %s", path, shmfb_png_strerror(rc));
         return rc;
     }
-    rc = encode(of.fp, buf, width, height, row_stride, alpha, err, errsize);
+    rc = encode(of.fp, path, buf, width, height, row_stride, alpha, err, errsize);
     rc = finish_output(&of, path, rc);
     if (rc < 0 && err && errsize && err[0] == '\0')
-        shmfb_png_set_err(err, errsize, "cannot write %s: %s", path, shmfb_png_strerror(rc));
+        shmfb_png_set_err(err, errsize, "%s: %s", path, shmfb_png_strerror(rc));
     return rc;
 }
 
