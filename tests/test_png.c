@@ -376,6 +376,7 @@ START_TEST(test_read_missing_file)
     ck_assert_ptr_null(img.pixels);
     ck_assert_int_eq(img.width, 0);
     ck_assert_ptr_nonnull(strstr(err, "missing.png"));
+    ck_assert_ptr_nonnull(strstr(err, "no such file"));
 }
 END_TEST
 
@@ -522,6 +523,79 @@ START_TEST(test_read_corrupt_header)
 }
 END_TEST
 
+static size_t put_chunk(unsigned char *p, const char *type, const unsigned char *data, uint32_t n)
+{
+    put_be32(p, n);
+    memcpy(p + 4, type, 4);
+    if (n)
+        memcpy(p + 8, data, n);
+    put_be32(p + 8 + n, crc32_of(p + 4, n + 4));
+    return 12 + (size_t)n;
+}
+
+/* A PNG of another colour type, its rows (filter byte 0 each) stored in one
+ * uncompressed deflate block. */
+static void write_raw_png(const char *path, uint32_t w, uint32_t h, unsigned char colour_type,
+                          const unsigned char *rows, uint16_t nrows_bytes)
+{
+    unsigned char ihdr[13] = {0}, z[512],
+                  file[1024] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    uint32_t a = 1, b = 0;
+    size_t n = 8;
+
+    ck_assert_uint_le(nrows_bytes, sizeof(z) - 11);
+    put_be32(ihdr, w);
+    put_be32(ihdr + 4, h);
+    ihdr[8] = 8;
+    ihdr[9] = colour_type;
+    z[0] = 0x78;
+    z[1] = 0x01;
+    z[2] = 0x01; /* final block, stored */
+    z[3] = (unsigned char)nrows_bytes;
+    z[4] = (unsigned char)(nrows_bytes >> 8);
+    z[5] = (unsigned char)~z[3];
+    z[6] = (unsigned char)~z[4];
+    memcpy(z + 7, rows, nrows_bytes);
+    for (uint16_t i = 0; i < nrows_bytes; i++) {
+        a = (a + rows[i]) % 65521;
+        b = (b + a) % 65521;
+    }
+    put_be32(z + 7 + nrows_bytes, b << 16 | a);
+    n += put_chunk(file + n, "IHDR", ihdr, 13);
+    n += put_chunk(file + n, "IDAT", z, 11u + nrows_bytes);
+    n += put_chunk(file + n, "IEND", NULL, 0);
+    write_bytes(path, file, n);
+}
+
+START_TEST(test_read_gray)
+{
+    static const unsigned char rows[] = {0, 0x00, 0x80, 0xff, 0, 0x10, 0x20, 0x30};
+    static const uint32_t want[] = {0xff000000u, 0xff808080u, 0xffffffffu,
+                                    0xff101010u, 0xff202020u, 0xff303030u};
+    struct shmfb_image img;
+
+    write_raw_png(tmp_path("gray.png"), 3, 2, 0, rows, sizeof(rows));
+    ck_assert_int_eq(shmfb_png_read(tmp_path("gray.png"), &img, NULL, 0), 0);
+    ck_assert_int_eq(img.width, 3);
+    ck_assert_int_eq(img.height, 2);
+    ck_assert_mem_eq(img.pixels, want, sizeof(want));
+    shmfb_image_free(&img);
+}
+END_TEST
+
+START_TEST(test_read_gray_alpha)
+{
+    static const unsigned char rows[] = {0, 0x40, 0x00, 0xc0, 0x80, 0, 0xff, 0xff, 0x01, 0x02};
+    static const uint32_t want[] = {0x00404040u, 0x80c0c0c0u, 0xffffffffu, 0x02010101u};
+    struct shmfb_image img;
+
+    write_raw_png(tmp_path("ga.png"), 2, 2, 4, rows, sizeof(rows));
+    ck_assert_int_eq(shmfb_png_read(tmp_path("ga.png"), &img, NULL, 0), 0);
+    ck_assert_mem_eq(img.pixels, want, sizeof(want));
+    shmfb_image_free(&img);
+}
+END_TEST
+
 START_TEST(test_read_huge_dimensions)
 {
     struct shmfb_image img;
@@ -657,7 +731,8 @@ START_TEST(test_strerror)
             ck_assert_str_ne(shmfb_png_strerror(codes[i]), shmfb_png_strerror(codes[j]));
     }
     ck_assert_str_eq(shmfb_png_strerror(-EILSEQ), "not a PNG file");
-    ck_assert_ptr_nonnull(shmfb_png_strerror(-ENOENT));
+    ck_assert_str_eq(shmfb_png_strerror(-ENOENT), "no such file or directory");
+    ck_assert_str_eq(shmfb_png_strerror(-ENOSPC), "no space left on device");
     ck_assert_ptr_nonnull(shmfb_png_strerror(12345));
 }
 END_TEST
@@ -675,6 +750,8 @@ static Suite *png_suite(void)
     tcase_add_test(rt, test_roundtrip_transparent_colour_kept);
     tcase_add_test(rt, test_overwrite_existing_file);
     tcase_add_test(rt, test_image_alloc);
+    tcase_add_test(rt, test_read_gray);
+    tcase_add_test(rt, test_read_gray_alpha);
     tcase_add_test(cmp, test_compare_equal_different_strides);
     tcase_add_test(cmp, test_compare_tolerance);
     tcase_add_test(cmp, test_compare_alpha_channel);

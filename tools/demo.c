@@ -138,7 +138,10 @@ static int load_sprite(const struct demo_opts *o, struct shmfb_image *img)
     int rc = shmfb_png_read(path, img, err, sizeof(err));
 
     if (rc < 0) {
-        fprintf(stderr, "shmfb: sprite %s: %s\n", path, err[0] ? err : shmfb_png_strerror(rc));
+        if (err[0]) /* the library's reason already names the file */
+            fprintf(stderr, "shmfb: sprite %s\n", err);
+        else
+            cli_fail(path, shmfb_png_strerror(rc));
         return rc;
     }
     return 0;

@@ -67,8 +67,13 @@ static int write_frame(const struct snap_opts *o, const struct shmfb_frame *f)
     int rc = shmfb_png_write(o->out, f->pixels, f->width, f->height, f->stride, o->alpha, err,
                              sizeof(err));
 
-    if (rc < 0)
-        return cli_fail(o->out, err[0] ? err : shmfb_png_strerror(rc));
+    if (rc < 0) {
+        /* The library's reason already names the file. */
+        if (!err[0])
+            return cli_fail(o->out, shmfb_png_strerror(rc));
+        fprintf(stderr, "shmfb: %s\n", err);
+        return CLI_FAIL;
+    }
     printf("%s: frame %llu, %dx%d\n", o->out, (unsigned long long)f->seq, (int)f->width,
            (int)f->height);
     return CLI_OK;
