@@ -704,6 +704,7 @@ START_TEST(test_bad_sizes)
     ck_assert_int_eq(shmfb_png_write(path, px, 1, 2, 0, true, NULL, 0), -EINVAL);
     ck_assert_int_eq(shmfb_png_write(path, px, 1, 2, -4, true, NULL, 0), -EINVAL);
     ck_assert_int_eq(shmfb_png_write(path, px, 20000, 20000, 80000, true, NULL, 0), -EOVERFLOW);
+    ck_assert_int_eq(shmfb_png_write(path, px, 1, 1 << 20, 1 << 12, true, NULL, 0), -EOVERFLOW);
     ck_assert(!file_exists(path));
 }
 END_TEST

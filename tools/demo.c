@@ -269,6 +269,10 @@ int cli_demo(int argc, char **argv)
         rc = cli_fail(o.name, shmfb_strerror(rc));
         goto fail_create;
     }
+    if (isatty(STDERR_FILENO))
+        fprintf(stderr, "shmfb: demo running on %s, %dx%d (capacity %dx%d); Ctrl-C stops it\n",
+                shmfb_producer_name(p), (int)o.width, (int)o.height, (int)o.max_width,
+                (int)o.max_height);
     rc = animate(&o, p, &(struct scene){o.width, o.height, o.max_width, o.max_height, &sprite});
     shmfb_producer_destroy(p);
 fail_create:

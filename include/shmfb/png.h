@@ -47,8 +47,9 @@ struct shmfb_diff {
  * \param err     buffer for a human-readable reason on failure; may be NULL
  * \param errsize size of \p err in bytes
  * \returns 0; -EINVAL (NULL pointers, non-positive size, bad stride),
- *          -EOVERFLOW (more than SHMFB_IMAGE_PIXELS_MAX pixels), -EACCES,
- *          -ENOENT (directory missing), -EISDIR, -ENOSPC, -EIO, -ENOMEM, or
+ *          -EOVERFLOW (more than SHMFB_IMAGE_PIXELS_MAX pixels, or height ×
+ *          stride beyond 4 GiB), -EACCES, -ENOENT (directory missing),
+ *          -EISDIR, -ENOSPC, -EIO, -ENOMEM, or
  *          another negative errno from opening or writing the file.
  */
 SHMFB_EXPORT int shmfb_png_write(const char *path, const uint32_t *pixels, int32_t width,

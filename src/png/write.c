@@ -116,6 +116,9 @@ int shmfb_png_write(const char *path, const uint32_t *pixels, int32_t width, int
         return -EINVAL;
     }
     rc = shmfb_png_check_geometry(width, height, stride);
+    /* libpng addresses the whole buffer with 32-bit offsets. */
+    if (rc == 0 && (uint64_t)height * (uint64_t)stride > UINT32_MAX)
+        rc = -EOVERFLOW;
     if (rc < 0) {
         shmfb_png_set_err(err, errsize, "bad geometry %dx%d stride %d: %s", (int)width, (int)height,
                           (int)stride, shmfb_png_strerror(rc));
