@@ -20,8 +20,10 @@ static const char demo_usage[] =
     "\n"
     "Options:\n"
     "  --size WxH      frame size (default 640x480)\n"
-    "  --max WxH       capacity (default: the frame size); the alternate size is\n"
-    "                  the capacity if larger, else 3/4 of the frame size\n"
+    "  --max WxH       capacity (default: the frame size; a smaller capacity\n"
+    "                  without --size shrinks the frame size to fit); the\n"
+    "                  alternate size is the capacity if larger, else 3/4 of\n"
+    "                  the frame size\n"
     "  --frames N      stop after N frames (default 0: no limit)\n"
     "  --fps N         frames per second, 0 for as fast as possible (default 60)\n"
     "  --seconds S     stop after S seconds (default 0: no limit)\n"
@@ -82,7 +84,7 @@ static int parse_option(int argc, char **argv, int *i, struct demo_opts *o)
 
 static int parse_args(int argc, char **argv, struct demo_opts *o)
 {
-    bool have_name = false;
+    bool have_name = false, have_size = false;
 
     *o = (struct demo_opts){"/shmfb-demo", 640, 480, 0, 0, 0, 60, 0, NULL};
     for (int i = 1; i < argc; i++) {
@@ -95,6 +97,7 @@ static int parse_args(int argc, char **argv, struct demo_opts *o)
             have_name = true;
             continue;
         }
+        have_size |= strncmp(argv[i], "--size", 6) == 0;
         rc = parse_option(argc, argv, &i, o);
         if (rc == -2)
             return cli_usage_error("demo", "unknown option '%s'", argv[i]);
@@ -104,6 +107,9 @@ static int parse_args(int argc, char **argv, struct demo_opts *o)
     if (o->max_width == 0) {
         o->max_width = o->width;
         o->max_height = o->height;
+    } else if (!have_size) {
+        o->width = o->width < o->max_width ? o->width : o->max_width;
+        o->height = o->height < o->max_height ? o->height : o->max_height;
     }
     if (o->width > o->max_width || o->height > o->max_height)
         return cli_usage_error("demo", "--size %dx%d exceeds --max %dx%d", (int)o->width,

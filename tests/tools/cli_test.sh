@@ -269,6 +269,16 @@ case_demo_snap() {
     stop_bg "$BG" TERM
 }
 
+case_demo_damage() {
+    local name="/$PREFIX-dmg"
+
+    start "$name" "$SHMFB" demo "$name" --size 150x90 --max 170x100 --fps 0 --sprite "$SPRITE"
+    run "$HELPER" follow "$name" 400
+    [ "$RC" -eq 0 ] || fail "damage does not cover the changes: $OUT $ERR"
+    [[ $OUT =~ resized\ ([1-9][0-9]*) ]] || fail "no resize in 400 frames: $OUT"
+    stop_bg "$BG" TERM
+}
+
 case_demo_lifetime() {
     local name="/$PREFIX-life" sig t0
 
@@ -277,6 +287,8 @@ case_demo_lifetime() {
         stop_bg "$BG" "$sig"
         shm_exists "$name" && fail "demo left $name behind after SIG$sig"
     done
+    expect_ok demo "$name" --max 30x20 --frames 2 --fps 0
+    expect_ok demo "$name" --max=4000x3000 --frames 2 --fps 0
     expect_ok demo "$name" --size 40x30 --frames 250 --fps 0
     shm_exists "$name" && fail "demo --frames left $name behind"
     t0=$(date +%s%N)

@@ -8,6 +8,9 @@
  *   tools_helper plain NAME BYTES
  *   tools_helper check-pattern PNG SEQ WxH MAXWxH alpha|noalpha
  *   tools_helper expect-demo PNG SEQ WxH MAXWxH SPRITE
+ *   tools_helper follow NAME FRAMES
+ *       keeps a private copy up to date from the damage alone, and checks it
+ *       against the whole shared frame every time
  */
 #include "scene.h"
 
@@ -225,6 +228,89 @@ static int expect_demo(char **argv)
     return rc;
 }
 
+static const uint32_t *shared_row(const struct shmfb_frame *f, int32_t y)
+{
+    return (const uint32_t *)((const unsigned char *)f->pixels + (size_t)y * (size_t)f->stride);
+}
+
+static void copy_rect(struct shmfb_image *copy, const struct shmfb_frame *f,
+                      const struct shmfb_rect *r)
+{
+    for (int32_t y = r->y; y < r->y + r->h; y++)
+        memcpy(copy->pixels + (size_t)y * (size_t)copy->width + r->x, shared_row(f, y) + r->x,
+               (size_t)r->w * 4);
+}
+
+/* Applies one frame's damage to the copy; returns the pixels that then
+ * still differ from the shared frame. */
+static long apply_frame(struct shmfb_image *copy, const struct shmfb_frame *f)
+{
+    long bad = 0;
+
+    if (f->flags & SHMFB_FRAME_FULL)
+        copy_rect(copy, f, &(struct shmfb_rect){0, 0, f->width, f->height});
+    else
+        for (uint32_t i = 0; i < f->ndamage; i++)
+            copy_rect(copy, f, &f->damage[i]);
+    for (int32_t y = 0; y < f->height; y++)
+        for (int32_t x = 0; x < f->width; x++)
+            bad += copy->pixels[(size_t)y * (size_t)copy->width + x] != shared_row(f, y)[x];
+    return bad;
+}
+
+/*
+ * The frame already out when we attached was presented without waiting for
+ * us, so the producer may be drawing over it while we copy it; its torn
+ * pixels lie inside the next frame's damage.  Frames presented after that
+ * are held still until released, and are checked.
+ */
+static int follow_frames(struct shmfb_consumer *c, long frames, struct shmfb_image *copy)
+{
+    long full = 0, partial = 0, resized = 0, bad = 0;
+    struct shmfb_frame f;
+    uint64_t unheld = shmfb_consumer_peek(c, &f) == 0 ? f.seq : 0;
+    int rc = 0;
+
+    for (long n = 0; n < frames && rc == 0; n++) {
+        if ((rc = shmfb_consumer_wait(c, 5000, &f)) < 0)
+            break;
+        full += (f.flags & SHMFB_FRAME_FULL) != 0;
+        partial += (f.flags & SHMFB_FRAME_FULL) == 0;
+        resized += (f.flags & SHMFB_FRAME_RESIZED) != 0;
+        if (f.seq > unheld)
+            bad += apply_frame(copy, &f);
+        else
+            apply_frame(copy, &f);
+        rc = shmfb_consumer_release(c);
+    }
+    if (rc < 0)
+        return fail("follow", rc);
+    printf("frames %ld full %ld partial %ld resized %ld wrong-pixels %ld\n", frames, full, partial,
+           resized, bad);
+    return bad == 0 && partial > 0 ? 0 : 1;
+}
+
+static int follow(char **argv)
+{
+    struct shmfb_consumer *c;
+    struct shmfb_image copy;
+    int32_t mw, mh;
+    int rc = shmfb_consumer_open(argv[1], NULL, &c);
+
+    if (rc < 0)
+        return fail(argv[1], rc);
+    shmfb_consumer_capacity(c, &mw, &mh);
+    if ((rc = shmfb_image_alloc(&copy, mw, mh)) < 0 || (rc = shmfb_consumer_attach(c)) < 0) {
+        shmfb_image_free(&copy);
+        shmfb_consumer_close(c);
+        return fail(argv[1], rc);
+    }
+    rc = follow_frames(c, atol(argv[2]), &copy);
+    shmfb_image_free(&copy);
+    shmfb_consumer_close(c);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 7 && strcmp(argv[1], "produce") == 0)
@@ -235,6 +321,8 @@ int main(int argc, char **argv)
         return check_pattern(argv + 1);
     if (argc == 7 && strcmp(argv[1], "expect-demo") == 0)
         return expect_demo(argv + 1);
+    if (argc == 4 && strcmp(argv[1], "follow") == 0)
+        return follow(argv + 1);
     fprintf(stderr, "tools_helper: bad arguments\n");
     return 2;
 }
