@@ -21,7 +21,8 @@ static const char snap_usage[] =
     "  --now           take the last presented frame at once, without attaching\n"
     "                  (works on a stale framebuffer; may tear while it is drawn)\n"
     "  --timeout MS    longest wait for a frame (default 2000; -1: no limit)\n"
-    "  --alpha         write an RGBA file with the pixels' alpha (default RGB)\n"
+    "  --alpha         write an RGBA file with the pixels' alpha bytes as stored\n"
+    "                  (meaningful for ARGB framebuffers; default: RGB)\n"
     "  -h, --help      show this help\n";
 
 struct snap_opts {
