@@ -662,6 +662,7 @@ static Suite *core_suite(void)
 
 int main(void)
 {
+    tu_sweep_stale();
     SRunner *sr = srunner_create(core_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

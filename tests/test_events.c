@@ -370,6 +370,7 @@ static Suite *events_suite(void)
 
 int main(void)
 {
+    tu_sweep_stale();
     SRunner *sr = srunner_create(events_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

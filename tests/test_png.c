@@ -787,6 +787,7 @@ static Suite *png_suite(void)
 
 int main(void)
 {
+    tu_sweep_stale();
     SRunner *sr = srunner_create(png_suite());
     int failed;
 

@@ -61,6 +61,24 @@ void tu_shm_cleanup(void)
     shm_scan(1);
 }
 
+void tu_sweep_stale(void)
+{
+    DIR *d = opendir("/dev/shm");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        int pid;
+        if (sscanf(e->d_name, "shmfbt-%d-", &pid) != 1 || pid <= 0)
+            continue;
+        if (kill(pid, 0) < 0 && errno == ESRCH) {
+            char name[300];
+            snprintf(name, sizeof(name), "/%s", e->d_name);
+            shm_unlink(name);
+        }
+    }
+    if (d)
+        closedir(d);
+}
+
 int tu_open_fds(void)
 {
     DIR *d = opendir("/proc/self/fd");

@@ -15,6 +15,10 @@ int tu_shm_leftovers(void);
 /* Removes them (used after a test that deliberately leaks). */
 void tu_shm_cleanup(void);
 
+/* Removes objects left by test processes that are gone (a failed check
+ * test exits before its teardown).  Call at the start of a suite. */
+void tu_sweep_stale(void);
+
 /* Number of open file descriptors of this process. */
 int tu_open_fds(void);
 
