@@ -281,6 +281,8 @@ static int frame_poll(struct shmfb_consumer *c, struct shmfb_frame *f)
     return 1;
 }
 
+/* Spins a little before the first sleep (not when polling), so that a
+ * producer that presents quickly is caught without a wake-up. */
 int shmfb_consumer_wait(struct shmfb_consumer *c, int timeout_ms, struct shmfb_frame *frame)
 {
     if (!frame)
@@ -289,6 +291,7 @@ int shmfb_consumer_wait(struct shmfb_consumer *c, int timeout_ms, struct shmfb_f
         shmfb_consumer_release(c);
     struct wire_header *h = c->r.hdr;
     int64_t start = now_ns();
+    bool spun = timeout_ms == 0;
     for (;;) {
         int rc = slot_check(c);
         if (rc < 0)
@@ -297,9 +300,14 @@ int shmfb_consumer_wait(struct shmfb_consumer *c, int timeout_ms, struct shmfb_f
         rc = frame_poll(c, frame);
         if (rc != 0)
             return rc < 0 ? rc : 0;
-        int64_t now = now_ns();
         if (atomic_load_explicit(&h->state, memory_order_acquire) != WIRE_STATE_LIVE)
             return -EPIPE;
+        if (!spun) {
+            spun = true;
+            sync_spin(&c->spin, &h->cons_wake, v);
+            continue;
+        }
+        int64_t now = now_ns();
         /* Liveness costs a /proc read: at most once per period, also over
          * many calls that poll with a zero timeout. */
         if (now >= c->next_check) {

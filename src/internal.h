@@ -8,6 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* sync_linux.c: how long a waiter spins on a word before it sleeps; one
+ * per waiting handle, zero-initialised. */
+struct sync_spin {
+    int32_t limit_ns; /* current budget */
+    uint32_t waits;   /* spins so far */
+};
+
 /* A mapped, validated region.  Geometry is a private copy taken once at
  * create/open time; nothing here is re-read from the shared header. */
 struct region {
@@ -35,6 +42,7 @@ struct shmfb_producer {
     uint64_t seq;
     int64_t timeout_ns;
     int64_t next_check; /* when to look for dead consumers next */
+    struct sync_spin spin;
 };
 
 struct shmfb_consumer {
@@ -46,6 +54,7 @@ struct shmfb_consumer {
     uint64_t last_seen; /* last frame returned */
     int32_t last_width, last_height;
     int64_t next_check; /* when to look at the producer's liveness next */
+    struct sync_spin spin;
 };
 
 /* region.c */
@@ -67,6 +76,9 @@ int64_t now_ns(void);
 
 /* sync_linux.c: futex waits on 32-bit words in shared memory. */
 int sync_wait(_Atomic uint32_t *word, uint32_t expected, int64_t timeout_ns);
+/* Spins while *word == expected, for a budget learned from the earlier spins
+ * of s (at most 100 us); true if the word changed. */
+bool sync_spin(struct sync_spin *s, _Atomic uint32_t *word, uint32_t expected);
 void sync_wake_all(_Atomic uint32_t *word);
 void sync_wake_one(_Atomic uint32_t *word);
 

@@ -212,20 +212,28 @@ int pending_consumers(struct wire_header *h, uint64_t seq, bool check_alive, boo
 }
 
 /* FIFO: waits until every attached consumer has taken frame `seq`, dropping
- * the dead at once and the stuck when the timeout runs out. */
+ * the dead at once and the stuck when the timeout runs out.  Spins a little
+ * before the first sleep: a consumer that takes frames quickly is then
+ * caught without paying a wake-up on either side. */
 static void wait_taken(struct shmfb_producer *p, uint64_t seq)
 {
     struct wire_header *h = p->r.hdr;
     int64_t start = now_ns();
+    bool spun = false;
     for (;;) {
         uint32_t v = atomic_load_explicit(&h->prod_wake, memory_order_acquire);
         int64_t now = now_ns();
         /* Liveness costs a /proc read per consumer: at most every period. */
-        bool check = now >= p->next_check;
+        bool check = spun && now >= p->next_check;
         if (check)
             p->next_check = now + LIVENESS_PERIOD_NS;
         if (pending_consumers(h, seq, check, false) == 0)
             return;
+        if (!spun) {
+            spun = true;
+            sync_spin(&p->spin, &h->prod_wake, v);
+            continue;
+        }
         if (now - start >= p->timeout_ns) {
             pending_consumers(h, seq, false, true);
             return;

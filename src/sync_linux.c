@@ -28,6 +28,63 @@ int sync_wait(_Atomic uint32_t *word, uint32_t expected, int64_t timeout_ns)
     return errno == ETIMEDOUT ? -ETIMEDOUT : 0;
 }
 
+/* Spin bounds.  A sleeping waiter pays a wake-up of tens of microseconds on
+ * an idle core, as much as a small frame takes to draw and copy, so waits up
+ * to SPIN_MAX_NS are worth catching awake; longer ones cost the waiter about
+ * SPIN_MIN_NS before it sleeps. */
+#define SPIN_MIN_NS 1000
+#define SPIN_MAX_NS 100000
+/* Every so many waits, one spins the whole SPIN_MAX_NS to find out whether
+ * waits have become short again. */
+#define SPIN_PROBE_EVERY 16
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
+
+/* A spin that caught the change after t ns keeps the budget at about 2t
+ * (shrinking slowly); one that failed halves it.  Failing spins therefore
+ * fade out fast, e.g. when the peer cannot run because every core is busy. */
+static void spin_learn(struct sync_spin *s, int64_t t)
+{
+    int64_t limit = s->limit_ns;
+    if (t < 0) {
+        limit /= 2;
+    } else {
+        limit -= limit / 8;
+        if (limit < 2 * t + SPIN_MIN_NS)
+            limit = 2 * t + SPIN_MIN_NS;
+    }
+    if (limit < SPIN_MIN_NS)
+        limit = SPIN_MIN_NS;
+    if (limit > SPIN_MAX_NS)
+        limit = SPIN_MAX_NS;
+    s->limit_ns = (int32_t)limit;
+}
+
+bool sync_spin(struct sync_spin *s, _Atomic uint32_t *word, uint32_t expected)
+{
+    int64_t budget = s->waits++ % SPIN_PROBE_EVERY == 0 ? SPIN_MAX_NS : s->limit_ns;
+    int64_t start = now_ns(), now = start;
+    do {
+        for (int i = 0; i < 16; i++) {
+            if (atomic_load_explicit(word, memory_order_acquire) != expected) {
+                spin_learn(s, now_ns() - start);
+                return true;
+            }
+            cpu_relax();
+        }
+        now = now_ns();
+    } while (now - start < budget);
+    spin_learn(s, -1);
+    return false;
+}
+
 void sync_wake_all(_Atomic uint32_t *word)
 {
     futex(word, FUTEX_WAKE, INT_MAX, NULL);
