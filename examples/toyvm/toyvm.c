@@ -1,0 +1,480 @@
+/*
+ * toy-vm: a stand-in for a Smalltalk VM's interpreter loop, driving the
+ * vmdisplay adapter exactly as a VM would.
+ *
+ * It keeps its own 32-bit Display bitmap, draws into it (a background, a
+ * banner in a 5x7 font of its own, coloured squares where the mouse is
+ * clicked, the text typed), and hands only the changed rectangles to
+ * ioShowDisplay().  Input comes from ioGetNextEvent(); when it has nothing
+ * to do it sleeps in ioRelinquishProcessorForMicroseconds().  All drawing
+ * depends only on the events received, so its frames can be compared with
+ * golden images.
+ */
+#include "font5x7.h"
+#include "vmdisplay.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define INPUT_SEMAPHORE 1
+#define IDLE_US         100000 /* longest sleep between checks of the clock */
+#define TEXT_MAX        2048   /* code points kept for the text area */
+#define SQUARES_MAX     4096   /* clicks remembered for repainting */
+#define SQUARE          8      /* side of a click's square */
+#define SCALE           2      /* font pixels per glyph pixel */
+#define CELL_W          ((FONT_W + 1) * SCALE)
+#define CELL_H          ((FONT_H + 2) * SCALE)
+#define MARGIN          8
+#define BANNER_H        (CELL_H + 2 * SCALE)
+#define TEXT_TOP        (BANNER_H + MARGIN)
+
+#define COLOUR_BG_A   0xFF1C2833u
+#define COLOUR_BG_B   0xFF212F3Du
+#define COLOUR_BANNER 0xFF2E5C8Au
+#define COLOUR_INK    0xFFF0F0E8u
+#define COLOUR_RED    0xFFE04040u
+#define COLOUR_YELLOW 0xFFE8D040u
+#define COLOUR_BLUE   0xFF4080F0u
+
+static const char banner_text[] = "toy-vm: a Display shown through shmfb";
+
+struct options {
+    const char *name; /* NULL: spawned, or "/toy-vm" when not spawned */
+    int w, h, max_w, max_h;
+    const char *log;
+    long exit_after_ms; /* < 0: never */
+};
+
+struct square {
+    int x, y;
+    uint32_t colour;
+};
+
+/* The "image": its Display and everything drawn on it. */
+struct toy {
+    uint32_t *bits; /* the Display, w * h words, pitch w * 4 */
+    int w, h;
+    sqInt buttons; /* from the last mouse event */
+    uint32_t text[TEXT_MAX];
+    int ntext;
+    struct square squares[SQUARES_MAX];
+    int nsquares;
+    FILE *log;
+};
+
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t input_signalled;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static sqInt signal_semaphore(sqInt index)
+{
+    if (index == INPUT_SEMAPHORE)
+        input_signalled = 1;
+    return 1;
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- drawing into the Display ------------------------------------------ */
+
+static void fill(struct toy *t, int x, int y, int w, int h, uint32_t c)
+{
+    int x0 = x < 0 ? 0 : x, y0 = y < 0 ? 0 : y;
+    int x1 = x + w > t->w ? t->w : x + w, y1 = y + h > t->h ? t->h : y + h;
+    for (int yy = y0; yy < y1; yy++)
+        for (int xx = x0; xx < x1; xx++)
+            t->bits[(size_t)yy * (size_t)t->w + (size_t)xx] = c;
+}
+
+static void background(struct toy *t, int x, int y, int w, int h)
+{
+    int x1 = x + w > t->w ? t->w : x + w, y1 = y + h > t->h ? t->h : y + h;
+    for (int yy = y < 0 ? 0 : y; yy < y1; yy++)
+        for (int xx = x < 0 ? 0 : x; xx < x1; xx++)
+            t->bits[(size_t)yy * (size_t)t->w + (size_t)xx] =
+                ((xx >> 5) ^ (yy >> 5)) & 1 ? COLOUR_BG_B : COLOUR_BG_A;
+}
+
+/* One character cell at (x, y); characters without a glyph get a box. */
+static void glyph(struct toy *t, int x, int y, uint32_t cp, uint32_t colour)
+{
+    for (int row = 0; row < FONT_H; row++) {
+        for (int col = 0; col < FONT_W; col++) {
+            bool on;
+            if (cp >= FONT_FIRST && cp <= FONT_LAST)
+                on = toyvm_font5x7[cp - FONT_FIRST][row] & (0x10 >> col);
+            else
+                on = row == 0 || row == FONT_H - 1 || col == 0 || col == FONT_W - 1;
+            if (on)
+                fill(t, x + col * SCALE, y + row * SCALE, SCALE, SCALE, colour);
+        }
+    }
+}
+
+static void show(const struct toy *t, int x, int y, int w, int h)
+{
+    ioShowDisplay((sqInt)(uintptr_t)t->bits, t->w, t->h, 32, x, x + w, y, y + h);
+}
+
+/* Where the i-th character of the text goes; false when off the Display. */
+static bool text_cell(const struct toy *t, int i, int *x, int *y)
+{
+    int cols = (t->w - 2 * MARGIN) / CELL_W, line = 0, col = 0;
+    if (cols < 1)
+        return false;
+    for (int k = 0; k < i; k++) {
+        if (t->text[k] == '\r' || ++col == cols) {
+            line++;
+            col = 0;
+        }
+    }
+    *x = MARGIN + col * CELL_W;
+    *y = TEXT_TOP + line * CELL_H;
+    return *y + CELL_H <= t->h;
+}
+
+static void draw_square(struct toy *t, const struct square *s)
+{
+    fill(t, s->x - SQUARE / 2, s->y - SQUARE / 2, SQUARE, SQUARE, s->colour);
+}
+
+static void repaint(struct toy *t)
+{
+    background(t, 0, 0, t->w, t->h);
+    fill(t, 0, 0, t->w, BANNER_H, COLOUR_BANNER);
+    for (int i = 0; banner_text[i]; i++)
+        glyph(t, MARGIN + i * CELL_W, SCALE, (uint8_t)banner_text[i], COLOUR_INK);
+    for (int i = 0; i < t->nsquares; i++)
+        draw_square(t, &t->squares[i]);
+    for (int i = 0, x, y; i < t->ntext; i++)
+        if (t->text[i] != '\r' && text_cell(t, i, &x, &y))
+            glyph(t, x, y, t->text[i], COLOUR_INK);
+}
+
+static int resize_display(struct toy *t, int w, int h)
+{
+    uint32_t *bits = calloc((size_t)w * (size_t)h, sizeof(uint32_t));
+    if (!bits)
+        return -ENOMEM;
+    free(t->bits);
+    t->bits = bits;
+    t->w = w;
+    t->h = h;
+    repaint(t);
+    show(t, 0, 0, w, h);
+    return 0;
+}
+
+/* ---- reacting to events ------------------------------------------------ */
+
+static int button_number(sqInt bit)
+{
+    return bit == RedButtonBit ? 1 : bit == YellowButtonBit ? 2 : 3;
+}
+
+static uint32_t button_colour(sqInt bit)
+{
+    return bit == RedButtonBit ? COLOUR_RED : bit == YellowButtonBit ? COLOUR_YELLOW : COLOUR_BLUE;
+}
+
+static void click(struct toy *t, sqInt bit, int x, int y)
+{
+    if (t->nsquares == SQUARES_MAX)
+        return;
+    struct square *s = &t->squares[t->nsquares++];
+    *s = (struct square){x, y, button_colour(bit)};
+    draw_square(t, s);
+    show(t, x - SQUARE / 2, y - SQUARE / 2, SQUARE, SQUARE);
+}
+
+static void on_mouse(struct toy *t, const sqMouseEvent *m)
+{
+    static const sqInt bits[] = {RedButtonBit, YellowButtonBit, BlueButtonBit};
+    sqInt pressed = m->buttons & ~t->buttons, released = t->buttons & ~m->buttons;
+    int x = (int)m->x, y = (int)m->y;
+    t->buttons = m->buttons;
+    if (!pressed && !released)
+        fprintf(t->log, "move x=%d y=%d buttons=%d\n", x, y, (int)m->buttons);
+    for (int i = 0; i < 3; i++) {
+        if (pressed & bits[i]) {
+            fprintf(t->log, "click %d x=%d y=%d\n", button_number(bits[i]), x, y);
+            click(t, bits[i], x, y);
+        }
+        if (released & bits[i])
+            fprintf(t->log, "release %d x=%d y=%d\n", button_number(bits[i]), x, y);
+    }
+}
+
+static void backspace(struct toy *t)
+{
+    int x, y;
+    if (t->ntext == 0)
+        return;
+    t->ntext--;
+    if (t->text[t->ntext] == '\r' || !text_cell(t, t->ntext, &x, &y))
+        return;
+    background(t, x, y, CELL_W, CELL_H);
+    for (int i = 0; i < t->nsquares; i++) {
+        /* The parts of squares under the erased cell, and nothing else. */
+        const struct square *s = &t->squares[i];
+        int x0 = s->x - SQUARE / 2 > x ? s->x - SQUARE / 2 : x;
+        int y0 = s->y - SQUARE / 2 > y ? s->y - SQUARE / 2 : y;
+        int x1 = s->x + SQUARE / 2 < x + CELL_W ? s->x + SQUARE / 2 : x + CELL_W;
+        int y1 = s->y + SQUARE / 2 < y + CELL_H ? s->y + SQUARE / 2 : y + CELL_H;
+        if (x1 > x0 && y1 > y0)
+            fill(t, x0, y0, x1 - x0, y1 - y0, s->colour);
+    }
+    show(t, x, y, CELL_W, CELL_H);
+}
+
+static void type_char(struct toy *t, uint32_t cp)
+{
+    int x, y;
+    if (cp == 8) {
+        backspace(t);
+        return;
+    }
+    if (cp < 32 && cp != '\r')
+        return;
+    if (t->ntext == TEXT_MAX)
+        return;
+    t->text[t->ntext++] = cp;
+    if (cp == '\r' || !text_cell(t, t->ntext - 1, &x, &y))
+        return;
+    glyph(t, x, y, cp, COLOUR_INK);
+    show(t, x, y, CELL_W, CELL_H);
+}
+
+static void on_key(struct toy *t, const sqKeyboardEvent *k)
+{
+    int code = (int)k->charCode, mods = (int)k->modifiers;
+    if (k->pressCode == EventKeyDown) {
+        fprintf(t->log, "down %d mods=%d\n", code, mods);
+    } else if (k->pressCode == EventKeyUp) {
+        fprintf(t->log, "up %d mods=%d\n", code, mods);
+    } else {
+        uint32_t cp = (uint32_t)(k->utf32Code ? k->utf32Code : k->charCode);
+        if (cp >= 32 && cp < 127)
+            fprintf(t->log, "key '%c'\n", (char)cp);
+        else
+            fprintf(t->log, "text U+%04X\n", cp);
+        type_char(t, cp);
+    }
+}
+
+/* Returns false when the VM should quit. */
+static bool on_window(struct toy *t, const sqWindowEvent *w)
+{
+    if (w->action == WindowEventClose) {
+        fprintf(t->log, "close\n");
+        return false;
+    }
+    if (w->action == WindowEventActivated) {
+        fprintf(t->log, "focus\n");
+    } else if (w->action == WindowEventMetricChange) {
+        sqInt size = ioScreenSize();
+        int nw = (int)(size >> 16), nh = (int)(size & 0xFFFF);
+        fprintf(t->log, "resize %dx%d\n", nw, nh);
+        if (resize_display(t, nw, nh) < 0)
+            fprintf(stderr, "toy-vm: out of memory for a %dx%d Display\n", nw, nh);
+    }
+    return true;
+}
+
+static bool dispatch(struct toy *t, const sqInputEvent *e)
+{
+    switch (e->type) {
+    case EventTypeMouse:
+        on_mouse(t, (const sqMouseEvent *)e);
+        break;
+    case EventTypeKeyboard:
+        on_key(t, (const sqKeyboardEvent *)e);
+        break;
+    case EventTypeWindow:
+        return on_window(t, (const sqWindowEvent *)e);
+    case EventTypeMouseWheel: {
+        const sqMouseEvent *m = (const sqMouseEvent *)e;
+        fprintf(t->log, "wheel dx=%ld dy=%ld\n", (long)m->x, (long)m->y);
+        break;
+    }
+    default:
+        fprintf(t->log, "event %ld\n", (long)e->type);
+        break;
+    }
+    return true;
+}
+
+/* ---- the interpreter loop ---------------------------------------------- */
+
+static int run(struct toy *t, const struct options *o)
+{
+    long long deadline = o->exit_after_ms >= 0 ? now_ms() + o->exit_after_ms : -1;
+    sqInputEvent e;
+    input_signalled = 1; /* look once before the first sleep */
+    while (!stop_requested) {
+        if (input_signalled) {
+            input_signalled = 0;
+            while (ioGetNextEvent(&e))
+                if (!dispatch(t, &e))
+                    return 0;
+            continue;
+        }
+        long long left = deadline < 0 ? IDLE_US / 1000 : deadline - now_ms();
+        if (left <= 0)
+            return 0;
+        ioRelinquishProcessorForMicroseconds(left < IDLE_US / 1000 ? left * 1000 : IDLE_US);
+    }
+    return 0;
+}
+
+/* ---- options and setup ------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: toy-vm [--name NAME] [--size WxH] [--max WxH] [--log FILE]\n"
+               "              [--exit-after-ms N]\n"
+               "Shows a toy VM's Display through shmfb (vmdisplay adapter).\n"
+               "  --name NAME         framebuffer name; default: the spawning viewer's\n"
+               "                      socket when SHMFB_SOCKET is set, else /toy-vm\n"
+               "  --size WxH          Display size (default 640x480)\n"
+               "  --max WxH           capacity (default 1024x768, or the size if larger)\n"
+               "  --log FILE          append one line per event received\n"
+               "  --exit-after-ms N   exit 0 after N milliseconds\n"
+               "Clicks draw 8x8 squares (left red, middle yellow, right blue); typed\n"
+               "text is echoed (Backspace erases, Return starts a line); a resize\n"
+               "request resizes the Display; a close request exits 0.\n");
+}
+
+static bool parse_size(const char *s, int *w, int *h)
+{
+    char tail;
+    return sscanf(s, "%dx%d%c", w, h, &tail) == 2 && *w > 0 && *h > 0 && *w <= SHMFB_DIM_MAX &&
+           *h <= SHMFB_DIM_MAX;
+}
+
+/* Returns 0 to run, 1 after --help, 2 on a usage error. */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+    static const struct option longs[] = {{"name", required_argument, NULL, 'n'},
+                                          {"size", required_argument, NULL, 's'},
+                                          {"max", required_argument, NULL, 'm'},
+                                          {"log", required_argument, NULL, 'l'},
+                                          {"exit-after-ms", required_argument, NULL, 'x'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
+    char *end;
+    int c;
+    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            o->name = optarg;
+            break;
+        case 's':
+            if (!parse_size(optarg, &o->w, &o->h))
+                return 2;
+            break;
+        case 'm':
+            if (!parse_size(optarg, &o->max_w, &o->max_h))
+                return 2;
+            break;
+        case 'l':
+            o->log = optarg;
+            break;
+        case 'x':
+            o->exit_after_ms = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || o->exit_after_ms < 0)
+                return 2;
+            break;
+        case 'h':
+            usage(stdout);
+            return 1;
+        default:
+            return 2;
+        }
+    }
+    return optind == argc ? 0 : 2;
+}
+
+static int open_display(struct options *o)
+{
+    if (!o->name && !getenv(SHMFB_SOCKET_ENV))
+        o->name = "/toy-vm";
+    int mw = o->max_w ? o->max_w : o->w > 1024 ? o->w : 1024;
+    int mh = o->max_h ? o->max_h : o->h > 768 ? o->h : 768;
+    int rc = shmfb_vmdisplay_open(o->name, mw, mh, o->w, o->h);
+    if (rc < 0) {
+        fprintf(stderr, "toy-vm: cannot create the framebuffer %s: %s\n",
+                o->name ? o->name : "(spawned)", shmfb_strerror(rc));
+        return rc;
+    }
+    struct shmfb_vmdisplay_hooks hooks = {.signal_semaphore = signal_semaphore};
+    shmfb_vmdisplay_set_hooks(&hooks);
+    ioSetInputSemaphore(INPUT_SEMAPHORE);
+    return 0;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+static FILE *open_log(const char *path)
+{
+    if (!path)
+        return fopen("/dev/null", "we");
+    FILE *f = fopen(path, "ae");
+    if (f)
+        setvbuf(f, NULL, _IOLBF, 0);
+    else
+        fprintf(stderr, "toy-vm: cannot open %s: %s\n", path, strerror(errno));
+    return f;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = {.w = 640, .h = 480, .exit_after_ms = -1};
+    int rc = parse_options(argc, argv, &o);
+    if (rc)
+        return rc == 1 ? 0 : (usage(stderr), 2);
+    static struct toy t;
+    t.log = open_log(o.log);
+    if (!t.log)
+        return 1;
+    catch_signals();
+    if (open_display(&o) < 0)
+        goto fail_log;
+    if (resize_display(&t, o.w, o.h) < 0)
+        goto fail_display;
+    rc = run(&t, &o);
+    free(t.bits);
+    shmfb_vmdisplay_close();
+    fclose(t.log);
+    return rc;
+
+fail_display:
+    shmfb_vmdisplay_close();
+fail_log:
+    fclose(t.log);
+    return 1;
+}
