@@ -36,19 +36,28 @@ static void note_text(char *out, size_t size, const struct bench_result *r)
         snprintf(out, size, "two frames exceed most caches");
 }
 
+/* Prints a table line without the padding of an empty last column. */
+static void puts_trimmed(char *line)
+{
+    size_t n = strlen(line);
+    while (n > 0 && line[n - 1] == ' ')
+        line[--n] = '\0';
+    puts(line);
+}
+
 static void print_row(const struct bench_result *r)
 {
-    char size[32], note[BENCH_ERR_MAX + 16], gb[16] = "-";
+    char size[32], note[BENCH_ERR_MAX + 16], gb[16] = "-", line[BENCH_ERR_MAX + 160];
     size_text(size, sizeof(size), r->c->sized ? r->width : 0, r->height);
     note_text(note, sizeof(note), r);
-    if (r->err != 0 || r->count == 0) {
-        printf("%-16s %-10s %7d  %s\n", r->c->name, size, r->count, note);
-        return;
-    }
     if (r->bytes > 0)
         snprintf(gb, sizeof(gb), "%.2f", bench_gbps(r));
-    printf("%-16s %-10s %7d %11.2f %11.2f %11.1f %8s  %s\n", r->c->name, size, r->count,
-           r->p50_ns / 1e3, r->p99_ns / 1e3, bench_fps(r), gb, note);
+    if (r->err != 0 || r->count == 0)
+        snprintf(line, sizeof(line), "%-16s %-10s %7d  %s", r->c->name, size, r->count, note);
+    else
+        snprintf(line, sizeof(line), "%-16s %-10s %7d %11.2f %11.2f %11.1f %8s  %s", r->c->name,
+                 size, r->count, r->p50_ns / 1e3, r->p99_ns / 1e3, bench_fps(r), gb, note);
+    puts_trimmed(line);
 }
 
 static void print_ratio(const struct bench_ratio *q)
@@ -63,7 +72,10 @@ static void print_ratio(const struct bench_ratio *q)
         bool met = q->at_most ? q->value <= q->target : q->value >= q->target;
         verdict = q->target <= 0 ? "" : met ? "met" : "NOT met";
     }
-    printf("%-33s %-10s %-9s %7s  %-9s %s\n", q->name, size, q->how, value, target, verdict);
+    char line[160];
+    snprintf(line, sizeof(line), "%-33s %-10s %-9s %7s  %-9s %s", q->name, size, q->how, value,
+             target, verdict);
+    puts_trimmed(line);
 }
 
 void bench_print_table(const struct bench_report *rep)
@@ -77,7 +89,7 @@ void bench_print_table(const struct bench_report *rep)
            "p99 us", "frames/s", "GB/s");
     for (int i = 0; i < rep->nresults; i++)
         print_row(&rep->results[i]);
-    printf("\n%-33s %-10s %-9s %7s  %-9s\n", "ratio", "size", "basis", "value", "target");
+    printf("\n%-33s %-10s %-9s %7s  %s\n", "ratio", "size", "basis", "value", "target");
     for (int i = 0; i < rep->nratios; i++)
         print_ratio(&rep->ratios[i]);
     printf("\nframes/s = 1 s / p50; GB/s = pixel bytes delivered per iteration / p50.\n");
