@@ -42,7 +42,7 @@
 #define COLOUR_YELLOW 0xFFE8D040u
 #define COLOUR_BLUE   0xFF4080F0u
 
-static const char banner_text[] = "toy-vm: a Display shown through shmfb";
+static const char banner_text[] = "toy-vm: Display via shmfb";
 
 struct options {
     const char *name; /* NULL: spawned, or "/toy-vm" when not spawned */
