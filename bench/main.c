@@ -251,7 +251,10 @@ static void run_one(struct bench_result *r, int round, int rounds)
     if (rc < 0) {
         r->err = rc;
         snprintf(r->msg, sizeof(r->msg), "%s", run.err[0] ? run.err : strerror(-rc));
-        fprintf(stderr, "%s %dx%d failed: %s\n", r->c->name, r->width, r->height, r->msg);
+        if (r->c->sized)
+            fprintf(stderr, "%s %dx%d failed: %s\n", r->c->name, r->width, r->height, r->msg);
+        else
+            fprintf(stderr, "%s failed: %s\n", r->c->name, r->msg);
         return;
     }
     r->count += n;
