@@ -108,7 +108,8 @@ static int count_lines(const char *path)
     return n;
 }
 
-/* Takes frames until toy-vm logged \p lines lines and went quiet. */
+/* Takes frames until toy-vm logged \p lines lines (it logs an event once
+ * its drawing was shown) and went quiet. */
 static void settle(struct drive *d, int lines)
 {
     long long t0 = now_ms(), last = t0;

@@ -213,8 +213,8 @@ static void on_mouse(struct toy *t, const sqMouseEvent *m)
         fprintf(t->log, "move x=%d y=%d buttons=%d\n", x, y, (int)m->buttons);
     for (int i = 0; i < 3; i++) {
         if (pressed & bits[i]) {
-            fprintf(t->log, "click %d x=%d y=%d\n", button_number(bits[i]), x, y);
             click(t, bits[i], x, y);
+            fprintf(t->log, "click %d x=%d y=%d\n", button_number(bits[i]), x, y);
         }
         if (released & bits[i])
             fprintf(t->log, "release %d x=%d y=%d\n", button_number(bits[i]), x, y);
@@ -270,11 +270,11 @@ static void on_key(struct toy *t, const sqKeyboardEvent *k)
         fprintf(t->log, "up %d mods=%d\n", code, mods);
     } else {
         uint32_t cp = (uint32_t)(k->utf32Code ? k->utf32Code : k->charCode);
+        type_char(t, cp);
         if (cp >= 32 && cp < 127)
             fprintf(t->log, "key '%c'\n", (char)cp);
         else
             fprintf(t->log, "text U+%04X\n", cp);
-        type_char(t, cp);
     }
 }
 
@@ -290,9 +290,9 @@ static bool on_window(struct toy *t, const sqWindowEvent *w)
     } else if (w->action == WindowEventMetricChange) {
         sqInt size = ioScreenSize();
         int nw = (int)(size >> 16), nh = (int)(size & 0xFFFF);
-        fprintf(t->log, "resize %dx%d\n", nw, nh);
         if (resize_display(t, nw, nh) < 0)
             fprintf(stderr, "toy-vm: out of memory for a %dx%d Display\n", nw, nh);
+        fprintf(t->log, "resize %dx%d\n", nw, nh);
     }
     return true;
 }
@@ -354,7 +354,8 @@ static void usage(FILE *f)
                "                      socket when SHMFB_SOCKET is set, else /toy-vm\n"
                "  --size WxH          Display size (default 640x480)\n"
                "  --max WxH           capacity (default 1024x768, or the size if larger)\n"
-               "  --log FILE          append one line per event received\n"
+               "  --log FILE          append one line per event received, once it was\n"
+               "                      handled and its drawing shown\n"
                "  --exit-after-ms N   exit 0 after N milliseconds\n"
                "Clicks draw 8x8 squares (left red, middle yellow, right blue); typed\n"
                "text is echoed (Backspace erases, Return starts a line); a resize\n"
