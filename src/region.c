@@ -212,7 +212,7 @@ static int header_probe(int fd, uint64_t obj_size, struct wire_header *copy)
 int region_open_fd(int fd, struct region *out)
 {
     struct stat st;
-    struct wire_header copy;
+    struct wire_header copy = {0};
     if (fstat(fd, &st) < 0)
         return -errno;
     int rc = header_probe(fd, (uint64_t)st.st_size, &copy);

@@ -180,7 +180,7 @@ int shmfb_consumer_open_socket(int sock, int timeout_ms, const struct shmfb_cons
     *out = NULL;
     if (sock < 0 || (desc && desc->flags != 0))
         return -EINVAL;
-    int fd, rc = wait_readable(sock, timeout_ms);
+    int fd = -1, rc = wait_readable(sock, timeout_ms);
     if (rc == 0)
         rc = recv_fd(sock, &fd);
     if (rc < 0)
