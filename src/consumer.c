@@ -319,7 +319,9 @@ int shmfb_consumer_wait(struct shmfb_consumer *c, int timeout_ms, struct shmfb_f
         if (left <= 0)
             return -ETIMEDOUT;
         int64_t slice = c->next_check - now;
+        atomic_fetch_add_explicit(&h->cons_waiters, 1, memory_order_seq_cst);
         sync_wait(&h->cons_wake, v, slice < left ? slice : left);
+        atomic_fetch_sub_explicit(&h->cons_waiters, 1, memory_order_relaxed);
         atomic_store_explicit(&h->slots[c->slot].heartbeat_ms, now_ms(), memory_order_relaxed);
     }
 }

@@ -58,6 +58,17 @@ fail_free:
     return rc;
 }
 
+/* The wake syscall is skipped when no consumer sleeps.  Pairs with the
+ * consumer's increment of cons_waiters before it sleeps: either it sees the
+ * new cons_wake value, or this sees its count (both sequentially consistent).
+ * A peer that corrupts the count costs a consumer at most one wait slice. */
+static void wake_consumers(struct wire_header *h)
+{
+    atomic_fetch_add_explicit(&h->cons_wake, 1, memory_order_seq_cst);
+    if (atomic_load_explicit(&h->cons_waiters, memory_order_seq_cst))
+        sync_wake_all(&h->cons_wake);
+}
+
 void shmfb_producer_destroy(struct shmfb_producer *p)
 {
     if (!p)
@@ -257,8 +268,7 @@ int shmfb_producer_present(struct shmfb_producer *p)
     record_write(p);
     atomic_store_explicit(&h->frame_seq, p->seq, memory_order_release);
     atomic_store_explicit(&h->heartbeat_ms, now_ms(), memory_order_relaxed);
-    atomic_fetch_add_explicit(&h->cons_wake, 1, memory_order_release);
-    sync_wake_all(&h->cons_wake);
+    wake_consumers(h);
     p->pub_width = p->width;
     p->pub_height = p->height;
     p->ndamage = 0;

@@ -99,7 +99,8 @@ struct wire_header {
     _Atomic uint64_t heartbeat_ms; /* producer's last present */
     _Atomic uint64_t frame_seq;    /* last published frame, 0 before any */
     struct wire_frame frame;
-    uint8_t reserved1[512 - 128 - sizeof(struct wire_frame)];
+    _Atomic uint32_t cons_waiters; /* consumers asleep on cons_wake */
+    uint8_t reserved1[512 - 128 - sizeof(struct wire_frame) - 4];
     struct wire_slot slots[SHMFB_MAX_CONSUMERS];
 };
 
@@ -135,6 +136,7 @@ _Static_assert(offsetof(struct wire_header, frame) == 128, "layout");
 _Static_assert(sizeof(struct wire_frame) == 280, "frame record size");
 _Static_assert(offsetof(struct wire_frame, seq) == 16, "layout");
 _Static_assert(offsetof(struct wire_frame, damage) == 24, "layout");
+_Static_assert(offsetof(struct wire_header, cons_waiters) == 408, "layout");
 _Static_assert(offsetof(struct wire_header, slots) == 512, "layout");
 _Static_assert(sizeof(struct wire_slot) == 64, "slot size");
 _Static_assert(offsetof(struct wire_slot, taken_seq) == 16, "layout");
