@@ -18,9 +18,44 @@ case_shown() {
 case_scale2() {
     start_x
     start_producer "$W/done" "${P1[@]}"
+    # Background jobs of a script ignore SIGINT unless job control is on.
+    set -m
     start_viewer --scale 2
+    set +m
     wait_done "$W/done"
     expect_golden e2e-scale2.png
+    kill -INT "$VPID"
+    wait "$VPID"
+    local rc=$?
+    [ "$rc" -eq 0 ] || fail "viewer exit status $rc after SIGINT"
+}
+
+# A window resized by hand shows the frame fitted, aspect kept, centred.
+case_letterbox() {
+    start_x
+    start_producer "$W/done" "${P1[@]}"
+    start_viewer
+    wait_done "$W/done"
+    expect_golden e2e-shown.png
+    xdotool windowsize --sync "$WID" 400 150
+    expect_golden e2e-letterbox.png
+}
+
+# A viewer stopped past the producer's patience is dropped as stuck; once it
+# runs again it attaches again and catches up with the newest frame.
+case_stuck() {
+    start_x
+    start_producer "$W/done" "${P1[@]}" --stuck-ms 300
+    start_viewer
+    wait_done "$W/done"
+    expect_golden e2e-shown.png
+    kill -STOP "$VPID"
+    rm -f "$W/done"
+    kill -USR1 "$PPID_"
+    wait_for 10 test -e "$W/done" || { kill -CONT "$VPID"; fail "the producer waited for a stopped viewer"; }
+    kill -CONT "$VPID"
+    expect_golden e2e-hidden.png
+    expect_title "live"
 }
 
 # The producer changes size: the window follows and shows the new frame.
@@ -98,6 +133,14 @@ case_not_shmfb() {
     "$GARBAGE" "/$NAME-junk" || fail "could not create the junk object"
     env -u DISPLAY "$VIEW" "$NAME-junk" 2>"$W/view.err" || rc=$?
     expect_error "$rc" "$W/view.err" "not a shmfb framebuffer"
+}
+
+# --timeout with nothing ever shown is a failure, said in one line.
+case_no_frame() {
+    local rc=0
+    start_x
+    "$VIEW" --wait --timeout 1 "$NAME" 2>"$W/view.err" || rc=$?
+    expect_error "$rc" "$W/view.err" "no frame shown within 1 s"
 }
 
 case_no_display() {

@@ -45,13 +45,13 @@ bg() {
 
 # Starts Xvfb on a free display derived from our pid; exports DISPLAY.
 start_x() {
-    local n=$((100 + $$ % 800)) try
-    for try in 1 2 3 4 5; do
+    local n=$((100 + $$ % 800))
+    for _ in 1 2 3 4 5; do
         while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
         : >"$W/xvfb.fd"
         bg "$W/xvfb.log" Xvfb ":$n" -screen 0 1024x768x24 -nolisten tcp -displayfd 5 5>"$W/xvfb.fd"
-        local i
-        for i in $(seq 100); do
+
+        for _ in $(seq 100); do
             [ -s "$W/xvfb.fd" ] && { export DISPLAY=":$n"; return 0; }
             kill -0 "$LAST" 2>/dev/null || break
             sleep 0.05
@@ -137,6 +137,7 @@ expect_error() {
     log "exit $rc: $(cat "$err")"
 }
 
+# shellcheck source=cases.sh
 . "$HERE/cases.sh"
 "case_$CASE" || fail "case failed"
 log "ok"
