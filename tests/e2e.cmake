@@ -28,7 +28,7 @@ if(NOT SHMFB_XVFB OR NOT SHMFB_XWD OR NOT SHMFB_XDOTOOL OR NOT SHMFB_CONVERT)
   return()
 endif()
 
-set(SHMFB_E2E_CASES shown scale2 letterbox resize producer_killed stuck hidden snapshot
+set(SHMFB_E2E_CASES shown argb scale2 letterbox resize producer_killed stuck hidden snapshot
                     no_frame missing_name not_shmfb no_display)
 if(SHMFB_VALGRIND AND NOT SHMFB_SANITIZE)
   list(APPEND SHMFB_E2E_CASES valgrind)

@@ -49,21 +49,23 @@ static void view_set_title(struct viewer *v)
 static void view_on_frame(struct viewer *v)
 {
     const struct shmfb_frame *f = &v->link.frame;
-    bool fresh = !v->screen.texture;
+    bool resized = f->width != v->screen.tex_w || f->height != v->screen.tex_h;
     int rc = view_screen_upload(&v->screen, f);
     if (rc == 0 && v->screen.visible)
         view_screen_draw(&v->screen, true);
-    view_link_release(&v->link);
-    if (rc < 0) {
+    if (rc < 0)
         fprintf(stderr, VIEW_PROG ": cannot make a %dx%d texture: %s\n", f->width, f->height,
                 SDL_GetError());
+    /* From here on the waiter may overwrite *f. */
+    view_link_release(&v->link);
+    if (rc < 0) {
         v->status = 1;
         v->done = true;
         return;
     }
     v->shown++;
     v->fps_frames++;
-    if (fresh || v->state != VIEW_LIVE || (f->flags & SHMFB_FRAME_RESIZED)) {
+    if (resized || v->state != VIEW_LIVE) {
         v->state = VIEW_LIVE;
         view_set_title(v);
     }

@@ -91,6 +91,15 @@ case_producer_killed() {
     expect_golden e2e-second.png
 }
 
+# An ARGB framebuffer with translucent pixels shows their colours unblended.
+case_argb() {
+    start_x
+    start_producer "$W/done" "${P1[@]}" --argb
+    start_viewer
+    wait_done "$W/done"
+    expect_golden e2e-shown.png
+}
+
 # --snapshot writes what the X server shows.
 case_snapshot() {
     start_x

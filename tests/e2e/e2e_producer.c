@@ -61,10 +61,12 @@ static uint32_t *row(struct prod *s, int y)
 
 static void paint_pattern(struct prod *s, struct shmfb_rect r)
 {
+    /* In ARGB, half the pixels are translucent: a viewer must not blend them. */
+    uint32_t odd_alpha = s->o.format == SHMFB_FORMAT_ARGB8888 ? 0x40ffffffu : 0xffffffffu;
     for (int y = r.y; y < r.y + r.h; y++) {
         uint32_t *px = row(s, y);
         for (int x = r.x; x < r.x + r.w; x++)
-            px[x] = pattern_px(s->o.pattern, s->w, s->h, x, y);
+            px[x] = pattern_px(s->o.pattern, s->w, s->h, x, y) & ((x ^ y) & 1 ? odd_alpha : ~0u);
     }
 }
 
