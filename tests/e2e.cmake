@@ -29,7 +29,7 @@ if(NOT SHMFB_XVFB OR NOT SHMFB_XWD OR NOT SHMFB_XDOTOOL OR NOT SHMFB_CONVERT)
 endif()
 
 set(SHMFB_E2E_CASES shown argb scale2 letterbox resize producer_killed stuck hidden snapshot
-                    no_frame missing_name not_shmfb no_display)
+                    no_frame cli missing_name not_shmfb no_display)
 if(SHMFB_VALGRIND AND NOT SHMFB_SANITIZE)
   list(APPEND SHMFB_E2E_CASES valgrind)
 endif()

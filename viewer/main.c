@@ -238,6 +238,9 @@ static int view_start_sdl(const struct view_options *o)
 {
     if (!getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY") && !getenv("SDL_VIDEODRIVER"))
         return view_no_display("neither DISPLAY nor WAYLAND_DISPLAY is set");
+    /* Without Wayland, don't let SDL fall back to it (or to an invisible driver). */
+    if (!getenv("SDL_VIDEODRIVER") && !getenv("WAYLAND_DISPLAY"))
+        SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11");
     if (o->software)
         SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "nearest");

@@ -131,6 +131,18 @@ case_hidden() {
     expect_golden e2e-hidden.png
 }
 
+# --help, --version, and a usage error.
+case_cli() {
+    "$VIEW" --help | grep -q "usage: shmfb-view" || fail "--help"
+    "$VIEW" --version | grep -q "^shmfb-view [0-9]" || fail "--version"
+    local rc=0
+    "$VIEW" --scale 0 "$NAME" 2>"$W/view.err" || rc=$?
+    expect_error "$rc" "$W/view.err" "invalid scale"
+    rc=0
+    "$VIEW" 2>"$W/view.err" || rc=$?
+    expect_error "$rc" "$W/view.err" "missing framebuffer NAME"
+}
+
 case_missing_name() {
     local rc=0
     env -u DISPLAY "$VIEW" "$NAME" 2>"$W/view.err" || rc=$?
@@ -157,6 +169,13 @@ case_no_display() {
     start_producer "$W/done" --frames 1
     wait_done "$W/done"
     env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER "$VIEW" --timeout 5 "$NAME" \
+        2>"$W/view.err" || rc=$?
+    expect_error "$rc" "$W/view.err" "no display available.*set DISPLAY"
+    # A DISPLAY with no server behind it.
+    local n=1999
+    while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
+    rc=0
+    env -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER DISPLAY=":$n" "$VIEW" --timeout 5 "$NAME" \
         2>"$W/view.err" || rc=$?
     expect_error "$rc" "$W/view.err" "no display available.*set DISPLAY"
 }
