@@ -137,7 +137,7 @@ expect_error() {
     log "exit $rc: $(cat "$err")"
 }
 
-# shellcheck source=cases.sh
+# shellcheck source=./cases.sh source-path=SCRIPTDIR
 . "$HERE/cases.sh"
 "case_$CASE" || fail "case failed"
 log "ok"
