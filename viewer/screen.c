@@ -112,11 +112,12 @@ void view_screen_draw(struct view_screen *s, bool present)
 {
     int ow = 0, oh = 0;
     SDL_GetRendererOutputSize(s->renderer, &ow, &oh);
-    SDL_RenderClear(s->renderer);
-    if (s->texture) {
-        SDL_Rect dst = view_fit(s->tex_w, s->tex_h, ow, oh);
+    SDL_Rect dst = view_fit(s->tex_w, s->tex_h, ow, oh);
+    /* Clearing a window the frame covers whole would cost a full-size fill. */
+    if (!s->texture || dst.w != ow || dst.h != oh)
+        SDL_RenderClear(s->renderer);
+    if (s->texture)
         SDL_RenderCopy(s->renderer, s->texture, NULL, &dst);
-    }
     if (present)
         SDL_RenderPresent(s->renderer);
 }

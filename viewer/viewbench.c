@@ -67,7 +67,6 @@ static void bare_frames(const struct bench *b, SDL_Renderer *r, SDL_Texture *t, 
         double t0 = now_ms();
         const uint32_t *src = px + (size_t)d.y * (size_t)b->width + (size_t)d.x;
         SDL_UpdateTexture(t, &d, src, b->width * 4);
-        SDL_RenderClear(r);
         SDL_RenderCopy(r, t, NULL, NULL);
         SDL_RenderPresent(r);
         if (i >= 0)
