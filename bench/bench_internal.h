@@ -76,6 +76,7 @@ int bench_shmfb_empty(struct bench_run *run);
 int bench_shmfb_fifo(struct bench_run *run);
 int bench_shmfb_damage(struct bench_run *run);
 int bench_shmfb_free(struct bench_run *run);
+int bench_shmfb_input(struct bench_run *run);
 
 /* machine.c */
 struct bench_machine {

@@ -111,7 +111,9 @@ static int wait_attached(struct fb_bench *b)
     return bench_fail(b->run, -ETIMEDOUT, "the consumer did not attach");
 }
 
-static int fb_start(struct fb_bench *b)
+/* Creates the framebuffer (named in b->fc.name) and forks `child` as its
+ * consumer, then waits until it has attached. */
+static int fb_start_with(struct fb_bench *b, bench_child_fn child, void *arg)
 {
     struct bench_run *run = b->run;
     bench_unique_name(b->fc.name, sizeof(b->fc.name), "fb");
@@ -123,10 +125,15 @@ static int fb_start(struct fb_bench *b)
     int rc = shmfb_producer_create(b->fc.name, &desc, &b->p);
     if (rc < 0)
         return bench_fail(run, rc, "create %s: %s", b->fc.name, shmfb_strerror(rc));
-    rc = bench_spawn(consumer_child, &b->fc, &b->child);
+    rc = bench_spawn(child, arg, &b->child);
     if (rc < 0)
         return bench_fail(run, rc, "fork: %s", strerror(-rc));
     return wait_attached(b);
+}
+
+static int fb_start(struct fb_bench *b)
+{
+    return fb_start_with(b, consumer_child, &b->fc);
 }
 
 /* Destroying the producer first ends a FREE consumer's wait with EPIPE. */
@@ -216,4 +223,78 @@ int bench_shmfb_free(struct bench_run *run)
 {
     const struct fb_mode m = {SHMFB_PACING_FREE, true, false, true};
     return fb_bench(run, &m);
+}
+
+/* Input latency: the consumer (a viewer) sends an event; the producer sleeps
+ * in shmfb_producer_wait() as an idle VM would.  Measured one way, from just
+ * before the send to the producer's return from the wait, on the shared
+ * CLOCK_MONOTONIC.  The producer asks for each event in turn, so the queue
+ * never holds more than one. */
+struct in_shared {
+    _Atomic uint32_t go;     /* event number the consumer may send next */
+    _Atomic int64_t sent_ns; /* when it sent it */
+};
+
+struct in_child {
+    const char *name; /* the framebuffer's, in struct fb_bench */
+    int count;
+    struct in_shared *sh;
+};
+
+static int input_child(void *arg, const struct bench_peer *parent)
+{
+    const struct in_child *ic = arg;
+    struct shmfb_consumer *c = NULL;
+    int rc = open_consumer(ic->name, &c);
+    if (rc == 0)
+        rc = shmfb_consumer_attach(c);
+    for (int i = 1; rc == 0 && i <= ic->count; i++) {
+        rc = bench_wait_eq(&ic->sh->go, (uint32_t)i, parent, false);
+        struct shmfb_event ev = {.type = SHMFB_EVENT_MOTION, .x = i, .y = 1};
+        atomic_store_explicit(&ic->sh->sent_ns, bench_now_ns(), memory_order_release);
+        if (rc == 0)
+            rc = shmfb_consumer_send(c, &ev);
+    }
+    if (rc < 0)
+        fprintf(stderr, "shmfb bench: input consumer: %s\n", shmfb_strerror(rc));
+    shmfb_consumer_close(c);
+    return rc;
+}
+
+static int input_one(struct fb_bench *b, struct in_shared *sh, int i, int64_t *dt)
+{
+    atomic_store_explicit(&sh->go, (uint32_t)i, memory_order_release);
+    bench_wake(&sh->go);
+    int rc = shmfb_producer_wait(b->p, BENCH_WAIT_MS, SHMFB_WAIT_EVENT);
+    int64_t woke = bench_now_ns();
+    if (rc < 0)
+        return bench_fail(b->run, rc, "wait for event %d: %s", i, shmfb_strerror(rc));
+    *dt = woke - atomic_load_explicit(&sh->sent_ns, memory_order_acquire);
+    struct shmfb_event ev;
+    rc = shmfb_producer_poll_event(b->p, &ev);
+    if (rc < 0 || ev.type != SHMFB_EVENT_MOTION || ev.x != i)
+        return bench_fail(b->run, -EPROTO, "event %d did not arrive intact", i);
+    return 0;
+}
+
+int bench_shmfb_input(struct bench_run *run)
+{
+    struct fb_bench b = {.run = run, .child = {0, true}};
+    struct in_child ic = {.name = b.fc.name, .count = run->warmup + run->iters};
+    ic.sh = bench_map(4096, true);
+    if (ic.sh == NULL)
+        return bench_fail(run, -ENOMEM, "cannot map a shared page");
+    b.fc.mode.pacing = SHMFB_PACING_FREE;
+    int rc = fb_start_with(&b, input_child, &ic);
+    for (int i = 1; rc == 0 && i <= ic.count; i++) {
+        int64_t dt = 0;
+        rc = input_one(&b, ic.sh, i, &dt);
+        if (rc == 0 && i > run->warmup)
+            run->ns[i - 1 - run->warmup] = dt;
+    }
+    if (rc < 0)
+        bench_kill(&b.child);
+    int rc2 = fb_stop(&b);
+    bench_unmap(ic.sh, 4096);
+    return rc < 0 ? rc : rc2;
 }

@@ -33,6 +33,8 @@ static const struct bench_case cases[] = {
      bench_shmfb_damage},
     {"shmfb_free", "FREE: write all, present; consumer copies what it gets", true,
      BENCH_BYTES_FRAME, bench_shmfb_free},
+    {"shmfb_input", "input event: viewer send -> idle producer wakes, one way", false,
+     BENCH_BYTES_NONE, bench_shmfb_input},
 };
 #define NCASES    ((int)(sizeof(cases) / sizeof(cases[0])))
 #define MAX_SIZES 2

@@ -7,7 +7,7 @@
 # `cmake -DBENCH=<path to shmfb-bench> -P bench.cmake` it is the test.
 
 set(_bench_names memcpy_hot memcpy_cold futex_pingpong spin_pingpong shm_loop unix_socket pipe
-                 shmfb_empty shmfb_fifo shmfb_damage shmfb_free)
+                 shmfb_empty shmfb_fifo shmfb_damage shmfb_free shmfb_input)
 set(_bench_ratios "shmfb_empty / futex_pingpong" "shmfb_fifo / shm_loop"
                   "shmfb_fifo / unix_socket" "shmfb_fifo / pipe" "damage speed-up")
 
