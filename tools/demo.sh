@@ -67,10 +67,10 @@ trap 'exit 130' INT TERM
 # A private X server on a free display; sets DISPLAY, or returns 1.
 start_xvfb() {
     command -v Xvfb >/dev/null || return 1
-    local n=$((100 + $$ % 800)) fd
+    local n=$((1000 + ($$ * 37 + RANDOM) % 30000)) fd
     while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
     fd=$(mktemp)
-    Xvfb ":$n" -screen 0 1280x1024x24 -nolisten tcp -displayfd 5 5>"$fd" 2>/dev/null &
+    Xvfb ":$n" -screen 0 1280x1024x24 -nolisten tcp -noreset -displayfd 5 5>"$fd" 2>/dev/null &
     pids+=($!)
     for _ in $(seq 100); do
         if [ -s "$fd" ]; then

@@ -44,21 +44,31 @@ bg() {
 }
 
 # Starts Xvfb on a free display derived from our pid; exports DISPLAY.
+# Xvfb's own lock file (/tmp/.Xn-lock, taken atomically) settles races with
+# other servers; the display is used once that lock names our server and a
+# client got through.  -noreset: otherwise the server resets whenever its last
+# client leaves, and a client connecting just then (SDL opens the display,
+# closes it and opens it again) is refused.  Numbers are spread widely because /tmp may be shared
+# with processes that cannot see our pids and so take our lock for stale.
 start_x() {
-    local n=$((100 + $$ % 800))
+    local n=$((1000 + ($$ * 37 + RANDOM) % 30000))
     for _ in 1 2 3 4 5; do
         while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
-        : >"$W/xvfb.fd"
-        bg "$W/xvfb.log" Xvfb ":$n" -screen 0 1024x768x24 -nolisten tcp -displayfd 5 5>"$W/xvfb.fd"
-
-        for _ in $(seq 100); do
-            [ -s "$W/xvfb.fd" ] && { export DISPLAY=":$n"; return 0; }
+        bg "$W/xvfb.log" Xvfb ":$n" -screen 0 1024x768x24 -nolisten tcp -noreset
+        local t
+        for t in $(seq 100); do
             kill -0 "$LAST" 2>/dev/null || break
-            sleep 0.05
+            x_ready "$n" "$LAST" && { export DISPLAY=":$n"; return 0; }
+            sleep 0.1
         done
-        n=$((n + 1))
+        kill "$LAST" 2>/dev/null
+        n=$((n + 1 + RANDOM % 100))
     done
     fail "could not start Xvfb (see $W/xvfb.log)"
+}
+x_ready() {
+    [ "$(tr -d ' ' <"/tmp/.X$1-lock" 2>/dev/null)" = "$2" ] &&
+        DISPLAY=":$1" xdotool getdisplaygeometry >/dev/null 2>&1
 }
 
 # wait_for SECONDS CMD...: polls CMD every 0.1 s.
