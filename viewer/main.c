@@ -268,7 +268,9 @@ static int view_run(struct viewer *v, struct shmfb_consumer *c)
     v->state = c ? VIEW_LIVE : VIEW_WAITING;
     view_loop(v);
     view_link_stop(&v->link);
-    if (v->opt.snapshot && v->shown > 0 && view_screen_snapshot(&v->screen, v->opt.snapshot) < 0)
+    if (v->opt.snapshot && v->shown == 0)
+        fprintf(stderr, VIEW_PROG ": no frame was shown; %s not written\n", v->opt.snapshot);
+    else if (v->opt.snapshot && view_screen_snapshot(&v->screen, v->opt.snapshot) < 0)
         v->status = 1;
     view_screen_close(&v->screen);
     return v->status;
