@@ -22,9 +22,7 @@ int shmfb_consumer_open(const char *name, const struct shmfb_consumer_desc *desc
     struct shmfb_consumer *c = calloc(1, sizeof(*c));
     if (!c)
         return -ENOMEM;
-    int rc = shmfb_name_check(name, c->r.name, sizeof(c->r.name));
-    if (rc == 0)
-        rc = region_open(c->r.name, &c->r);
+    int rc = region_open_name(name, &c->r);
     if (rc < 0) {
         free(c);
         return rc;

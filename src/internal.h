@@ -66,6 +66,7 @@ int region_create(const char *name, const struct region_geometry *geo, struct re
 int region_create_anonymous(const struct region_geometry *geo, struct region *out, int *fd);
 int region_open(const char *name, struct region *out);
 int region_open_fd(int fd, struct region *out);
+int region_open_name(const char *name, struct region *out); /* checks the name */
 void region_unmap(struct region *r);
 
 /* proc.c */

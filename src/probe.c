@@ -27,9 +27,7 @@ int shmfb_probe(const char *name, struct shmfb_info *info)
         return -EINVAL;
     memset(info, 0, sizeof(*info));
     struct region r = {0};
-    int rc = shmfb_name_check(name, r.name, sizeof(r.name));
-    if (rc == 0)
-        rc = region_open(r.name, &r);
+    int rc = region_open_name(name, &r);
     if (rc < 0)
         return rc;
     struct shmfb_frame f;
@@ -54,9 +52,7 @@ int shmfb_probe(const char *name, struct shmfb_info *info)
 int shmfb_reap(const char *name)
 {
     struct region r = {0};
-    int rc = shmfb_name_check(name, r.name, sizeof(r.name));
-    if (rc == 0)
-        rc = region_open(r.name, &r);
+    int rc = region_open_name(name, &r);
     if (rc < 0)
         return rc;
     bool alive = region_alive(&r);

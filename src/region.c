@@ -236,6 +236,12 @@ int region_open(const char *name, struct region *out)
     return rc;
 }
 
+int region_open_name(const char *name, struct region *out)
+{
+    int rc = shmfb_name_check(name, out->name, sizeof(out->name));
+    return rc < 0 ? rc : region_open(out->name, out);
+}
+
 void region_unmap(struct region *r)
 {
     if (r->hdr)
