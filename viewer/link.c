@@ -2,7 +2,14 @@
  * The waiter thread: sleeps in shmfb_consumer_wait() and hands each frame to
  * the main thread through an SDL user event, then blocks until the main thread
  * has released it.  It also notices a dead producer and keeps trying to open
- * the same name again.
+ * the same name again (not for a spawned producer, whose framebuffer had no
+ * name).
+ *
+ * Input goes the other way through the same thread: a consumer handle is used
+ * by one thread at a time, and the waiter attaches, waits, re-attaches and
+ * closes it.  The main thread queues translated events in the link's outbox
+ * (under the link's mutex) and the waiter sends them between waits, which are
+ * kept short (LINK_WAIT_MS) so that input is not held up for long.
  */
 #include "view.h"
 
@@ -10,8 +17,8 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Bounded waits, so that a stop request is seen quickly. */
-#define LINK_WAIT_MS  100
+/* Bounded waits, so that a stop request and queued input are seen quickly. */
+#define LINK_WAIT_MS  10
 #define LINK_RETRY_MS 200
 
 static bool link_quitting(struct view_link *l)
@@ -54,18 +61,55 @@ static void link_hand_over(struct view_link *l)
     SDL_UnlockMutex(l->lock);
 }
 
+static void link_set_consumer(struct view_link *l, struct shmfb_consumer *c)
+{
+    SDL_LockMutex(l->lock);
+    l->consumer = c;
+    l->attached = c != NULL;
+    if (!c)
+        l->nout = 0; /* nobody to send it to */
+    SDL_UnlockMutex(l->lock);
+}
+
 static void link_drop(struct view_link *l)
 {
     shmfb_consumer_close(l->consumer);
-    l->consumer = NULL;
+    link_set_consumer(l, NULL);
+}
+
+/* Sends what the main thread queued; the outbox is copied out so that the
+ * main thread never waits for the sends. */
+static void link_flush(struct view_link *l)
+{
+    struct shmfb_event ev[VIEW_OUTBOX];
+    SDL_LockMutex(l->lock);
+    int n = l->nout;
+    memcpy(ev, l->outbox, (size_t)n * sizeof ev[0]);
+    l->nout = 0;
+    SDL_UnlockMutex(l->lock);
+    for (int i = 0; i < n && l->consumer; i++)
+        if (shmfb_consumer_send(l->consumer, &ev[i]) < 0)
+            break; /* not attached right now: the wait will say why */
+}
+
+bool view_link_send(struct view_link *l, const struct shmfb_event *ev)
+{
+    SDL_LockMutex(l->lock);
+    bool ok = l->attached;
+    if (ok && l->nout < VIEW_OUTBOX)
+        l->outbox[l->nout++] = *ev;
+    else if (ok)
+        l->lost++;
+    SDL_UnlockMutex(l->lock);
+    return ok;
 }
 
 static void link_reconnect(struct view_link *l)
 {
     struct shmfb_consumer *c;
-    if (shmfb_consumer_open(l->name, NULL, &c) == 0) {
+    if (l->name[0] && shmfb_consumer_open(l->name, NULL, &c) == 0) {
         if (shmfb_consumer_attach(c) == 0) {
-            l->consumer = c;
+            link_set_consumer(l, c);
             link_post(l, VIEW_LINK_LIVE, 0);
             return;
         }
@@ -99,6 +143,7 @@ static int link_main(void *arg)
             link_reconnect(l);
             continue;
         }
+        link_flush(l);
         int rc = shmfb_consumer_wait(l->consumer, LINK_WAIT_MS, &l->frame);
         if (rc == 0)
             link_hand_over(l);
@@ -114,6 +159,7 @@ int view_link_start(struct view_link *l, const char *name, struct shmfb_consumer
     memset(l, 0, sizeof *l);
     snprintf(l->name, sizeof l->name, "%s", name);
     l->consumer = consumer;
+    l->attached = consumer != NULL;
     l->event_type = event_type;
     l->lock = SDL_CreateMutex();
     if (!l->lock)
@@ -156,6 +202,8 @@ void view_link_stop(struct view_link *l)
     SDL_UnlockMutex(l->lock);
     SDL_WaitThread(l->thread, NULL);
     l->thread = NULL;
+    /* The waiter is gone: send what it left queued (a close request). */
+    link_flush(l);
     link_drop(l);
     SDL_DestroyCond(l->cond);
     SDL_DestroyMutex(l->lock);

@@ -2,7 +2,12 @@
  * shmfb-view: shows a shmfb framebuffer in an SDL window.
  *
  * The main thread sleeps in SDL_WaitEventTimeout(); a waiter thread sleeps in
- * shmfb_consumer_wait() and posts an event per frame (see link.c).
+ * shmfb_consumer_wait() and posts an event per frame (see link.c).  The main
+ * thread translates window input into shmfb events and queues them for the
+ * waiter, which owns the consumer handle and sends them.
+ *
+ * With -- PROGRAM the viewer starts the producer itself (child.c), and the
+ * program's exit ends the viewer (or, with --keep, only the live view).
  */
 #include "view.h"
 
@@ -10,9 +15,16 @@
 #include <langinfo.h>
 #include <locale.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <time.h>
 
-enum view_state { VIEW_WAITING, VIEW_LIVE, VIEW_GONE };
+/* A spawned program gets this long to quit after a close request... */
+#define VIEW_CLOSE_GRACE_MS 5000
+/* ... and this long after SIGTERM, before SIGKILL. */
+#define VIEW_TERM_GRACE_MS 2000
+
+enum view_state { VIEW_WAITING, VIEW_LIVE, VIEW_GONE, VIEW_EXITED };
 
 struct viewer {
     struct view_options opt;
@@ -28,20 +40,25 @@ struct viewer {
     const char *dash; /* between the name and the state in the title */
     bool done;
     int status; /* exit status */
+    struct view_input input;
+    struct view_child child; /* pid 0: not spawned, or reaped */
+    bool spawned;
+    uint64_t close_at; /* when a spawned program was asked to close; 0: not */
+    int signals_sent;  /* to it since then */
 };
 
 static void view_set_title(struct viewer *v)
 {
-    static const char *const what[] = {"waiting for producer", "live", "producer gone"};
+    static const char *const what[] = {"waiting for producer", "live", "producer gone", "exited"};
     char title[SHMFB_NAME_MAX + 128];
     const struct view_screen *s = &v->screen;
     if (!s->texture)
-        snprintf(title, sizeof title, VIEW_PROG " %s %s %s", v->opt.name, v->dash, what[v->state]);
+        snprintf(title, sizeof title, VIEW_PROG " %s %s %s", v->opt.label, v->dash, what[v->state]);
     else if (v->state == VIEW_LIVE)
-        snprintf(title, sizeof title, VIEW_PROG " %s %dx%d %d fps %s live", v->opt.name, s->tex_w,
+        snprintf(title, sizeof title, VIEW_PROG " %s %dx%d %d fps %s live", v->opt.label, s->tex_w,
                  s->tex_h, v->fps, v->dash);
     else
-        snprintf(title, sizeof title, VIEW_PROG " %s %dx%d %s %s", v->opt.name, s->tex_w, s->tex_h,
+        snprintf(title, sizeof title, VIEW_PROG " %s %dx%d %s %s", v->opt.label, s->tex_w, s->tex_h,
                  v->dash, what[v->state]);
     SDL_SetWindowTitle(s->window, title);
 }
@@ -65,7 +82,7 @@ static void view_on_frame(struct viewer *v)
     }
     v->shown++;
     v->fps_frames++;
-    if (resized || v->state != VIEW_LIVE) {
+    if (resized || v->state == VIEW_WAITING || v->state == VIEW_GONE) {
         v->state = VIEW_LIVE;
         view_set_title(v);
     }
@@ -86,13 +103,18 @@ static void view_on_link(struct viewer *v, const SDL_UserEvent *ev)
         v->last_error = 0;
         break;
     case VIEW_LINK_GONE:
-        fprintf(stderr, VIEW_PROG ": %s: producer gone; keeping the last frame\n", v->opt.name);
+        if (v->state == VIEW_EXITED)
+            return;
+        /* A spawned program's exit is said when it is reaped. */
+        if (!v->spawned)
+            fprintf(stderr, VIEW_PROG ": %s: producer gone; keeping the last frame\n",
+                    v->opt.label);
         v->state = VIEW_GONE;
         break;
     case VIEW_LINK_ERROR: {
         int rc = (int)(intptr_t)ev->data1;
         if (rc != v->last_error)
-            fprintf(stderr, VIEW_PROG ": %s: %s\n", v->opt.name, shmfb_strerror(rc));
+            fprintf(stderr, VIEW_PROG ": %s: %s\n", v->opt.label, shmfb_strerror(rc));
         v->last_error = rc;
         return;
     }
@@ -100,8 +122,72 @@ static void view_on_link(struct viewer *v, const SDL_UserEvent *ev)
     view_set_title(v);
 }
 
-static void view_on_window(struct viewer *v, const SDL_WindowEvent *ev)
+/* CLOCK_MONOTONIC milliseconds when SDL saw the event (the producer's clock). */
+static uint32_t view_event_time(const SDL_Event *ev)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    uint32_t age = SDL_GetTicks() - ev->common.timestamp;
+    return (uint32_t)(now - (age < 60000 ? age : 0));
+}
+
+/* Translates window input and queues it for the producer. */
+static void view_forward(struct viewer *v, const SDL_Event *ev)
+{
+    struct shmfb_event out[SDL_TEXTINPUTEVENT_TEXT_SIZE];
+    if (v->opt.no_input)
+        return;
+    v->input.mods = (uint32_t)SDL_GetModState();
+    struct view_map m = view_screen_map(&v->screen);
+    int n = view_input_translate(ev, &v->input, &m, out, SDL_TEXTINPUTEVENT_TEXT_SIZE);
+    if (v->state != VIEW_LIVE)
+        return; /* translated all the same, to keep the buttons held right */
+    for (int i = 0; i < n; i++) {
+        out[i].time_ms = view_event_time(ev);
+        view_link_send(&v->link, &out[i]);
+    }
+}
+
+/* The user resized the window: ask for a frame that fills it. */
+static void view_on_resized(struct viewer *v, const SDL_Event *ev)
+{
+    const SDL_WindowEvent *w = &ev->window;
+    if (v->opt.no_input || v->state != VIEW_LIVE || !v->screen.texture ||
+        view_screen_own_size(&v->screen, w->data1, w->data2))
+        return;
+    struct shmfb_event rq = {.type = SHMFB_EVENT_RESIZE, .time_ms = view_event_time(ev)};
+    int ow = 0, oh = 0;
+    SDL_GetRendererOutputSize(v->screen.renderer, &ow, &oh);
+    view_resize_request(ow, oh, v->opt.scale, &rq.x, &rq.y);
+    if (rq.x != v->screen.tex_w || rq.y != v->screen.tex_h)
+        view_link_send(&v->link, &rq);
+}
+
+/* Named: tell the producer and go.  Spawned: ask the program to quit and
+ * wait for it (view_tick() enforces the grace period). */
+static void view_on_close(struct viewer *v, const SDL_Event *ev)
+{
+    struct shmfb_event rq = {.type = SHMFB_EVENT_CLOSE, .time_ms = view_event_time(ev)};
+    bool told = !v->opt.no_input && v->state == VIEW_LIVE && view_link_send(&v->link, &rq);
+    if (!v->spawned || v->child.pid <= 0) {
+        v->done = true;
+        return;
+    }
+    bool again = v->close_at != 0;
+    if (v->signals_sent == 0 && (again || !told)) {
+        /* Closed again while waiting, or it cannot be asked: don't wait. */
+        view_child_signal(&v->child, SIGTERM, again ? "was asked to close twice" : NULL);
+        v->signals_sent = 1;
+        v->close_at = 0;
+    }
+    if (!v->close_at)
+        v->close_at = SDL_GetTicks64();
+}
+
+static void view_on_window(struct viewer *v, const SDL_Event *sdl_ev)
+{
+    const SDL_WindowEvent *ev = &sdl_ev->window;
     switch (ev->event) {
     case SDL_WINDOWEVENT_HIDDEN:
     case SDL_WINDOWEVENT_MINIMIZED:
@@ -116,8 +202,15 @@ static void view_on_window(struct viewer *v, const SDL_WindowEvent *ev)
     case SDL_WINDOWEVENT_EXPOSED:
     case SDL_WINDOWEVENT_SIZE_CHANGED:
         break;
+    case SDL_WINDOWEVENT_RESIZED:
+        view_on_resized(v, sdl_ev);
+        return;
+    case SDL_WINDOWEVENT_FOCUS_GAINED:
+    case SDL_WINDOWEVENT_FOCUS_LOST:
+        view_forward(v, sdl_ev);
+        return;
     case SDL_WINDOWEVENT_CLOSE:
-        v->done = true;
+        view_on_close(v, sdl_ev);
         return;
     default:
         return;
@@ -128,18 +221,62 @@ static void view_on_window(struct viewer *v, const SDL_WindowEvent *ev)
 
 static void view_on_event(struct viewer *v, const SDL_Event *ev)
 {
-    if (ev->type == v->link.event_type)
-        view_on_link(v, &ev->user);
-    else if (ev->type == SDL_WINDOWEVENT)
-        view_on_window(v, &ev->window);
-    else if (ev->type == SDL_QUIT)
+    switch (ev->type) {
+    case SDL_WINDOWEVENT:
+        view_on_window(v, ev);
+        break;
+    case SDL_MOUSEMOTION:
+    case SDL_MOUSEBUTTONDOWN:
+    case SDL_MOUSEBUTTONUP:
+    case SDL_MOUSEWHEEL:
+    case SDL_KEYDOWN:
+    case SDL_KEYUP:
+    case SDL_TEXTINPUT:
+        view_forward(v, ev);
+        break;
+    case SDL_QUIT:
+        /* A signal (closing the window is SDL_WINDOWEVENT_CLOSE). */
         v->done = true;
+        break;
+    default:
+        if (ev->type == v->link.event_type)
+            view_on_link(v, &ev->user);
+        break;
+    }
+}
+
+/* A spawned program: its exit, and the grace periods after a close request. */
+static void view_watch_child(struct viewer *v, uint64_t now)
+{
+    if (v->child.pid <= 0)
+        return;
+    if (view_child_reap(&v->child, 0)) {
+        v->status = v->child.status;
+        if (!v->opt.keep || v->close_at) {
+            v->done = true;
+            return;
+        }
+        v->state = VIEW_EXITED;
+        view_set_title(v);
+        return;
+    }
+    if (!v->close_at)
+        return;
+    if (v->signals_sent == 0 && now - v->close_at >= VIEW_CLOSE_GRACE_MS) {
+        view_child_signal(&v->child, SIGTERM, "did not quit within 5 s of the close request");
+        v->signals_sent = 1;
+        v->close_at = now;
+    } else if (v->signals_sent == 1 && now - v->close_at >= VIEW_TERM_GRACE_MS) {
+        view_child_signal(&v->child, SIGKILL, "did not quit after SIGTERM");
+        v->signals_sent = 2;
+    }
 }
 
 /* Once per loop: frame rate in the title, the --timeout deadline. */
 static void view_tick(struct viewer *v)
 {
     uint64_t now = SDL_GetTicks64();
+    view_watch_child(v, now);
     if (now - v->fps_start >= 1000) {
         int fps = (int)(v->fps_frames * 1000 / (long)(now - v->fps_start));
         v->fps_start = now;
@@ -151,7 +288,7 @@ static void view_tick(struct viewer *v)
     }
     if (v->opt.timeout > 0 && (double)(now - v->start_ms) >= v->opt.timeout * 1000.0) {
         if (v->shown == 0) {
-            fprintf(stderr, VIEW_PROG ": %s: no frame shown within %g s\n", v->opt.name,
+            fprintf(stderr, VIEW_PROG ": %s: no frame shown within %g s\n", v->opt.label,
                     v->opt.timeout);
             v->status = 1;
         }
@@ -165,7 +302,8 @@ static void view_loop(struct viewer *v)
     view_set_title(v);
     while (!v->done) {
         SDL_Event ev;
-        if (SDL_WaitEventTimeout(&ev, 250)) {
+        /* A spawned program's exit is polled for. */
+        if (SDL_WaitEventTimeout(&ev, v->spawned ? 50 : 250)) {
             view_on_event(v, &ev);
             while (!v->done && SDL_PollEvent(&ev))
                 view_on_event(v, &ev);
@@ -245,6 +383,8 @@ static int view_start_sdl(const struct view_options *o)
         SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "nearest");
     SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
+    /* Closing the window is a request to the producer, not a quit. */
+    SDL_SetHint(SDL_HINT_QUIT_ON_LAST_WINDOW_CLOSE, "0");
     if (SDL_Init(SDL_INIT_VIDEO) != 0)
         return view_no_display(SDL_GetError());
     if (view_headless_by_default()) {
@@ -260,6 +400,8 @@ static int view_run(struct viewer *v, struct shmfb_consumer *c)
         fprintf(stderr, VIEW_PROG ": cannot open a window: %s\n", SDL_GetError());
         goto fail_screen;
     }
+    if (!v->opt.no_input)
+        SDL_StartTextInput();
     Uint32 type = SDL_RegisterEvents(1);
     if (type == (Uint32)-1 || view_link_start(&v->link, v->opt.name, c, type) < 0) {
         fprintf(stderr, VIEW_PROG ": cannot start the waiter thread: %s\n", SDL_GetError());
@@ -282,21 +424,43 @@ fail_screen:
     return 1;
 }
 
+/* A spawned program still running when the viewer ends is ended too. */
+static int view_end_child(struct viewer *v, int rc)
+{
+    if (v->child.pid <= 0)
+        return rc;
+    view_child_signal(&v->child, SIGTERM, NULL);
+    if (!view_child_reap(&v->child, VIEW_TERM_GRACE_MS)) {
+        view_child_signal(&v->child, SIGKILL, "did not quit after SIGTERM");
+        view_child_reap(&v->child, -1);
+    }
+    return rc ? rc : v->child.status;
+}
+
 int main(int argc, char **argv)
 {
     static struct viewer v;
     int rc = view_parse_args(argc, argv, &v.opt);
     if (rc != VIEW_ARGS_RUN)
         return rc == VIEW_ARGS_EXIT_OK ? 0 : 2;
-    struct shmfb_consumer *c;
-    if (view_connect(&v, &c) != 0)
+    struct shmfb_consumer *c = NULL;
+    if (!v.opt.program && view_connect(&v, &c) != 0)
         return 1;
     v.dash = view_pick_dash();
     if (view_start_sdl(&v.opt) != 0) {
         shmfb_consumer_close(c);
         return 1;
     }
-    rc = view_run(&v, c);
+    if (v.opt.program) {
+        /* After SDL: without a display the program is not started at all. */
+        v.spawned = true;
+        rc = view_child_start(&v.child, &v.opt, &c);
+        if (rc != 0) {
+            SDL_Quit();
+            return rc;
+        }
+    }
+    rc = view_end_child(&v, view_run(&v, c));
     SDL_Quit();
     return rc;
 }

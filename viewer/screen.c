@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #ifdef SHMFB_VIEW_PNG
 #include <shmfb/png.h>
@@ -10,21 +11,6 @@
 
 #define VIEW_IDLE_W 320
 #define VIEW_IDLE_H 240
-
-SDL_Rect view_fit(int w, int h, int out_w, int out_h)
-{
-    SDL_Rect r = {0, 0, out_w, out_h};
-    if (w <= 0 || h <= 0 || out_w <= 0 || out_h <= 0)
-        return r;
-    /* Compare aspect ratios without division: out_w/out_h vs w/h. */
-    if ((int64_t)out_w * h > (int64_t)out_h * w)
-        r.w = (int)((int64_t)out_h * w / h);
-    else
-        r.h = (int)((int64_t)out_w * h / w);
-    r.x = (out_w - r.w) / 2;
-    r.y = (out_h - r.h) / 2;
-    return r;
-}
 
 int view_screen_open(struct view_screen *s, const struct view_options *o)
 {
@@ -62,6 +48,48 @@ void view_screen_close(struct view_screen *s)
     SDL_zerop(s);
 }
 
+/* Resizes the window, remembering the size for a while: X delivers the
+ * size-changed events of the viewer's own resizes later, and those must not
+ * be taken for the user's. */
+static void screen_ask_size(struct view_screen *s, int w, int h)
+{
+    int n = (int)(sizeof s->asked / sizeof s->asked[0]);
+    if (s->nasked == n) {
+        memmove(s->asked[0], s->asked[1], sizeof s->asked - sizeof s->asked[0]);
+        s->nasked--;
+    }
+    s->asked[s->nasked][0] = w;
+    s->asked[s->nasked][1] = h;
+    s->asked[s->nasked][2] = (int)SDL_GetTicks();
+    s->nasked++;
+    SDL_SetWindowSize(s->window, w, h);
+}
+
+bool view_screen_own_size(struct view_screen *s, int w, int h)
+{
+    int now = (int)SDL_GetTicks();
+    for (int i = 0; i < s->nasked; i++) {
+        if (s->asked[i][0] == w && s->asked[i][1] == h && now - s->asked[i][2] < VIEW_ASKED_MS) {
+            /* Older requests were overtaken by this one. */
+            int left = s->nasked - i - 1;
+            memmove(s->asked[0], s->asked[i + 1], (size_t)left * sizeof s->asked[0]);
+            s->nasked = left;
+            return true;
+        }
+    }
+    int k = s->scale > 0 ? s->scale : 1;
+    /* A size the current frame fills needs no request either. */
+    return s->texture && w == s->tex_w * k && h == s->tex_h * k;
+}
+
+struct view_map view_screen_map(const struct view_screen *s)
+{
+    struct view_map m = {.fb_w = s->tex_w, .fb_h = s->tex_h};
+    SDL_GetWindowSize(s->window, &m.win_w, &m.win_h);
+    SDL_GetRendererOutputSize(s->renderer, &m.out_w, &m.out_h);
+    return m;
+}
+
 /* Makes a texture of the frame's size and format; sizes the window to it. */
 static int screen_retexture(struct view_screen *s, const struct shmfb_frame *f)
 {
@@ -79,7 +107,7 @@ static int screen_retexture(struct view_screen *s, const struct shmfb_frame *f)
     s->tex_h = f->height;
     s->tex_format = f->format;
     int k = s->scale > 0 ? s->scale : 1;
-    SDL_SetWindowSize(s->window, f->width * k, f->height * k);
+    screen_ask_size(s, f->width * k, f->height * k);
     return 0;
 }
 

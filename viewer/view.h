@@ -25,7 +25,14 @@ struct view_options {
     long frames;          /**< exit after this many frames; 0: never */
     double timeout;       /**< exit after this many seconds; 0: never */
     const char *snapshot; /**< PNG written on exit, or NULL */
+    bool no_input;        /**< don't forward input to the producer */
+    bool keep;            /**< spawned: keep the window after the program exited */
+    char **program;       /**< spawned: program and arguments (NULL-terminated), or NULL */
+    const char *label;    /**< the name, or the program, for titles and messages */
 };
+
+/** Longest wait for a spawned program's framebuffer without --timeout. */
+#define VIEW_SPAWN_WAIT_MS 10000
 
 /** Outcome of view_parse_args() besides "run". */
 enum { VIEW_ARGS_RUN = 0, VIEW_ARGS_EXIT_OK = 1, VIEW_ARGS_BAD = 2 };
@@ -36,6 +43,9 @@ void view_usage(FILE *out);
 /* ------------------------------------------------------------------------ */
 /* The waiter thread                                                        */
 /* ------------------------------------------------------------------------ */
+
+/** Input events queued for the waiter thread at most. */
+#define VIEW_OUTBOX 512
 
 /** SDL user event codes posted by the waiter thread. */
 enum view_link_code {
@@ -52,7 +62,7 @@ enum view_link_code {
  * one thread at a time.
  */
 struct view_link {
-    char name[SHMFB_NAME_MAX + 2];
+    char name[SHMFB_NAME_MAX + 2]; /* "" (spawned): never reopened */
     struct shmfb_consumer *consumer;
     struct shmfb_frame frame;
     uint32_t event_type;
@@ -61,6 +71,10 @@ struct view_link {
     SDL_cond *cond;
     bool pending; /* a frame is with the main thread */
     bool quit;
+    bool attached;                          /* the waiter holds a consumer */
+    struct shmfb_event outbox[VIEW_OUTBOX]; /* input for the waiter to send */
+    int nout;
+    uint64_t lost; /* input dropped because the outbox was full */
 };
 
 /** Starts the waiter on \p consumer (may be NULL: keep trying to open \p name). */
@@ -70,10 +84,27 @@ int view_link_start(struct view_link *l, const char *name, struct shmfb_consumer
 int view_link_release(struct view_link *l);
 /** Stops and joins the waiter, then detaches and closes. */
 void view_link_stop(struct view_link *l);
+/**
+ * Main thread: queues an input event for the waiter, which sends it between
+ * its waits (it owns the consumer).  Returns false, dropping the event, when
+ * no producer is attached.
+ */
+bool view_link_send(struct view_link *l, const struct shmfb_event *ev);
 
 /* ------------------------------------------------------------------------ */
 /* The screen                                                               */
 /* ------------------------------------------------------------------------ */
+
+/** Where the frame is shown: its size, the window's size in points and in
+ *  output pixels.  The frame is drawn at view_fit(fb_w, fb_h, out_w, out_h). */
+struct view_map {
+    int fb_w, fb_h;
+    int win_w, win_h;
+    int out_w, out_h;
+};
+
+/** How long a size the viewer asked for is expected back from the server. */
+#define VIEW_ASKED_MS 1000
 
 struct view_screen {
     SDL_Window *window;
@@ -83,6 +114,9 @@ struct view_screen {
     uint32_t tex_format; /* enum shmfb_format of the texture */
     int scale;
     bool visible;
+    /* Window sizes the viewer asked for, to tell its own resizes from the user's. */
+    int asked[4][3]; /* w, h, SDL ticks */
+    int nasked;
 };
 
 int view_screen_open(struct view_screen *s, const struct view_options *o);
@@ -94,7 +128,76 @@ void view_screen_draw(struct view_screen *s, bool present);
 /** Draws and reads back what the window shows, into a PNG file. */
 int view_screen_snapshot(struct view_screen *s, const char *path);
 
+/**
+ * Whether a size-changed event for w × h comes from the viewer's own
+ * SDL_SetWindowSize() (forgotten once seen) rather than from the user.
+ */
+bool view_screen_own_size(struct view_screen *s, int w, int h);
+/** The current geometry, for mapping window points to framebuffer pixels. */
+struct view_map view_screen_map(const struct view_screen *s);
+
 /** Computes the largest rectangle of aspect w:h centred in out_w × out_h. */
 SDL_Rect view_fit(int w, int h, int out_w, int out_h);
+
+/* ------------------------------------------------------------------------ */
+/* Input translation (input.c): pure functions                              */
+/* ------------------------------------------------------------------------ */
+
+/** What translation remembers between events. */
+struct view_input {
+    uint32_t buttons; /**< held, bit (shmfb button - 1) */
+    uint32_t mods;    /**< SDL_Keymod of the keyboard, set by the caller */
+};
+
+/** Stands for a malformed UTF-8 sequence. */
+#define VIEW_UTF8_BAD 0xFFFDu
+
+/** SDL_Keymod bits to enum shmfb_mod bits. */
+uint32_t view_input_mods(uint32_t sdl_mod);
+/** SDL button number to enum shmfb_button, 0 for others. */
+uint32_t view_input_button(uint32_t sdl_button);
+/** shmfb key symbol of an SDL keycode and scancode. */
+uint32_t view_input_sym(int32_t keycode, uint32_t scancode);
+/**
+ * Decodes one code point of the first \p len bytes of \p s.  Malformed input
+ * (bad lead byte, overlong form, surrogate, past U+10FFFF, cut short) yields
+ * VIEW_UTF8_BAD for the bytes up to the first that does not fit.
+ * \returns bytes used (0 only when len is 0).
+ */
+size_t view_utf8_next(const char *s, size_t len, uint32_t *cp);
+/** Window point to framebuffer pixel (floor; outside the frame allowed). */
+void view_map_point(const struct view_map *m, int wx, int wy, int32_t *fx, int32_t *fy);
+/** The framebuffer size that fills out_w × out_h output pixels at \p scale (0: 1). */
+void view_resize_request(int out_w, int out_h, int scale, int32_t *w, int32_t *h);
+/**
+ * Translates one SDL event into up to \p max shmfb events (text yields one per
+ * code point).  time_ms is left 0.
+ * \returns the number of events written.
+ */
+int view_input_translate(const SDL_Event *ev, struct view_input *in, const struct view_map *m,
+                         struct shmfb_event *out, int max);
+
+/* ------------------------------------------------------------------------ */
+/* A spawned producer (child.c)                                             */
+/* ------------------------------------------------------------------------ */
+
+struct view_child {
+    int32_t pid; /**< 0 once reaped */
+    int status;  /**< exit status to report: 0..255, 128 + signal */
+    const char *prog;
+    const char *note; /**< said after the exit line; NULL: say nothing */
+};
+
+/**
+ * Starts o->program and receives its framebuffer, attached.  Says why on
+ * failure.  \returns 0, or an exit status.
+ */
+int view_child_start(struct view_child *ch, const struct view_options *o,
+                     struct shmfb_consumer **out);
+/** Reaps the child if it exited (waiting up to \p ms); reports it once.
+ *  \returns true once it is gone. */
+bool view_child_reap(struct view_child *ch, int ms);
+/** Sends \p sig to a child still running. */
+void view_child_signal(struct view_child *ch, int sig, const char *why);
 
 #endif /* SHMFB_VIEW_H */
