@@ -191,3 +191,192 @@ case_valgrind() {
     [ "$rc" -eq 0 ] || fail "valgrind or the viewer failed ($rc), see $W/valgrind.log"
     wait_done "$W/done"
 }
+
+# ---- input, spawned producers, close requests (toy-vm) ----------------------
+
+# What toy-vm logs for the clicks, wheel and keys of input_case(), in
+# framebuffer pixels whatever the scale.
+INPUT_LOG='move x=40 y=60 buttons=0
+click 1 x=40 y=60
+release 1 x=40 y=60
+move x=201 y=99 buttons=0
+click 3 x=201 y=99
+release 3 x=201 y=99
+wheel dx=0 dy=120
+wheel dx=0 dy=-120
+down 104 mods=0
+key '"'"'h'"'"'
+up 104 mods=0
+text U+00E9
+down 49 mods=1
+key '"'"'!'"'"'
+up 49 mods=0
+down 8 mods=0
+text U+0008
+up 8 mods=0'
+
+# logged FILE LINE: FILE has the line LINE.
+logged() { grep -qxF -- "$2" "$1"; }
+expect_logged() {
+    wait_for 10 logged "$1" "$2" || fail "toy-vm did not log '$2' (see $1)"
+}
+
+# input_case GOLDEN [--scale K]: toy-vm spawned by the viewer; the pointer
+# is put on window pixels, clicked, scrolled, dragged out of the window, and
+# text is typed; toy-vm's log must show framebuffer pixels.
+input_case() {
+    local golden=$1 k=1 log=$W/toy.log
+    shift
+    [ "${1:-}" = --scale ] && k=$2
+    start_x
+    start_spawned "$@" -- "$TOYVM" --size 320x200 --log "$log"
+    expect_title "320x200 .* live"
+    # Compare what follows a known position, not where the pointer was when
+    # the window appeared.
+    xdotool mousemove --window "$WID" $((5 * k)) $((5 * k))
+    expect_logged "$log" "move x=5 y=5 buttons=0"
+    local n
+    n=$(wc -l <"$log")
+    # The last window pixel of each framebuffer pixel: the mapping floors.
+    xdotool mousemove --window "$WID" $((40 * k + k - 1)) $((60 * k + k - 1)) click 1 \
+        mousemove --window "$WID" $((201 * k + k - 1)) $((99 * k)) click 3 click 4 click 5
+    LC_ALL=C.UTF-8 xdotool type 'hé!'
+    xdotool key BackSpace
+    expect_logged "$log" "up 8 mods=0"
+    tail -n +$((n + 1)) "$log" >"$W/toy-input.log"
+    printf '%s\n' "$INPUT_LOG" | diff -u - "$W/toy-input.log" >"$W/log.diff" ||
+        fail "toy-vm's log is not as expected: $(cat "$W/log.diff")"
+    # Dragged out of the window: positions outside the frame.
+    xdotool mousemove --window "$WID" $((300 * k)) $((150 * k)) mousedown 1 \
+        mousemove --window "$WID" $((330 * k)) $((-3 * k)) mouseup 1
+    expect_logged "$log" "click 1 x=300 y=150"
+    expect_logged "$log" "release 1 x=330 y=-3"
+    expect_golden "$golden"
+}
+
+# xdotool types 'é' by binding a spare key code to the keysym for a moment;
+# the viewer gets it as text input like any other character.
+case_input() { input_case e2e-input.png; }
+case_input_scale2() { input_case e2e-input-scale2.png --scale 2; }
+
+# pid_of_child PID: the (one) child process of PID.
+child_of() { ps -o pid= --ppid "$1" | tr -d ' '; }
+
+# A spawned producer leaves no trace in /dev/shm; its exit ends the viewer
+# with its status, said in one line; --keep keeps the window.
+case_spawned() {
+    start_x
+    ls /dev/shm >"$W/shm-before"
+    start_spawned -- "$TOYVM" --size 160x100
+    expect_title "160x100 .* live"
+    local child f rc
+    child=$(child_of "$VPID")
+    [ -n "$child" ] || fail "the viewer has no child"
+    ls /dev/shm >"$W/shm-during"
+    # Other tests may create objects meanwhile: none may be toy-vm's.
+    for f in $(comm -13 "$W/shm-before" "$W/shm-during"); do
+        log "new in /dev/shm meanwhile: $f"
+    done
+    ! grep -q '/dev/shm/' "/proc/$child/maps" || fail "toy-vm maps something in /dev/shm"
+    grep -q '/memfd:shmfb' "/proc/$child/maps" || fail "toy-vm maps no memfd"
+    "$SHMFB" ls >"$W/ls.out" || fail "shmfb ls failed"
+    ! awk -v p="$child" '$4 == p' "$W/ls.out" | grep -q . || fail "shmfb ls lists toy-vm"
+    kill -TERM "$VPID"
+    rc=0 && wait "$VPID" || rc=$?
+    [ "$rc" -eq 0 ] || fail "viewer exit status $rc after SIGTERM"
+    kill -0 "$child" 2>/dev/null && fail "toy-vm outlived the viewer"
+
+    rc=0
+    "$VIEW" -- "$TOYVM" --size 160x100 --exit-after-ms 500 2>"$W/exit.err" || rc=$?
+    [ "$rc" -eq 0 ] || fail "exit status $rc, toy-vm's was 0: $(cat "$W/exit.err")"
+    [ "$(cat "$W/exit.err")" = "shmfb-view: $TOYVM exited with status 0" ] ||
+        fail "expected the exit line, got: $(cat "$W/exit.err")"
+    rc=0
+    "$VIEW" -- sh -c 'exit 3' 2>"$W/view.err" || rc=$?
+    [ "$rc" -eq 3 ] || fail "exit status $rc, the program's was 3"
+    expect_error "$rc" "$W/view.err" "sh exited with status 3 before it created a framebuffer"
+    rc=0
+    "$VIEW" -- sh -c 'kill -KILL $$' 2>"$W/view.err" || rc=$?
+    [ "$rc" -eq 137 ] || fail "exit status $rc for a program killed by SIGKILL"
+    expect_error "$rc" "$W/view.err" "sh killed by signal 9"
+    rc=0
+    "$VIEW" -- "$W/no-such-program" 2>"$W/view.err" || rc=$?
+    expect_error "$rc" "$W/view.err" "cannot run $W/no-such-program: No such file"
+
+    start_spawned --keep -- "$TOYVM" --size 160x100 --exit-after-ms 1000
+    expect_title "160x100 .* exited"
+    sleep 0.5
+    kill -0 "$VPID" 2>/dev/null || fail "--keep did not keep the window"
+    expect_golden e2e-spawned-kept.png
+    kill -TERM "$VPID"
+    rc=0 && wait "$VPID" || rc=$?
+    [ "$rc" -eq 0 ] || fail "viewer exit status $rc after SIGTERM with --keep"
+    grep -qxF "shmfb-view: $TOYVM exited with status 0" "$W/view.err" || fail "no exit line"
+}
+
+# Resizing the window asks toy-vm for a frame that fills it; the window then
+# follows the new frame.  Exactly one request per resize.
+case_resize_request() {
+    start_x
+    start_spawned -- "$TOYVM" --size 320x200 --log "$W/toy.log"
+    expect_title "320x200 .* live"
+    xdotool windowsize --sync "$WID" 400 300
+    expect_logged "$W/toy.log" "resize 400x300"
+    expect_title "400x300 .* live"
+    xdotool getwindowgeometry "$WID" | grep -q "Geometry: 400x300" || fail "window not 400x300"
+    expect_golden e2e-resize-request.png
+    sleep 1
+    [ "$(grep -c '^resize' "$W/toy.log")" -eq 1 ] || fail "more than one resize request"
+    kill -TERM "$VPID"
+    wait "$VPID"
+    # At --scale 2 the request is half the window, rounded down.
+    start_spawned --scale 2 -- "$TOYVM" --size 160x100 --log "$W/toy2.log"
+    expect_title "160x100 .* live"
+    xdotool windowsize --sync "$WID" 501 301
+    expect_logged "$W/toy2.log" "resize 250x150"
+    expect_title "250x150 .* live"
+    wait_for 10 sh -c "xdotool getwindowgeometry $WID | grep -q 'Geometry: 500x300'" ||
+        fail "window not 500x300"
+}
+
+# Closing the window (WM_DELETE_WINDOW, as a window manager sends it).
+case_close() {
+    local rc child
+    start_x
+    # Spawned: toy-vm gets the request and quits; the viewer exits with it.
+    start_spawned -- "$TOYVM" --size 160x100 --log "$W/toy.log"
+    expect_title "160x100 .* live"
+    "$WMCLOSE" "$WID" || fail "could not send WM_DELETE_WINDOW"
+    rc=0 && wait "$VPID" || rc=$?
+    [ "$rc" -eq 0 ] || fail "viewer exit status $rc"
+    [ "$(tail -n 1 "$W/toy.log")" = close ] || fail "toy-vm did not get the close request"
+    grep -qxF "shmfb-view: $TOYVM exited with status 0" "$W/view.err" || fail "no exit line"
+
+    # Named: the request is sent and the viewer exits at once.
+    bg "$W/toy-named.err" "$TOYVM" --name "/$NAME" --size 160x100 --log "$W/toy-named.log"
+    local toy=$LAST
+    # shellcheck disable=SC2034 # read by find_window in run.sh
+    TITLE_OF="/$NAME"
+    start_viewer
+    expect_title "160x100 .* live"
+    "$WMCLOSE" "$WID" || fail "could not send WM_DELETE_WINDOW"
+    rc=0 && wait "$VPID" || rc=$?
+    [ "$rc" -eq 0 ] || fail "viewer exit status $rc"
+    expect_logged "$W/toy-named.log" close
+    rc=0 && wait "$toy" || rc=$?
+    [ "$rc" -eq 0 ] || fail "named toy-vm exit status $rc"
+
+    # A program that does not quit (stopped): SIGTERM after 5 s, SIGKILL 2 s later.
+    start_spawned -- "$TOYVM" --size 160x100
+    expect_title "160x100 .* live"
+    child=$(child_of "$VPID")
+    kill -STOP "$child"
+    "$WMCLOSE" "$WID" || fail "could not send WM_DELETE_WINDOW"
+    sleep 2
+    kill -0 "$VPID" 2>/dev/null || fail "the viewer did not wait for its program"
+    rc=0 && wait "$VPID" || rc=$?
+    [ "$rc" -eq 137 ] || fail "viewer exit status $rc, expected 137 (SIGKILL)"
+    grep -q "did not quit within 5 s of the close request" "$W/view.err" || fail "no SIGTERM line"
+    grep -q "did not quit after SIGTERM" "$W/view.err" || fail "no SIGKILL line"
+    grep -qxF "shmfb-view: $TOYVM killed by signal 9" "$W/view.err" || fail "no exit line"
+}

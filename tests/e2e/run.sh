@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end test of shmfb-view under an Xvfb server of its own.
 #
-# usage: run.sh CASE VIEW PRODUCER COMPARE GARBAGE GOLDEN_DIR OUT_DIR
+# usage: run.sh CASE VIEW PRODUCER COMPARE GARBAGE GOLDEN_DIR OUT_DIR [TOYVM WMCLOSE SHMFB]
+#
+# The input cases also need toy-vm, e2e-wmclose and the shmfb tool.
 #
 # Screenshots come from the X server (xwd of the viewer's window) and are
 # compared with GOLDEN_DIR/e2e-*.png.  With SHMFB_UPDATE_GOLDEN=1 the golden
@@ -10,6 +12,7 @@
 set -uo pipefail
 
 CASE=$1 VIEW=$2 PRODUCER=$3 COMPARE=$4 GARBAGE=$5 GOLDEN=$6 OUT=$7
+TOYVM=${8:-} WMCLOSE=${9:-} SHMFB=${10:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 SPRITE=$GOLDEN/e2e-sprite.png
 W=$OUT/$CASE
@@ -26,10 +29,14 @@ fail() {
     exit 1
 }
 
+# Last started first: a viewer ends (and ends a program it started) while
+# its X server is still there.
 cleanup() {
-    local p
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    local i
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+        kill "${PIDS[i]}" 2>/dev/null
+        wait "${PIDS[i]}" 2>/dev/null
+    done
     rm -f "/dev/shm/$NAME" "/dev/shm/$NAME-junk"
 }
 trap cleanup EXIT
@@ -84,12 +91,13 @@ wait_for() {
 }
 
 # The title is UTF-8, which "xdotool search --name" cannot match: find the
-# window by class, then check its title.
+# window by class, then check its title (the name, or a spawned program).
+TITLE_OF="/$NAME"
 find_window() {
     local w
     for w in $(xdotool search --classname '^shmfb-view$'); do
         case $(xdotool getwindowname "$w") in
-        "shmfb-view /$NAME "*) WID=$w && return 0 ;;
+        "shmfb-view $TITLE_OF "*) WID=$w && return 0 ;;
         esac
     done
     return 1
@@ -102,6 +110,14 @@ expect_title() {
 
 start_viewer() {
     bg "$W/view.err" "$VIEW" --wait "$@" "$NAME"
+    VPID=$LAST
+    wait_for 10 find_window || fail "no viewer window appeared"
+}
+
+# start_spawned VIEWER-ARGS... -- PROGRAM ARGS...
+start_spawned() {
+    TITLE_OF=$(printf '%s\n' "$@" | sed -n '/^--$/{n;p;q}')
+    bg "$W/view.err" "$VIEW" "$@"
     VPID=$LAST
     wait_for 10 find_window || fail "no viewer window appeared"
 }
