@@ -17,9 +17,13 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Bounded waits, so that a stop request and queued input are seen quickly. */
-#define LINK_WAIT_MS  10
-#define LINK_RETRY_MS 200
+/* Bounded waits, so that a stop request and queued input are seen quickly:
+ * short ones while input is coming in, longer ones (fewer wake-ups) when the
+ * user has been idle for a while. */
+#define LINK_WAIT_MS      10
+#define LINK_IDLE_WAIT_MS 40
+#define LINK_BUSY_MS      1000
+#define LINK_RETRY_MS     200
 
 static bool link_quitting(struct view_link *l)
 {
@@ -78,11 +82,12 @@ static void link_drop(struct view_link *l)
 }
 
 /* Sends what the main thread queued; the outbox is copied out so that the
- * main thread never waits for the sends. */
-static void link_flush(struct view_link *l)
+ * main thread never waits for the sends.  Returns how long to wait next. */
+static int link_flush(struct view_link *l)
 {
     struct shmfb_event ev[VIEW_OUTBOX];
     SDL_LockMutex(l->lock);
+    bool busy = SDL_GetTicks64() - l->input_ms < LINK_BUSY_MS;
     int n = l->nout;
     memcpy(ev, l->outbox, (size_t)n * sizeof ev[0]);
     l->nout = 0;
@@ -90,12 +95,14 @@ static void link_flush(struct view_link *l)
     for (int i = 0; i < n && l->consumer; i++)
         if (shmfb_consumer_send(l->consumer, &ev[i]) < 0)
             break; /* not attached right now: the wait will say why */
+    return busy ? LINK_WAIT_MS : LINK_IDLE_WAIT_MS;
 }
 
 bool view_link_send(struct view_link *l, const struct shmfb_event *ev)
 {
     SDL_LockMutex(l->lock);
     bool ok = l->attached;
+    l->input_ms = SDL_GetTicks64();
     if (ok && l->nout < VIEW_OUTBOX)
         l->outbox[l->nout++] = *ev;
     else if (ok)
@@ -143,8 +150,8 @@ static int link_main(void *arg)
             link_reconnect(l);
             continue;
         }
-        link_flush(l);
-        int rc = shmfb_consumer_wait(l->consumer, LINK_WAIT_MS, &l->frame);
+        int ms = link_flush(l);
+        int rc = shmfb_consumer_wait(l->consumer, ms, &l->frame);
         if (rc == 0)
             link_hand_over(l);
         else if (rc != -ETIMEDOUT)

@@ -59,7 +59,8 @@ enum view_link_code {
  * The connection to one framebuffer name.  The waiter thread owns the
  * consumer, except between a VIEW_LINK_FRAME event and view_link_release(),
  * when the main thread reads the frame and releases it: a handle is used by
- * one thread at a time.
+ * one thread at a time.  Input goes through the outbox (under \c lock): the
+ * main thread queues, the waiter sends between its short waits.
  */
 struct view_link {
     char name[SHMFB_NAME_MAX + 2]; /* "" (spawned): never reopened */
@@ -74,7 +75,8 @@ struct view_link {
     bool attached;                          /* the waiter holds a consumer */
     struct shmfb_event outbox[VIEW_OUTBOX]; /* input for the waiter to send */
     int nout;
-    uint64_t lost; /* input dropped because the outbox was full */
+    uint64_t input_ms; /* SDL ticks of the last event queued */
+    uint64_t lost;     /* input dropped because the outbox was full */
 };
 
 /** Starts the waiter on \p consumer (may be NULL: keep trying to open \p name). */
