@@ -221,11 +221,11 @@ expect_logged() {
     wait_for 10 logged "$1" "$2" || fail "toy-vm did not log '$2' (see $1)"
 }
 
-# input_case GOLDEN [--scale K]: toy-vm spawned by the viewer; the pointer
+# input_case IMAGE [--scale K]: toy-vm spawned by the viewer; the pointer
 # is put on window pixels, clicked, scrolled, dragged out of the window, and
 # text is typed; toy-vm's log must show framebuffer pixels.
 input_case() {
-    local golden=$1 k=1 log=$W/toy.log
+    local image=$1 k=1 log=$W/toy.log
     shift
     [ "${1:-}" = --scale ] && k=$2
     start_x
@@ -251,7 +251,7 @@ input_case() {
         mousemove --window "$WID" $((330 * k)) $((-3 * k)) mouseup 1
     expect_logged "$log" "click 1 x=300 y=150"
     expect_logged "$log" "release 1 x=330 y=-3"
-    expect_golden "$golden"
+    expect_golden "$image"
 }
 
 # xdotool types 'é' by binding a spare key code to the keysym for a moment;
@@ -291,6 +291,13 @@ case_spawned() {
     [ "$rc" -eq 0 ] || fail "exit status $rc, toy-vm's was 0: $(cat "$W/exit.err")"
     [ "$(cat "$W/exit.err")" = "shmfb-view: $TOYVM exited with status 0" ] ||
         fail "expected the exit line, got: $(cat "$W/exit.err")"
+    # --snapshot: the last frame, written when the program has exited.
+    rc=0
+    "$VIEW" --snapshot "$W/snapshot.png" -- "$TOYVM" --size 160x100 --exit-after-ms 500 \
+        2>"$W/exit.err" || rc=$?
+    [ "$rc" -eq 0 ] || fail "exit status $rc with --snapshot: $(cat "$W/exit.err")"
+    "$COMPARE" --diff "$W/snapshot-diff.png" "$W/snapshot.png" "$GOLDEN/e2e-spawned-kept.png" ||
+        fail "the snapshot is not toy-vm's frame"
     rc=0
     "$VIEW" -- sh -c 'exit 3' 2>"$W/view.err" || rc=$?
     [ "$rc" -eq 3 ] || fail "exit status $rc, the program's was 3"
