@@ -141,6 +141,16 @@ case_cli() {
     rc=0
     "$VIEW" 2>"$W/view.err" || rc=$?
     expect_error "$rc" "$W/view.err" "missing framebuffer NAME"
+    "$VIEW" --help | grep -q -- "-- PROGRAM" || fail "--help does not mention -- PROGRAM"
+    rc=0
+    "$VIEW" --scale 2 -- 2>"$W/view.err" || rc=$?
+    expect_error "$rc" "$W/view.err" "missing PROGRAM"
+    rc=0
+    "$VIEW" "$NAME" -- true 2>"$W/view.err" || rc=$?
+    expect_error "$rc" "$W/view.err" "either NAME or -- PROGRAM"
+    rc=0
+    "$VIEW" --keep "$NAME" 2>"$W/view.err" || rc=$?
+    expect_error "$rc" "$W/view.err" "--keep needs -- PROGRAM"
 }
 
 case_missing_name() {
@@ -372,6 +382,17 @@ case_close() {
     expect_logged "$W/toy-named.log" close
     rc=0 && wait "$toy" || rc=$?
     [ "$rc" -eq 0 ] || fail "named toy-vm exit status $rc"
+
+    # --no-input: nothing reaches the program; closing the window ends it
+    # with SIGTERM at once.
+    start_spawned --no-input -- "$TOYVM" --size 160x100 --log "$W/toy-noinput.log"
+    expect_title "160x100 .* live"
+    xdotool mousemove --window "$WID" 10 10 click 1
+    LC_ALL=C.UTF-8 xdotool type 'x'
+    "$WMCLOSE" "$WID" || fail "could not send WM_DELETE_WINDOW"
+    rc=0 && wait "$VPID" || rc=$?
+    [ "$rc" -eq 0 ] || fail "viewer exit status $rc with --no-input (toy-vm quits 0 on SIGTERM)"
+    [ ! -s "$W/toy-noinput.log" ] || fail "events reached toy-vm: $(cat "$W/toy-noinput.log")"
 
     # A program that does not quit (stopped): SIGTERM after 5 s, SIGKILL 2 s later.
     start_spawned -- "$TOYVM" --size 160x100
