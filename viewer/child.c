@@ -62,7 +62,10 @@ void view_child_signal(struct view_child *ch, int sig, const char *why)
     if (ch->pid <= 0)
         return;
     if (why)
-        fprintf(stderr, VIEW_PROG ": %s %s; sending it %s\n", ch->prog, why, strsignal(sig));
+        fprintf(stderr, VIEW_PROG ": %s %s; sending it %s\n", ch->prog, why,
+                sig == SIGTERM   ? "SIGTERM"
+                : sig == SIGKILL ? "SIGKILL"
+                                 : strsignal(sig));
     kill(ch->pid, sig);
 }
 
