@@ -83,7 +83,8 @@ static void view_on_frame(struct viewer *v)
     v->shown++;
     v->fps_frames++;
     if (resized || v->state == VIEW_WAITING || v->state == VIEW_GONE) {
-        v->state = VIEW_LIVE;
+        if (v->state != VIEW_EXITED)
+            v->state = VIEW_LIVE;
         view_set_title(v);
     }
     if (v->opt.frames > 0 && v->shown >= v->opt.frames)
