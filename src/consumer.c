@@ -76,6 +76,13 @@ void wake_producer(struct wire_header *h)
         sync_wake_all(&h->prod_wake);
 }
 
+/* Publishes the attachment for shmfb_consumer_send() on another thread. */
+static void link_publish(struct shmfb_consumer *c)
+{
+    uint64_t link = c->slot >= 0 ? ((uint64_t)(c->slot + 1) << 32) | c->slot_word : 0;
+    atomic_store_explicit(&c->link, link, memory_order_release);
+}
+
 /* Tries to claim slot i.  The slot is ours only once the second exchange
  * succeeds: the producer may drop a half-claimed slot. */
 static bool slot_claim(struct shmfb_consumer *c, int i)
@@ -101,6 +108,7 @@ static bool slot_claim(struct shmfb_consumer *c, int i)
     c->slot = i;
     c->slot_word = attached;
     c->held = 0;
+    link_publish(c);
     return true;
 }
 
@@ -145,6 +153,7 @@ int slot_check(struct shmfb_consumer *c)
         return 0;
     c->slot = -1;
     c->held = 0;
+    link_publish(c);
     return -ECONNRESET;
 }
 
@@ -161,6 +170,7 @@ int shmfb_consumer_detach(struct shmfb_consumer *c)
                  : -ENOTCONN;
     c->slot = -1;
     c->held = 0;
+    link_publish(c);
     wake_producer(c->r.hdr);
     return rc;
 }

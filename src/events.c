@@ -63,16 +63,21 @@ int shmfb_consumer_send(struct shmfb_consumer *c, const struct shmfb_event *ev)
 {
     if (!ev || !type_known(ev->type))
         return -EINVAL;
-    int rc = slot_check(c);
-    if (rc < 0)
-        return rc;
-    struct wire_slot *s = &c->r.hdr->slots[c->slot];
+    /* Only the published attachment is read, and nothing of the handle is
+     * written: another thread may be waiting, attaching or detaching. */
+    uint64_t link = atomic_load_explicit(&c->link, memory_order_acquire);
+    if (!link)
+        return -ENOTCONN;
+    int slot = (int)(link >> 32) - 1;
+    struct wire_slot *s = &c->r.hdr->slots[slot];
+    if (atomic_load_explicit(&s->word, memory_order_acquire) != (uint32_t)link)
+        return -ECONNRESET;
     uint32_t head = atomic_load_explicit(&s->ev_head, memory_order_relaxed);
     ring_make_room(s, head);
     struct shmfb_event e = *ev;
     if (e.time_ms == 0)
         e.time_ms = (uint32_t)now_ms();
-    event_store(ring_event(&c->r, c->slot, head), &e);
+    event_store(ring_event(&c->r, slot, head), &e);
     atomic_store_explicit(&s->ev_head, head + 1, memory_order_release);
     wake_producer(c->r.hdr);
     return 0;

@@ -55,6 +55,9 @@ struct shmfb_consumer {
     int32_t last_width, last_height;
     int64_t next_check; /* when to look at the producer's liveness next */
     struct sync_spin spin;
+    /* (slot + 1) << 32 | slot word while attached, else 0: the one field
+     * shmfb_consumer_send() reads, so it may run beside the owning thread. */
+    _Atomic uint64_t link;
 };
 
 /* region.c */

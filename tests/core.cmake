@@ -4,6 +4,8 @@ add_executable(spawn_child spawn_child.c)
 target_link_libraries(spawn_child PRIVATE shmfb shmfb_warnings)
 shmfb_check_test(events shmfb)
 target_compile_definitions(test_events PRIVATE SPAWN_CHILD="$<TARGET_FILE:spawn_child>")
+find_package(Threads REQUIRED)
+target_link_libraries(test_events PRIVATE Threads::Threads)
 add_dependencies(test_events spawn_child)
 
 # The install rules, exported package and .pc files work for an outside project.

@@ -5,6 +5,9 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -233,6 +236,95 @@ START_TEST(wait_wakes_across_processes)
 }
 END_TEST
 
+/* One thread sends while another waits, releases, detaches and attaches
+ * again on the same consumer (a viewer's UI thread and its frame waiter).
+ * Every event whose send succeeded arrives exactly once or is counted as
+ * dropped; nothing else arrives. */
+enum { RACE_EVENTS = 3000 };
+
+struct race {
+    struct shmfb_consumer *c;
+    _Atomic int stop;
+    unsigned char sent[RACE_EVENTS];
+    int waiter_errors;
+};
+
+static void *race_waiter(void *arg)
+{
+    struct race *r = arg;
+    for (int i = 0; !atomic_load(&r->stop); i++) {
+        struct shmfb_frame f;
+        int rc = shmfb_consumer_wait(r->c, 5, &f);
+        if (rc == 0)
+            rc = shmfb_consumer_release(r->c);
+        if (rc == 0 && i % 7 == 0)
+            rc = shmfb_consumer_detach(r->c) || shmfb_consumer_attach(r->c);
+        r->waiter_errors += rc != 0 && rc != -ETIMEDOUT;
+    }
+    return NULL;
+}
+
+static void *race_sender(void *arg)
+{
+    struct race *r = arg;
+    for (uint32_t i = 0; i < RACE_EVENTS; i++) {
+        struct shmfb_event e = text(i, i + 1);
+        int rc = shmfb_consumer_send(r->c, &e);
+        ck_assert(rc == 0 || rc == -ENOTCONN || rc == -ECONNRESET);
+        r->sent[i] = rc == 0;
+        if (i % 64 == 0)
+            sched_yield();
+    }
+    return NULL;
+}
+
+static int race_drain(struct shmfb_producer *p, unsigned char *got)
+{
+    struct shmfb_event ev;
+    int n = 0;
+    while (shmfb_producer_poll_event(p, &ev) == 0) {
+        ck_assert_uint_lt(ev.code, RACE_EVENTS);
+        ck_assert_msg(!got[ev.code], "event %u arrived twice", ev.code);
+        got[ev.code] = 1;
+        n++;
+    }
+    return n;
+}
+
+START_TEST(send_beside_waiter)
+{
+    struct pair x;
+    pair_open(&x, "evrace", SHMFB_PACING_FREE);
+    static struct race r;
+    static unsigned char got[RACE_EVENTS];
+    memset(&r, 0, sizeof(r));
+    memset(got, 0, sizeof(got));
+    r.c = x.c;
+    pthread_t tw, ts;
+    ck_assert_int_eq(pthread_create(&tw, NULL, race_waiter, &r), 0);
+    ck_assert_int_eq(pthread_create(&ts, NULL, race_sender, &r), 0);
+    int received = 0;
+    for (int i = 0; i < 2000; i++) {
+        shmfb_producer_present(x.p);
+        received += race_drain(x.p, got);
+        usleep(200);
+    }
+    pthread_join(ts, NULL);
+    atomic_store(&r.stop, 1);
+    pthread_join(tw, NULL);
+    received += race_drain(x.p, got);
+    int sent = 0;
+    for (int i = 0; i < RACE_EVENTS; i++) {
+        sent += r.sent[i];
+        ck_assert_msg(!got[i] || r.sent[i], "event %d arrived but its send failed", i);
+    }
+    ck_assert_int_eq(r.waiter_errors, 0);
+    ck_assert_int_gt(sent, RACE_EVENTS / 2);
+    ck_assert_int_eq(received + (int)shmfb_producer_events_dropped(x.p), sent);
+    pair_close(&x);
+}
+END_TEST
+
 /* ---- spawned handshake ------------------------------------------------------- */
 
 static int count_dev_shm(void)
@@ -357,6 +449,7 @@ static Suite *events_suite(void)
     tcase_add_test(ring, resize_clamped);
     tcase_add_test(ring, several_consumers_oldest_first);
     tcase_add_test(ring, wait_wakes_across_processes);
+    tcase_add_test(ring, send_beside_waiter);
     suite_add_tcase(s, ring);
 
     TCase *spawn = tcase_create("spawn");

@@ -15,7 +15,9 @@
  *  - Descriptor structs are zero-initialised by the caller; a zero field
  *    means "the default".
  *  - A handle may be used from one thread at a time; different handles are
- *    independent.  The library starts no threads.
+ *    independent.  One exception: shmfb_consumer_send() may run on one thread
+ *    while another waits on (or attaches, detaches, releases) the same
+ *    consumer.  The library starts no threads.
  */
 #ifndef SHMFB_SHMFB_H
 #define SHMFB_SHMFB_H
@@ -388,6 +390,10 @@ struct shmfb_event {
  * Sends an input event to the producer (a viewer forwarding its window's
  * input).  Never blocks: when the producer has not read the queue and it is
  * full, the oldest event is dropped and counted.
+ *
+ * Thread-safety: may be called from one thread (e.g. a UI event loop) while
+ * another thread waits for frames on, attaches, detaches or releases the same
+ * consumer; not concurrently with itself or with shmfb_consumer_close().
  *
  * \returns 0; -ENOTCONN (not attached), -ECONNRESET (dropped by the
  *          producer), -EINVAL (NULL or unknown type).
