@@ -5,11 +5,10 @@
  * the same name again (not for a spawned producer, whose framebuffer had no
  * name).
  *
- * Input goes the other way through the same thread: a consumer handle is used
- * by one thread at a time, and the waiter attaches, waits, re-attaches and
- * closes it.  The main thread queues translated events in the link's outbox
- * (under the link's mutex) and the waiter sends them between waits, which are
- * kept short (LINK_WAIT_MS) so that input is not held up for long.
+ * Input goes the other way without this thread: the library lets the main
+ * thread call shmfb_consumer_send() while the waiter waits on the same
+ * consumer.  The link's mutex only keeps the waiter from closing the consumer
+ * in the middle of a send.
  */
 #include "view.h"
 
@@ -17,13 +16,9 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Bounded waits, so that a stop request and queued input are seen quickly:
- * short ones while input is coming in, longer ones (fewer wake-ups) when the
- * user has been idle for a while. */
-#define LINK_WAIT_MS      10
-#define LINK_IDLE_WAIT_MS 40
-#define LINK_BUSY_MS      1000
-#define LINK_RETRY_MS     200
+/* Bounded waits, so that a stop request is seen within this time. */
+#define LINK_WAIT_MS  100
+#define LINK_RETRY_MS 200
 
 static bool link_quitting(struct view_link *l)
 {
@@ -69,44 +64,22 @@ static void link_set_consumer(struct view_link *l, struct shmfb_consumer *c)
 {
     SDL_LockMutex(l->lock);
     l->consumer = c;
-    l->attached = c != NULL;
-    if (!c)
-        l->nout = 0; /* nobody to send it to */
+    l->input = c;
     SDL_UnlockMutex(l->lock);
 }
 
+/* Closes the consumer; no send can be running on it by then. */
 static void link_drop(struct view_link *l)
 {
-    shmfb_consumer_close(l->consumer);
+    struct shmfb_consumer *c = l->consumer;
     link_set_consumer(l, NULL);
-}
-
-/* Sends what the main thread queued; the outbox is copied out so that the
- * main thread never waits for the sends.  Returns how long to wait next. */
-static int link_flush(struct view_link *l)
-{
-    struct shmfb_event ev[VIEW_OUTBOX];
-    SDL_LockMutex(l->lock);
-    bool busy = SDL_GetTicks64() - l->input_ms < LINK_BUSY_MS;
-    int n = l->nout;
-    memcpy(ev, l->outbox, (size_t)n * sizeof ev[0]);
-    l->nout = 0;
-    SDL_UnlockMutex(l->lock);
-    for (int i = 0; i < n && l->consumer; i++)
-        if (shmfb_consumer_send(l->consumer, &ev[i]) < 0)
-            break; /* not attached right now: the wait will say why */
-    return busy ? LINK_WAIT_MS : LINK_IDLE_WAIT_MS;
+    shmfb_consumer_close(c);
 }
 
 bool view_link_send(struct view_link *l, const struct shmfb_event *ev)
 {
     SDL_LockMutex(l->lock);
-    bool ok = l->attached;
-    l->input_ms = SDL_GetTicks64();
-    if (ok && l->nout < VIEW_OUTBOX)
-        l->outbox[l->nout++] = *ev;
-    else if (ok)
-        l->lost++;
+    bool ok = l->input && shmfb_consumer_send(l->input, ev) == 0;
     SDL_UnlockMutex(l->lock);
     return ok;
 }
@@ -150,8 +123,7 @@ static int link_main(void *arg)
             link_reconnect(l);
             continue;
         }
-        int ms = link_flush(l);
-        int rc = shmfb_consumer_wait(l->consumer, ms, &l->frame);
+        int rc = shmfb_consumer_wait(l->consumer, LINK_WAIT_MS, &l->frame);
         if (rc == 0)
             link_hand_over(l);
         else if (rc != -ETIMEDOUT)
@@ -166,7 +138,7 @@ int view_link_start(struct view_link *l, const char *name, struct shmfb_consumer
     memset(l, 0, sizeof *l);
     snprintf(l->name, sizeof l->name, "%s", name);
     l->consumer = consumer;
-    l->attached = consumer != NULL;
+    l->input = consumer;
     l->event_type = event_type;
     l->lock = SDL_CreateMutex();
     if (!l->lock)
@@ -209,8 +181,6 @@ void view_link_stop(struct view_link *l)
     SDL_UnlockMutex(l->lock);
     SDL_WaitThread(l->thread, NULL);
     l->thread = NULL;
-    /* The waiter is gone: send what it left queued (a close request). */
-    link_flush(l);
     link_drop(l);
     SDL_DestroyCond(l->cond);
     SDL_DestroyMutex(l->lock);

@@ -411,10 +411,6 @@ static int view_run(struct viewer *v, struct shmfb_consumer *c)
     v->state = c ? VIEW_LIVE : VIEW_WAITING;
     view_loop(v);
     view_link_stop(&v->link);
-    if (v->link.lost)
-        fprintf(stderr,
-                VIEW_PROG ": %llu input events dropped (the queue to the producer was full)\n",
-                (unsigned long long)v->link.lost);
     if (v->opt.snapshot && v->shown == 0)
         fprintf(stderr, VIEW_PROG ": no frame was shown; %s not written\n", v->opt.snapshot);
     else if (v->opt.snapshot && view_screen_snapshot(&v->screen, v->opt.snapshot) < 0)

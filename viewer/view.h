@@ -44,9 +44,6 @@ void view_usage(FILE *out);
 /* The waiter thread                                                        */
 /* ------------------------------------------------------------------------ */
 
-/** Input events queued for the waiter thread at most. */
-#define VIEW_OUTBOX 512
-
 /** SDL user event codes posted by the waiter thread. */
 enum view_link_code {
     VIEW_LINK_FRAME = 1, /**< link.frame is valid until view_link_release() */
@@ -59,8 +56,9 @@ enum view_link_code {
  * The connection to one framebuffer name.  The waiter thread owns the
  * consumer, except between a VIEW_LINK_FRAME event and view_link_release(),
  * when the main thread reads the frame and releases it: a handle is used by
- * one thread at a time.  Input goes through the outbox (under \c lock): the
- * main thread queues, the waiter sends between its short waits.
+ * one thread at a time.  Input is the exception the library allows: the main
+ * thread sends events on the same consumer while the waiter waits, under
+ * \c lock so that the waiter never closes the handle during a send.
  */
 struct view_link {
     char name[SHMFB_NAME_MAX + 2]; /* "" (spawned): never reopened */
@@ -72,11 +70,9 @@ struct view_link {
     SDL_cond *cond;
     bool pending; /* a frame is with the main thread */
     bool quit;
-    bool attached;                          /* the waiter holds a consumer */
-    struct shmfb_event outbox[VIEW_OUTBOX]; /* input for the waiter to send */
-    int nout;
-    uint64_t input_ms; /* SDL ticks of the last event queued */
-    uint64_t lost;     /* input dropped because the outbox was full */
+    /* The consumer input may be sent on: set and cleared under \c lock by
+     * the waiter, read under it by the main thread. */
+    struct shmfb_consumer *input;
 };
 
 /** Starts the waiter on \p consumer (may be NULL: keep trying to open \p name). */
@@ -87,9 +83,8 @@ int view_link_release(struct view_link *l);
 /** Stops and joins the waiter, then detaches and closes. */
 void view_link_stop(struct view_link *l);
 /**
- * Main thread: queues an input event for the waiter, which sends it between
- * its waits (it owns the consumer).  Returns false, dropping the event, when
- * no producer is attached.
+ * Main thread: sends an input event to the producer at once.  Returns false,
+ * dropping the event, when no producer is attached.
  */
 bool view_link_send(struct view_link *l, const struct shmfb_event *ev);
 
