@@ -4,7 +4,7 @@
 #   SHMFB_UPDATE_GOLDEN=1 ctest -R e2e_
 # and look at them before committing.
 if(NOT TARGET shmfb-view OR NOT TARGET shmfb_png)
-  message(STATUS "e2e tests skipped: they need shmfb-view and shmfb_png")
+  shmfb_tests_unavailable("e2e tests skipped: they need shmfb-view and shmfb_png")
   return()
 endif()
 
@@ -46,7 +46,7 @@ find_program(SHMFB_XDOTOOL xdotool)
 find_program(SHMFB_CONVERT convert)
 find_program(SHMFB_VALGRIND valgrind)
 if(NOT SHMFB_XVFB OR NOT SHMFB_XWD OR NOT SHMFB_XDOTOOL OR NOT SHMFB_CONVERT)
-  message(STATUS "e2e tests skipped: need Xvfb, xwd, xdotool and ImageMagick (tools/deps.sh)")
+  shmfb_tests_unavailable("e2e tests skipped: need Xvfb, xwd, xdotool and ImageMagick (tools/deps.sh)")
   return()
 endif()
 
@@ -63,7 +63,7 @@ if(TARGET toy-vm AND TARGET e2e-wmclose AND TARGET shmfb_tool)
   set(SHMFB_E2E_EXTRA $<TARGET_FILE:toy-vm> $<TARGET_FILE:e2e-wmclose>
                       $<TARGET_FILE:shmfb_tool>)
 else()
-  message(STATUS "e2e input cases skipped: they need toy-vm, libX11 and the shmfb tool")
+  shmfb_tests_unavailable("e2e input cases skipped: they need toy-vm, libX11 and the shmfb tool")
 endif()
 
 foreach(case IN LISTS SHMFB_E2E_CASES)

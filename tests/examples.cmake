@@ -16,7 +16,7 @@ if(TARGET shmfb_png)
   target_compile_definitions(toyvm-drive PRIVATE HAVE_SHMFB_PNG)
   target_link_libraries(toyvm-drive PRIVATE shmfb_png)
 else()
-  message(STATUS "vmdisplay_toyvm tests: golden images not compared (needs shmfb_png)")
+  shmfb_tests_unavailable("vmdisplay_toyvm tests: golden images not compared (needs shmfb_png)")
 endif()
 foreach(mode named spawned)
   add_test(NAME vmdisplay_toyvm_${mode}

@@ -3,7 +3,7 @@
 set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config check libsubunit-dev libpng-dev libsdl2-dev
-      xvfb x11-apps xdotool imagemagick clang-format cppcheck valgrind)
+      libx11-dev xvfb x11-apps xdotool imagemagick clang-format cppcheck valgrind)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -40,7 +40,7 @@ run_suite() {
     local dir=$1
     shift
     echo "== configure $dir ($*)"
-    cmake -S . -B "$dir" -DSHMFB_WERROR=ON "$@" >/dev/null
+    cmake -S . -B "$dir" -DSHMFB_WERROR=ON -DSHMFB_REQUIRE_ALL_TESTS=ON "$@" >/dev/null
     echo "== build $dir"
     cmake --build "$dir" -j "$jobs" >/dev/null
     echo "== test $dir"
