@@ -11,18 +11,14 @@
 #define LIVENESS_PERIOD_NS (100 * 1000000LL)
 #define RECORD_TRIES       64
 
-int shmfb_consumer_open(const char *name, const struct shmfb_consumer_desc *desc,
-                        struct shmfb_consumer **out)
+/* A new, unattached consumer on the region named `name`, or if that is
+ * NULL, on the object behind `fd`. */
+static int consumer_new(const char *name, int fd, struct shmfb_consumer **out)
 {
-    if (!out)
-        return -EINVAL;
-    *out = NULL;
-    if (desc && desc->flags != 0)
-        return -EINVAL;
     struct shmfb_consumer *c = calloc(1, sizeof(*c));
     if (!c)
         return -ENOMEM;
-    int rc = region_open_name(name, &c->r);
+    int rc = name ? region_open_name(name, &c->r) : region_open_fd(fd, &c->r);
     if (rc < 0) {
         free(c);
         return rc;
@@ -32,19 +28,20 @@ int shmfb_consumer_open(const char *name, const struct shmfb_consumer_desc *desc
     return 0;
 }
 
+int shmfb_consumer_open(const char *name, const struct shmfb_consumer_desc *desc,
+                        struct shmfb_consumer **out)
+{
+    if (!out)
+        return -EINVAL;
+    *out = NULL;
+    if (!name || (desc && desc->flags != 0))
+        return -EINVAL;
+    return consumer_new(name, -1, out);
+}
+
 int consumer_from_fd(int fd, struct shmfb_consumer **out)
 {
-    struct shmfb_consumer *c = calloc(1, sizeof(*c));
-    if (!c)
-        return -ENOMEM;
-    int rc = region_open_fd(fd, &c->r);
-    if (rc < 0) {
-        free(c);
-        return rc;
-    }
-    c->slot = -1;
-    *out = c;
-    return 0;
+    return consumer_new(NULL, fd, out);
 }
 
 void shmfb_consumer_close(struct shmfb_consumer *c)
