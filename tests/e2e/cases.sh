@@ -217,10 +217,12 @@ wheel dx=0 dy=-120
 down 104 mods=0
 key '"'"'h'"'"'
 up 104 mods=0
+down 233 mods=0
 text U+00E9
-down 49 mods=1
+up 233 mods=0
+down 33 mods=1
 key '"'"'!'"'"'
-up 49 mods=0
+up 33 mods=0
 down 8 mods=0
 text U+0008
 up 8 mods=0'
