@@ -286,25 +286,42 @@ static int frame_poll(struct shmfb_consumer *c, struct shmfb_frame *f)
     return 1;
 }
 
+/* What of `what` holds now: 0, a set of SHMFB_WAIT_* bits, or an error. */
+static int ready_now(struct shmfb_consumer *c, uint32_t what, struct shmfb_frame *frame)
+{
+    int r = (what & SHMFB_WAIT_CURSOR) && cursor_changed(c) ? SHMFB_WAIT_CURSOR : 0;
+    if (what & SHMFB_WAIT_FRAME) {
+        int rc = frame_poll(c, frame);
+        if (rc < 0)
+            return rc;
+        if (rc > 0)
+            r |= SHMFB_WAIT_FRAME;
+    }
+    return r;
+}
+
 /* Spins a little before the first sleep (not when polling), so that a
  * producer that presents quickly is caught without a wake-up. */
-int shmfb_consumer_wait(struct shmfb_consumer *c, int timeout_ms, struct shmfb_frame *frame)
+int shmfb_consumer_wait_any(struct shmfb_consumer *c, int timeout_ms, uint32_t what,
+                            struct shmfb_frame *frame)
 {
-    if (!frame)
+    what &= SHMFB_WAIT_FRAME | SHMFB_WAIT_CURSOR;
+    if (!what || ((what & SHMFB_WAIT_FRAME) && !frame))
         return -EINVAL;
-    if (c->held)
+    bool frames = what & SHMFB_WAIT_FRAME;
+    if (frames && c->held)
         shmfb_consumer_release(c);
     struct wire_header *h = c->r.hdr;
     int64_t start = now_ns();
     bool spun = timeout_ms == 0;
     for (;;) {
-        int rc = slot_check(c);
+        int rc = frames ? slot_check(c) : 0;
         if (rc < 0)
             return rc;
         uint32_t v = atomic_load_explicit(&h->cons_wake, memory_order_acquire);
-        rc = frame_poll(c, frame);
+        rc = ready_now(c, what, frame);
         if (rc != 0)
-            return rc < 0 ? rc : 0;
+            return rc;
         if (atomic_load_explicit(&h->state, memory_order_acquire) != WIRE_STATE_LIVE)
             return -EPIPE;
         if (!spun) {
@@ -327,8 +344,15 @@ int shmfb_consumer_wait(struct shmfb_consumer *c, int timeout_ms, struct shmfb_f
         atomic_fetch_add_explicit(&h->cons_waiters, 1, memory_order_seq_cst);
         sync_wait(&h->cons_wake, v, slice < left ? slice : left);
         atomic_fetch_sub_explicit(&h->cons_waiters, 1, memory_order_relaxed);
-        atomic_store_explicit(&h->slots[c->slot].heartbeat_ms, now_ms(), memory_order_relaxed);
+        if (frames)
+            atomic_store_explicit(&h->slots[c->slot].heartbeat_ms, now_ms(), memory_order_relaxed);
     }
+}
+
+int shmfb_consumer_wait(struct shmfb_consumer *c, int timeout_ms, struct shmfb_frame *frame)
+{
+    int rc = shmfb_consumer_wait_any(c, timeout_ms, SHMFB_WAIT_FRAME, frame);
+    return rc < 0 ? rc : 0;
 }
 
 int shmfb_consumer_release(struct shmfb_consumer *c)

@@ -29,7 +29,8 @@ struct region {
     int32_t producer_pid;
     uint64_t producer_start;
     _Atomic uint32_t *rings; /* event rings: nslots * capacity * words */
-    bool named;              /* unlink on destroy */
+    struct wire_cursor *cursor;
+    bool named; /* unlink on destroy */
     char name[SHMFB_NAME_MAX + 2];
 };
 
@@ -40,6 +41,9 @@ struct shmfb_producer {
     uint32_t ndamage;
     struct shmfb_rect damage[SHMFB_MAX_DAMAGE];
     uint64_t seq;
+    uint32_t frame_lock;  /* the record's lock value, kept here: a peer may */
+    uint32_t cursor_lock; /* write the shared copies, never read them back */
+    uint64_t cursor_seq;
     int64_t timeout_ns;
     int64_t next_check; /* when to look for dead consumers next */
     struct sync_spin spin;
@@ -53,7 +57,8 @@ struct shmfb_consumer {
     uint64_t held;      /* frame returned by wait, not yet released; 0 none */
     uint64_t last_seen; /* last frame returned */
     int32_t last_width, last_height;
-    int64_t next_check; /* when to look at the producer's liveness next */
+    uint64_t cursor_seen; /* cursor seq last returned by shmfb_consumer_cursor */
+    int64_t next_check;   /* when to look at the producer's liveness next */
     struct sync_spin spin;
     /* (slot + 1) << 32 | slot word while attached, else 0: the one field
      * shmfb_consumer_send() reads, so it may run beside the owning thread. */
@@ -86,6 +91,9 @@ bool sync_spin(struct sync_spin *s, _Atomic uint32_t *word, uint32_t expected);
 void sync_wake_all(_Atomic uint32_t *word);
 void sync_wake_one(_Atomic uint32_t *word);
 
+/* cursor.c */
+bool cursor_changed(const struct shmfb_consumer *c);
+
 /* spawn.c */
 int region_create_spawned(const struct region_geometry *geo, struct region *out);
 
@@ -96,6 +104,7 @@ int slot_check(struct shmfb_consumer *c);
 void wake_producer(struct wire_header *h);
 
 /* producer.c */
+void wake_consumers(struct wire_header *h);
 int pending_consumers(struct wire_header *h, uint64_t seq, bool check_alive, bool drop_all);
 
 #endif /* SHMFB_INTERNAL_H */

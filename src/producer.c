@@ -62,7 +62,7 @@ fail_free:
  * consumer's increment of cons_waiters before it sleeps: either it sees the
  * new cons_wake value, or this sees its count (both sequentially consistent).
  * A peer that corrupts the count costs a consumer at most one wait slice. */
-static void wake_consumers(struct wire_header *h)
+void wake_consumers(struct wire_header *h)
 {
     atomic_fetch_add_explicit(&h->cons_wake, 1, memory_order_seq_cst);
     if (atomic_load_explicit(&h->cons_waiters, memory_order_seq_cst))
@@ -172,7 +172,8 @@ int shmfb_producer_resize(struct shmfb_producer *p, int32_t width, int32_t heigh
 static void record_write(struct shmfb_producer *p)
 {
     struct wire_frame *f = &p->r.hdr->frame;
-    uint32_t lock = atomic_load_explicit(&f->lock, memory_order_relaxed);
+    uint32_t lock = p->frame_lock;
+    p->frame_lock += 2;
     atomic_store_explicit(&f->lock, lock + 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_release);
     atomic_store_explicit(&f->width, p->width, memory_order_relaxed);

@@ -25,7 +25,7 @@ static uint64_t round_up(uint64_t v, uint64_t to)
  * a capacity that is already known to be within SHMFB_DIM_MAX, so none of
  * these products can overflow 64 bits. */
 struct layout {
-    uint64_t rings_offset, buffer_offset, buffer_size, total_size;
+    uint64_t rings_offset, cursor_offset, buffer_offset, buffer_size, total_size;
 };
 
 static struct layout layout_for(int32_t max_width, int32_t max_height)
@@ -35,7 +35,8 @@ static struct layout layout_for(int32_t max_width, int32_t max_height)
     uint64_t rings = (uint64_t)SHMFB_MAX_CONSUMERS * WIRE_RING_CAPACITY * EVENT_BYTES;
     uint64_t pixels = (uint64_t)max_width * 4u * (uint64_t)max_height;
     l.rings_offset = round_up(sizeof(struct wire_header), page);
-    l.buffer_offset = round_up(l.rings_offset + rings, page);
+    l.cursor_offset = round_up(l.rings_offset + rings, page);
+    l.buffer_offset = round_up(l.cursor_offset + sizeof(struct wire_cursor), page);
     /* One whole zero page past the last pixel's page: an overread of up to
      * a page never faults, even when the pixels end exactly on a page. */
     l.buffer_size = round_up(pixels, page) + page;
@@ -76,6 +77,7 @@ static void header_fill(struct wire_header *h, const struct region_geometry *geo
     h->buffer_offset = l->buffer_offset;
     h->buffer_size = l->buffer_size;
     h->rings_offset = l->rings_offset;
+    h->cursor_offset = l->cursor_offset;
     h->ring_capacity = WIRE_RING_CAPACITY;
     h->event_size = EVENT_BYTES;
     h->producer_pid = (int32_t)getpid();
@@ -98,6 +100,7 @@ static void region_adopt(struct region *r, const struct wire_header *h, void *ma
     r->producer_pid = h->producer_pid;
     r->producer_start = h->producer_start;
     r->rings = (_Atomic uint32_t *)((char *)map + h->rings_offset);
+    r->cursor = (struct wire_cursor *)((char *)map + h->cursor_offset);
 }
 
 /* Sizes, maps and fills a new object; the magic goes last. */
@@ -173,8 +176,9 @@ static int header_validate(const struct wire_header *h)
         h->pacing > SHMFB_PACING_FREE)
         return -EBADMSG;
     struct layout l = layout_for(h->max_width, h->max_height);
-    if (h->rings_offset != l.rings_offset || h->buffer_offset != l.buffer_offset ||
-        h->buffer_size != l.buffer_size || h->total_size != l.total_size)
+    if (h->rings_offset != l.rings_offset || h->cursor_offset != l.cursor_offset ||
+        h->buffer_offset != l.buffer_offset || h->buffer_size != l.buffer_size ||
+        h->total_size != l.total_size)
         return -EBADMSG;
     return 0;
 }
@@ -199,7 +203,7 @@ static int header_probe(int fd, uint64_t obj_size, struct wire_header *copy)
         return -EAGAIN;
     if (magic != WIRE_MAGIC)
         return -EPROTO;
-    if (copy->version > WIRE_VERSION)
+    if (copy->version != WIRE_VERSION && copy->version != 0)
         return -EPROTONOSUPPORT;
     if (copy->version != WIRE_VERSION || len < sizeof(*copy))
         return -EBADMSG;

@@ -1,4 +1,5 @@
 shmfb_check_test(core shmfb)
+shmfb_check_test(cursor shmfb)
 
 add_executable(spawn_child spawn_child.c)
 target_link_libraries(spawn_child PRIVATE shmfb shmfb_warnings)
