@@ -2,7 +2,7 @@
  * by consumers, wake-ups, and a hostile producer's records. */
 #include "testutil.h"
 
-#include "../src/wire.h"
+#include "../../src/wire.h"
 
 #include <shmfb/shmfb.h>
 
