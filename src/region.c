@@ -62,7 +62,7 @@ static int retry_ftruncate(int fd, off_t size)
     return rc < 0 ? -errno : 0;
 }
 
-static void header_fill(struct wire_header *h, const struct region_geometry *geo,
+static void header_fill(struct wire_header *h, const struct shmfb__geometry *geo,
                         const struct layout *l)
 {
     h->version = WIRE_VERSION;
@@ -81,13 +81,12 @@ static void header_fill(struct wire_header *h, const struct region_geometry *geo
     h->ring_capacity = WIRE_RING_CAPACITY;
     h->event_size = EVENT_BYTES;
     h->producer_pid = (int32_t)getpid();
-    h->producer_start = proc_start_time(h->producer_pid);
+    h->producer_start = shmfb__proc_start_time(h->producer_pid);
     atomic_store_explicit(&h->state, WIRE_STATE_LIVE, memory_order_relaxed);
-    atomic_store_explicit(&h->heartbeat_ms, now_ms(), memory_order_relaxed);
 }
 
 /* Takes geometry from a validated header copy, never from the mapping. */
-static void region_adopt(struct region *r, const struct wire_header *h, void *map)
+static void region_adopt(struct shmfb__region *r, const struct wire_header *h, void *map)
 {
     r->hdr = map;
     r->map_size = h->total_size;
@@ -104,7 +103,7 @@ static void region_adopt(struct region *r, const struct wire_header *h, void *ma
 }
 
 /* Sizes, maps and fills a new object; the magic goes last. */
-static int region_init(int fd, const struct region_geometry *geo, struct region *out)
+static int region_init(int fd, const struct shmfb__geometry *geo, struct shmfb__region *out)
 {
     int rc = dims_check(geo->max_width, geo->max_height);
     if (rc < 0)
@@ -124,7 +123,8 @@ static int region_init(int fd, const struct region_geometry *geo, struct region 
     return 0;
 }
 
-int region_create(const char *name, const struct region_geometry *geo, struct region *out)
+int shmfb__region_create(const char *name, const struct shmfb__geometry *geo,
+                         struct shmfb__region *out)
 {
     int rc = dims_check(geo->max_width, geo->max_height);
     if (rc < 0)
@@ -140,7 +140,8 @@ int region_create(const char *name, const struct region_geometry *geo, struct re
     return rc;
 }
 
-int region_create_anonymous(const struct region_geometry *geo, struct region *out, int *fd_out)
+int shmfb__region_create_anonymous(const struct shmfb__geometry *geo, struct shmfb__region *out,
+                                   int *fd_out)
 {
     int rc = dims_check(geo->max_width, geo->max_height);
     if (rc < 0)
@@ -152,7 +153,7 @@ int region_create_anonymous(const struct region_geometry *geo, struct region *ou
     /* Sealed against shrinking, a consumer's mapping can never fault. */
     if (rc == 0 && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
         rc = -errno;
-        region_unmap(out);
+        shmfb__region_unmap(out);
     }
     if (rc < 0) {
         close(fd);
@@ -213,7 +214,7 @@ static int header_probe(int fd, uint64_t obj_size, struct wire_header *copy)
     return rc;
 }
 
-int region_open_fd(int fd, struct region *out)
+int shmfb__region_open_fd(int fd, struct shmfb__region *out)
 {
     struct stat st;
     struct wire_header copy = {0};
@@ -230,23 +231,23 @@ int region_open_fd(int fd, struct region *out)
     return 0;
 }
 
-int region_open(const char *name, struct region *out)
+static int region_open(const char *name, struct shmfb__region *out)
 {
     int fd = shm_open(name, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
-    int rc = region_open_fd(fd, out);
+    int rc = shmfb__region_open_fd(fd, out);
     close(fd);
     return rc;
 }
 
-int region_open_name(const char *name, struct region *out)
+int shmfb__region_open_name(const char *name, struct shmfb__region *out)
 {
     int rc = shmfb_name_check(name, out->name, sizeof(out->name));
     return rc < 0 ? rc : region_open(out->name, out);
 }
 
-void region_unmap(struct region *r)
+void shmfb__region_unmap(struct shmfb__region *r)
 {
     if (r->hdr)
         munmap(r->hdr, r->map_size);
