@@ -5,7 +5,7 @@
  * display_shmfb), and drives the module through its tables while a shmfb
  * consumer plays the viewer.
  *
- *   test_squeak_module PATH/so.vm-display-shmfb
+ *   test_squeak_module [PATH/so.vm-display-shmfb]   (default: the one built here)
  */
 #include "sqvm_abi.h"
 #include "testutil.h"
@@ -621,11 +621,11 @@ static Suite *module_suite(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: test_squeak_module PATH/so.vm-display-shmfb\n");
+    if (argc > 2) {
+        fprintf(stderr, "usage: test_squeak_module [PATH/so.vm-display-shmfb]\n");
         return 2;
     }
-    module_path = argv[1];
+    module_path = argc == 2 ? argv[1] : SQUEAK_MODULE;
     tu_sweep_stale();
     SRunner *sr = srunner_create(module_suite());
     srunner_run_all(sr, CK_NORMAL);
