@@ -334,17 +334,32 @@ static int32_t beep(void)
 
 /* ---- cursor ------------------------------------------------------------- */
 
+static int32_t clamp_hot(int32_t offset, int32_t side)
+{
+    int32_t hot = -offset;
+    return hot < 0 ? 0 : hot >= side ? side - 1 : hot;
+}
+
+/* 16 x 16, one bit; mask 0 means none.  The offsets are the hotspot,
+ * negated.  The VM ignores the result. */
 static int32_t set_cursor_with_mask(int32_t bits_oop, int32_t mask_oop, int32_t off_x,
                                     int32_t off_y)
 {
-    (void)bits_oop, (void)mask_oop, (void)off_x, (void)off_y;
-    return 0;
+    if (!mod.open)
+        return 0;
+    const uint32_t *bits = (const uint32_t *)(sqMemoryBase + (uint32_t)bits_oop);
+    const uint32_t *mask = mask_oop ? (const uint32_t *)(sqMemoryBase + (uint32_t)mask_oop) : NULL;
+    return shmfb_vmd_set_cursor_1bit(bits, mask, clamp_hot(off_x, SHMFB_VMD_CURSOR_SIDE),
+                                     clamp_hot(off_y, SHMFB_VMD_CURSOR_SIDE)) == 0;
 }
 
+/* 0 fails the primitive, and the image falls back to a one-bit cursor. */
 static int32_t set_cursor_argb(int32_t bits_oop, int32_t w, int32_t h, int32_t off_x, int32_t off_y)
 {
-    (void)bits_oop, (void)w, (void)h, (void)off_x, (void)off_y;
-    return 0;
+    if (!mod.open || w < 1 || h < 1 || w > SHMFB_CURSOR_MAX || h > SHMFB_CURSOR_MAX)
+        return 0;
+    const uint32_t *argb = (const uint32_t *)(sqMemoryBase + (uint32_t)bits_oop);
+    return shmfb_vmd_set_cursor_argb(argb, w, h, clamp_hot(off_x, w), clamp_hot(off_y, h)) == 0;
 }
 
 /* ---- input and idle ------------------------------------------------------ */

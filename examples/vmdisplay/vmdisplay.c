@@ -47,6 +47,13 @@ struct pending_key {
     int64_t since_ns;         /* our clock, when it arrived */
 };
 
+/* The cursor last published, so that setting it again costs nothing. */
+struct published_cursor {
+    bool valid;
+    int32_t w, h, hot_x, hot_y;
+    uint32_t pixels[SHMFB_CURSOR_MAX * SHMFB_CURSOR_MAX];
+};
+
 /* The one display this module drives; see vmdisplay.h. */
 static struct {
     struct shmfb_producer *p;
@@ -64,6 +71,7 @@ static struct {
     bool ctrl_pressed; /* a key with Ctrl was just reported; drop its text */
     struct held_key held[KEYS_HELD];
     int64_t open_ns;
+    struct published_cursor cursor;
     unsigned head, count, added;
     union shmfb_vmd_event queue[SHMFB_VMD_QUEUE];
 } vmd;
@@ -631,4 +639,90 @@ int shmfb_vmd_idle(int64_t us)
 int shmfb_vmd_process(void)
 {
     return vmd.p ? take_input() : 0;
+}
+
+/* ---- cursor -------------------------------------------------------------- */
+
+void shmfb_vmd_cursor_from_1bit(const uint32_t *bits, const uint32_t *mask, uint32_t *out)
+{
+    if (!mask)
+        mask = bits;
+    for (int y = 0; y < SHMFB_VMD_CURSOR_SIDE; y++) {
+        for (int x = 0; x < SHMFB_VMD_CURSOR_SIDE; x++) {
+            bool ink = (bits[y] >> (31 - x)) & 1, opaque = (mask[y] >> (31 - x)) & 1;
+            out[y * SHMFB_VMD_CURSOR_SIDE + x] = !opaque ? 0 : ink ? 0xFF000000u : 0xFFFFFFFFu;
+        }
+    }
+}
+
+static bool same_cursor(const uint32_t *px, int32_t w, int32_t h, int32_t hot_x, int32_t hot_y)
+{
+    const struct published_cursor *c = &vmd.cursor;
+    return c->valid && c->w == w && c->h == h && c->hot_x == hot_x && c->hot_y == hot_y &&
+           memcmp(c->pixels, px, (size_t)w * (size_t)h * 4) == 0;
+}
+
+/* The VM sets its cursor far more often than it changes. */
+static int publish_cursor(const uint32_t *px, int32_t w, int32_t h, int32_t hot_x, int32_t hot_y)
+{
+    if (same_cursor(px, w, h, hot_x, hot_y))
+        return 0;
+    int rc = shmfb_producer_set_cursor(vmd.p, SHMFB_CURSOR_SHAPE, px, w, h, hot_x, hot_y);
+    if (rc < 0)
+        return rc;
+    struct published_cursor *c = &vmd.cursor;
+    c->valid = true;
+    c->w = w;
+    c->h = h;
+    c->hot_x = hot_x;
+    c->hot_y = hot_y;
+    memcpy(c->pixels, px, (size_t)w * (size_t)h * 4);
+    return 0;
+}
+
+static bool hot_inside(int32_t w, int32_t h, int32_t hot_x, int32_t hot_y)
+{
+    return hot_x >= 0 && hot_x < w && hot_y >= 0 && hot_y < h;
+}
+
+int shmfb_vmd_set_cursor_1bit(const uint32_t *bits, const uint32_t *mask, int32_t hot_x,
+                              int32_t hot_y)
+{
+    if (!vmd.p)
+        return -ENOTCONN;
+    if (!bits || !hot_inside(SHMFB_VMD_CURSOR_SIDE, SHMFB_VMD_CURSOR_SIDE, hot_x, hot_y))
+        return -EINVAL;
+    uint32_t px[SHMFB_VMD_CURSOR_SIDE * SHMFB_VMD_CURSOR_SIDE];
+    shmfb_vmd_cursor_from_1bit(bits, mask, px);
+    return publish_cursor(px, SHMFB_VMD_CURSOR_SIDE, SHMFB_VMD_CURSOR_SIDE, hot_x, hot_y);
+}
+
+/* Premultiplied to straight alpha, which the cursor channel carries. */
+static uint32_t unpremultiply(uint32_t p)
+{
+    uint32_t a = p >> 24;
+    if (a == 0)
+        return 0;
+    if (a == 255)
+        return p;
+    uint32_t out = a << 24;
+    for (int shift = 0; shift < 24; shift += 8) {
+        uint32_t c = ((p >> shift) & 0xFF) * 255 / a;
+        out |= (c > 255 ? 255 : c) << shift;
+    }
+    return out;
+}
+
+int shmfb_vmd_set_cursor_argb(const uint32_t *argb, int32_t width, int32_t height, int32_t hot_x,
+                              int32_t hot_y)
+{
+    if (!vmd.p)
+        return -ENOTCONN;
+    if (!argb || width < 1 || height < 1 || width > SHMFB_CURSOR_MAX || height > SHMFB_CURSOR_MAX ||
+        !hot_inside(width, height, hot_x, hot_y))
+        return -EINVAL;
+    uint32_t px[SHMFB_CURSOR_MAX * SHMFB_CURSOR_MAX];
+    for (int32_t i = 0; i < width * height; i++)
+        px[i] = unpremultiply(argb[i]);
+    return publish_cursor(px, width, height, hot_x, hot_y);
 }

@@ -253,6 +253,42 @@ int32_t shmfb_vmd_button_state(void);
 /** The last pointer position: (x << 16) | (y & 0xFFFF). */
 int32_t shmfb_vmd_mouse_point(void);
 
+/* ---- cursor -------------------------------------------------------------- */
+
+/** Side of Squeak's one-bit cursor forms. */
+#define SHMFB_VMD_CURSOR_SIDE 16
+
+/**
+ * Converts a 16 × 16 one-bit cursor as a Squeak VM gets it into ARGB: row y
+ * in word y, pixel x in bit 31 - x (the low 16 bits unused).  Where the mask
+ * is set, a set bit is black and a clear one white; where it is clear the
+ * pixel is transparent.  Without a mask (NULL) the bits are their own mask.
+ *
+ * \param bits  16 words
+ * \param mask  16 words, or NULL
+ * \param out   receives 16 × 16 0xAARRGGBB pixels, rows packed
+ */
+void shmfb_vmd_cursor_from_1bit(const uint32_t *bits, const uint32_t *mask, uint32_t *out);
+
+/**
+ * Publishes a 16 × 16 one-bit cursor (see shmfb_vmd_cursor_from_1bit()) as
+ * the pointer viewers show; the same cursor again publishes nothing.
+ * \param hot_x, hot_y  the pixel that points, 0..15
+ * eturns 0; -ENOTCONN (not open); -EINVAL (NULL bits, hotspot outside).
+ */
+int shmfb_vmd_set_cursor_1bit(const uint32_t *bits, const uint32_t *mask, int32_t hot_x,
+                              int32_t hot_y);
+
+/**
+ * Publishes a colour cursor given as a Squeak 32-bit form holds it: width ×
+ * height 0xAARRGGBB pixels with premultiplied alpha, rows packed; the same
+ * cursor again publishes nothing.
+ * eturns 0; -ENOTCONN; -EINVAL (NULL, a size outside 1..SHMFB_CURSOR_MAX,
+ *          a hotspot outside the image).
+ */
+int shmfb_vmd_set_cursor_argb(const uint32_t *argb, int32_t width, int32_t height, int32_t hot_x,
+                              int32_t hot_y);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,10 +2,12 @@
 # Debian's Squeak VM running Scratch 1.4 with vm-display-shmfb, under an Xvfb
 # server of its own.
 #
-# usage: squeak.sh CASE VIEW SHMFB SQUEAK MODULE WMCLOSE COMPARE GOLDEN_DIR OUT_DIR [BUILD_DIR]
+# usage: squeak.sh CASE VIEW SHMFB SQUEAK MODULE WMCLOSE COMPARE CURSOR GOLDEN_DIR OUT_DIR
+#                  [BUILD_DIR]
 #
 #   oracle     the VM's own X11 module (X server screenshot of its window),
-#              shmfb snap and the shmfb-view window show the same pixels
+#              shmfb snap and the shmfb-view window show the same pixels;
+#              the VM's arrow cursor reaches the cursor channel
 #   input      clicks, a drag, typing and a window resize through shmfb-view,
 #              each checked against GOLDEN_DIR/squeak-*.png
 #   lifecycle  spawned: nothing in /dev/shm, closing the window ends Scratch
@@ -20,8 +22,8 @@
 # Everything a case produced stays in OUT_DIR/CASE.
 set -uo pipefail
 
-CASE=$1 VIEW=$2 SHMFB=$3 SQUEAK=$4 MODULE=$5 WMCLOSE=$6 COMPARE=$7 GOLDEN=$8 OUT=$9
-BUILD=${10:-}
+CASE=$1 VIEW=$2 SHMFB=$3 SQUEAK=$4 MODULE=$5 WMCLOSE=$6 COMPARE=$7 CURSOR=$8 GOLDEN=$9
+OUT=${10} BUILD=${11:-}
 IMAGE=/usr/share/scratch/Scratch.image
 W=$OUT/$CASE
 NAME=squeak-$CASE-$$
@@ -181,6 +183,18 @@ case_oracle() {
         fail "shmfb snap differs from the X11 module's window"
     fi
     log "shmfb snap = X11 window (readout masked)"
+
+    # Scratch's arrow, 16x16 with its tip at 1,1 (the image set it at start).
+    local cursor
+    cursor=$("$CURSOR" "/$NAME" "$W/cursor.png" 2>"$W/cursor.err") || fail "no cursor published"
+    [ "$cursor" = "16x16 hot 1,1" ] || fail "cursor $cursor, want 16x16 hot 1,1"
+    if [ "${SHMFB_UPDATE_GOLDEN:-0}" = 1 ]; then
+        cp "$W/cursor.png" "$GOLDEN/squeak-cursor.png" && log "updated squeak-cursor.png"
+    else
+        "$COMPARE" --alpha "$GOLDEN/squeak-cursor.png" "$W/cursor.png" ||
+            fail "the cursor is not $GOLDEN/squeak-cursor.png"
+    fi
+    log "cursor published: $cursor"
 
     bg "$W/view.err" "$VIEW" "/$NAME"
     wait_for 10 find_viewer || fail "no viewer window appeared"

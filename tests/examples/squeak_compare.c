@@ -2,10 +2,10 @@
  * squeak-compare: compares two PNG files pixel by pixel (RGB), leaving out
  * masked rectangles (a clock, a mouse-position readout).
  *
- *   squeak-compare [--quiet] [--mask X,Y,W,H]... [--diff OUT.png] A.png B.png
+ *   squeak-compare [--quiet] [--alpha] [--mask X,Y,W,H]... [--diff OUT.png] A.png B.png
  *
- * Exit status 0 equal, 1 different (one line says where; --diff writes an
- * image of the differences), 2 an error.
+ * --alpha compares the alpha channels too.  Exit status 0 equal, 1 different (one line says where;
+ * --diff writes an image of the differences), 2 an error.
  */
 #include <shmfb/png.h>
 
@@ -17,7 +17,7 @@
 #define MASKS_MAX 8
 
 struct options {
-    bool quiet;
+    bool quiet, alpha;
     const char *diff, *a, *b;
     int nmasks;
     int32_t masks[MASKS_MAX][4];
@@ -25,8 +25,8 @@ struct options {
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: squeak-compare [--quiet] [--mask X,Y,W,H]... [--diff OUT.png] "
-                    "A.png B.png\n");
+    fprintf(stderr, "usage: squeak-compare [--quiet] [--alpha] [--mask X,Y,W,H]... "
+                    "[--diff OUT.png] A.png B.png\n");
     return 2;
 }
 
@@ -36,6 +36,8 @@ static int parse(int argc, char **argv, struct options *o)
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--quiet")) {
             o->quiet = true;
+        } else if (!strcmp(argv[i], "--alpha")) {
+            o->alpha = true;
         } else if (!strcmp(argv[i], "--diff") && i + 1 < argc) {
             o->diff = argv[++i];
         } else if (!strcmp(argv[i], "--mask") && i + 1 < argc && o->nmasks < MASKS_MAX) {
@@ -87,7 +89,7 @@ int main(int argc, char **argv)
         blank(&b, o.masks[i]);
     }
     struct shmfb_diff d;
-    int rc = shmfb_image_compare(&a, &b, 0, false, &d, o.diff);
+    int rc = shmfb_image_compare(&a, &b, 0, o.alpha, &d, o.diff);
     if (rc == -EDOM && !o.quiet)
         fprintf(stderr, "squeak-compare: %s is %dx%d, %s is %dx%d\n", o.a, a.width, a.height, o.b,
                 b.width, b.height);

@@ -492,6 +492,55 @@ START_TEST(idle_and_aio)
 }
 END_TEST
 
+/* ---- cursor -------------------------------------------------------------- */
+
+/* The VM's cursors reach viewers through the cursor channel. */
+START_TEST(cursors)
+{
+    start();
+    struct shmfb_consumer *c2; /* the viewer thread owns con */
+    ck_assert_int_eq(shmfb_consumer_open(fb_name, NULL, &c2), 0);
+    struct shmfb_cursor c;
+    uint32_t *bits = display_at(HIGH_OOP), *mask = bits + 16, *argb = bits + 32;
+    for (int y = 0; y < 16; y++) {
+        bits[y] = 0x80000000u >> y; /* a diagonal of ink */
+        mask[y] = 0xC0000000u >> y; /* and white to its right */
+    }
+    ck_assert_int_eq(dpy->set_cursor_with_mask((int32_t)HIGH_OOP, (int32_t)(HIGH_OOP + 64), -1, -2),
+                     1);
+    ck_assert_int_eq(shmfb_consumer_cursor(c2, &c), 1);
+    ck_assert_uint_eq(c.state, SHMFB_CURSOR_SHAPE);
+    ck_assert_int_eq(c.width, 16);
+    ck_assert_int_eq(c.height, 16);
+    ck_assert_int_eq(c.hot_x, 1);
+    ck_assert_int_eq(c.hot_y, 2);
+    ck_assert_uint_eq(c.pixels[5 * 16 + 5], 0xFF000000u);
+    ck_assert_uint_eq(c.pixels[5 * 16 + 6], 0xFFFFFFFFu);
+    ck_assert_uint_eq(c.pixels[5 * 16 + 7], 0);
+    /* Mask 0: none, the bits are their own; offsets out of range clamp. */
+    ck_assert_int_eq(dpy->set_cursor_with_mask((int32_t)HIGH_OOP, 0, -20, 5), 1);
+    ck_assert_int_eq(shmfb_consumer_cursor(c2, &c), 1);
+    ck_assert_int_eq(c.hot_x, 15);
+    ck_assert_int_eq(c.hot_y, 0);
+    ck_assert_uint_eq(c.pixels[5 * 16 + 6], 0);
+    /* Colour cursors up to 64 x 64; larger ones fail the primitive. */
+    for (int i = 0; i < 20 * 24; i++)
+        argb[i] = 0xFF00FF00u;
+    ck_assert_int_eq(dpy->set_cursor_argb((int32_t)(HIGH_OOP + 128), 20, 24, -3, -4), 1);
+    ck_assert_int_eq(shmfb_consumer_cursor(c2, &c), 1);
+    ck_assert_int_eq(c.width, 20);
+    ck_assert_int_eq(c.height, 24);
+    ck_assert_int_eq(c.hot_x, 3);
+    ck_assert_int_eq(c.hot_y, 4);
+    ck_assert_uint_eq(c.pixels[20 * 24 - 1], 0xFF00FF00u);
+    ck_assert_int_eq(dpy->set_cursor_argb((int32_t)(HIGH_OOP + 128), 65, 10, 0, 0), 0);
+    ck_assert_int_eq(dpy->set_cursor_argb((int32_t)(HIGH_OOP + 128), 0, 10, 0, 0), 0);
+    ck_assert_int_eq(shmfb_consumer_cursor(c2, &c), 0);
+    shmfb_consumer_close(c2);
+    stop();
+}
+END_TEST
+
 /* ---- what the module does not provide ------------------------------------- */
 
 START_TEST(stubs)
@@ -611,6 +660,7 @@ static Suite *module_suite(void)
     tcase_add_test(tc, input_records);
     tcase_add_test(tc, swapped_buttons);
     tcase_add_test(tc, idle_and_aio);
+    tcase_add_test(tc, cursors);
     tcase_add_test(tc, stubs);
     tcase_add_test(tc, quit_signal_removes_name);
     tcase_add_test(tc, ignored_signal_stays_ignored);

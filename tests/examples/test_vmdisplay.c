@@ -962,6 +962,87 @@ START_TEST(idle_sleeps_without_input)
 }
 END_TEST
 
+/* ---- cursor -------------------------------------------------------------- */
+
+START_TEST(cursor_from_1bit)
+{
+    uint32_t bits[16] = {0}, mask[16] = {0}, px[256];
+    bits[0] = 0x80000000u;           /* (0,0) ink */
+    mask[0] = 0xC0000000u;           /* (0,0) and (1,0) opaque: (1,0) white */
+    bits[15] = 0x00010000u;          /* (15,15) ink but not in the mask */
+    bits[3] = mask[3] = 0x0000FFFFu; /* the low half of a word is not part of the form */
+    shmfb_vmd_cursor_from_1bit(bits, mask, px);
+    int opaque = 0;
+    for (int i = 0; i < 256; i++)
+        opaque += px[i] != 0;
+    ck_assert_int_eq(opaque, 2);
+    ck_assert_uint_eq(px[0], 0xFF000000u);
+    ck_assert_uint_eq(px[1], 0xFFFFFFFFu);
+    ck_assert_uint_eq(px[255], 0);
+    /* Without a mask the bits are their own: ink where set, nothing else. */
+    shmfb_vmd_cursor_from_1bit(bits, NULL, px);
+    ck_assert_uint_eq(px[0], 0xFF000000u);
+    ck_assert_uint_eq(px[1], 0);
+    ck_assert_uint_eq(px[255], 0xFF000000u);
+    ck_assert_uint_eq(px[3 * 16 + 15], 0);
+}
+END_TEST
+
+START_TEST(cursor_published)
+{
+    open_pair();
+    struct shmfb_cursor c;
+    ck_assert_int_ge(shmfb_consumer_cursor(con, &c), 0);
+    ck_assert_uint_eq(c.state, SHMFB_CURSOR_DEFAULT);
+    uint32_t bits[16], mask[16], want[256];
+    for (int y = 0; y < 16; y++) {
+        bits[y] = (0xFFFF0000u << (16 - y)) & 0xFFFF0000u; /* a triangle */
+        mask[y] = (0xFFFF0000u << (15 - y)) & 0xFFFF0000u; /* with a white edge */
+    }
+    shmfb_vmd_cursor_from_1bit(bits, mask, want);
+    ck_assert_int_eq(shmfb_vmd_set_cursor_1bit(bits, mask, 1, 2), 0);
+    ck_assert_int_eq(shmfb_consumer_cursor(con, &c), 1);
+    ck_assert_uint_eq(c.state, SHMFB_CURSOR_SHAPE);
+    ck_assert_int_eq(c.width, 16);
+    ck_assert_int_eq(c.height, 16);
+    ck_assert_int_eq(c.hot_x, 1);
+    ck_assert_int_eq(c.hot_y, 2);
+    ck_assert_mem_eq(c.pixels, want, sizeof(want));
+    uint64_t seq = c.seq;
+    /* The same cursor again publishes nothing; another hotspot does. */
+    ck_assert_int_eq(shmfb_vmd_set_cursor_1bit(bits, mask, 1, 2), 0);
+    ck_assert_int_eq(shmfb_consumer_cursor(con, &c), 0);
+    ck_assert_uint_eq(c.seq, seq);
+    ck_assert_int_eq(shmfb_vmd_set_cursor_1bit(bits, mask, 0, 0), 0);
+    ck_assert_int_eq(shmfb_consumer_cursor(con, &c), 1);
+    ck_assert_int_eq(c.hot_x, 0);
+
+    /* Colour: premultiplied in, straight alpha out. */
+    const uint32_t argb[3] = {0x80404040u, 0x00000000u, 0xFF123456u};
+    ck_assert_int_eq(shmfb_vmd_set_cursor_argb(argb, 3, 1, 2, 0), 0);
+    ck_assert_int_eq(shmfb_consumer_cursor(con, &c), 1);
+    ck_assert_int_eq(c.width, 3);
+    ck_assert_int_eq(c.height, 1);
+    ck_assert_int_eq(c.hot_x, 2);
+    ck_assert_uint_eq(c.pixels[0], 0x807F7F7Fu);
+    ck_assert_uint_eq(c.pixels[1], 0);
+    ck_assert_uint_eq(c.pixels[2], 0xFF123456u);
+
+    uint32_t big[65 * 2] = {0};
+    ck_assert_int_eq(shmfb_vmd_set_cursor_1bit(NULL, mask, 0, 0), -EINVAL);
+    ck_assert_int_eq(shmfb_vmd_set_cursor_1bit(bits, mask, 16, 0), -EINVAL);
+    ck_assert_int_eq(shmfb_vmd_set_cursor_1bit(bits, mask, 0, -1), -EINVAL);
+    ck_assert_int_eq(shmfb_vmd_set_cursor_argb(NULL, 1, 1, 0, 0), -EINVAL);
+    ck_assert_int_eq(shmfb_vmd_set_cursor_argb(big, 65, 2, 0, 0), -EINVAL);
+    ck_assert_int_eq(shmfb_vmd_set_cursor_argb(big, 2, 0, 0, 0), -EINVAL);
+    ck_assert_int_eq(shmfb_vmd_set_cursor_argb(big, 2, 2, 2, 0), -EINVAL);
+    ck_assert_int_eq(shmfb_consumer_cursor(con, &c), 0); /* none of those published */
+    close_pair();
+    ck_assert_int_eq(shmfb_vmd_set_cursor_1bit(bits, mask, 0, 0), -ENOTCONN);
+    ck_assert_int_eq(shmfb_vmd_set_cursor_argb(argb, 3, 1, 0, 0), -ENOTCONN);
+}
+END_TEST
+
 static Suite *vmdisplay_suite(void)
 {
     Suite *s = suite_create("vmdisplay");
@@ -997,6 +1078,12 @@ static Suite *vmdisplay_suite(void)
     tcase_add_test(disp, show_to_other_process);
     tcase_add_test(disp, show_deferred);
     suite_add_tcase(s, disp);
+
+    TCase *cur = tcase_create("cursor");
+    tcase_add_checked_fixture(cur, tu_setup, tu_teardown);
+    tcase_add_test(cur, cursor_from_1bit);
+    tcase_add_test(cur, cursor_published);
+    suite_add_tcase(s, cur);
 
     TCase *wait = tcase_create("wait");
     tcase_add_checked_fixture(wait, tu_setup, tu_teardown);
