@@ -3,7 +3,8 @@
 set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config check libsubunit-dev libpng-dev libsdl2-dev
-      libx11-dev xvfb x11-apps xdotool imagemagick clang-format cppcheck valgrind)
+      libx11-dev xvfb x11-apps xdotool imagemagick clang-format cppcheck valgrind
+      squeak-vm scratch)
 
 missing=()
 for p in "${PKGS[@]}"; do

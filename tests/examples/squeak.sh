@@ -202,7 +202,7 @@ case_oracle() {
         "$COMPARE" --mask "$READOUT" --diff "$W/view-diff.png" "$W/x11.png" "$W/view.png"
         fail "the shmfb-view window differs from the X11 module's window"
     fi
-    nm=$(xwininfo -id "$WID" | awk '/Width|Height/ {printf "%s ", $2}')
+    nm=$(xdotool getwindowgeometry --shell "$WID" | awk -F= '/WIDTH|HEIGHT/ {printf "%s ", $2}')
     [ "$nm" = "1024 767 " ] || fail "viewer window is $nm, want 1024 767"
     log "shmfb-view window = X11 window (readout masked)"
 }
