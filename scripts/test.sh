@@ -3,9 +3,9 @@
 # with warnings as errors, runs the lint gates and the whole test suite in
 # both builds.
 #
-#   bash tools/test.sh              everything
-#   bash tools/test.sh --quick      normal build only, no sanitizers, no lint
-#   bash tools/test.sh -R core      extra arguments go to ctest
+#   bash scripts/test.sh              everything
+#   bash scripts/test.sh --quick      normal build only, no sanitizers, no lint
+#   bash scripts/test.sh -R core      extra arguments go to ctest
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
@@ -17,12 +17,12 @@ if [ "${1:-}" = "--quick" ]; then
 fi
 case "${1:-}" in
 -h | --help)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
 esac
 
-bash tools/deps.sh
+bash scripts/deps.sh
 jobs=$(nproc)
 
 lint() {
