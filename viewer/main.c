@@ -399,7 +399,7 @@ int main(int argc, char **argv)
     static struct viewer v;
     int rc = view_parse_args(argc, argv, &v.opt);
     if (rc != VIEW_ARGS_RUN)
-        return rc == VIEW_ARGS_EXIT_OK ? 0 : 2;
+        return rc;
     struct shmfb_consumer *c = NULL;
     if (!v.opt.program && view_connect(&v, &c) != 0)
         return 1;

@@ -15,7 +15,7 @@
 
 #define VIEW_PROG "shmfb-view"
 
-/** Command-line options; see view_usage(). */
+/** Command-line options; see shmfb-view --help (options.c). */
 struct view_options {
     char name[SHMFB_NAME_MAX + 2]; /**< canonical framebuffer name */
     int scale;                     /**< 0: window follows the frame, content fitted */
@@ -34,11 +34,14 @@ struct view_options {
 /** Longest wait for a spawned program's framebuffer without --timeout. */
 #define VIEW_SPAWN_WAIT_MS 10000
 
-/** Outcome of view_parse_args() besides "run". */
-enum { VIEW_ARGS_RUN = 0, VIEW_ARGS_EXIT_OK = 1, VIEW_ARGS_BAD = 2 };
+/** view_parse_args(): the options are good, run. */
+#define VIEW_ARGS_RUN (-1)
 
+/**
+ * Parses the command line into \p o.  \returns VIEW_ARGS_RUN, or the exit
+ * status after --help, --version or a usage error (said in one line).
+ */
 int view_parse_args(int argc, char **argv, struct view_options *o);
-void view_usage(FILE *out);
 
 /* ------------------------------------------------------------------------ */
 /* The waiter thread                                                        */
