@@ -20,6 +20,7 @@ void args_start(struct args *a, int argc, char **argv)
     a->all[n++] = (struct option){"help", no_argument, NULL, 'h'};
     a->all[n++] = (struct option){"version", no_argument, NULL, 'V'};
     a->all[n] = (struct option){NULL, 0, NULL, 0};
+    assert(!a->shortopts || strlen(a->shortopts) < sizeof(a->opts) - 5);
     /* ':' first: a missing value is told apart from an unknown option. */
     snprintf(a->opts, sizeof(a->opts), "%s:%shV", a->in_order ? "+" : "",
              a->shortopts ? a->shortopts : "");

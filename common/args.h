@@ -45,16 +45,18 @@ struct args {
     const char *usage_text;                     /**< the --help text ... */
     void (*usage)(FILE *out, const char *prog); /**< ... or a function printing it */
     const char *shortopts;                      /**< getopt's, without h, V and ':' */
-    const struct option *longopts;              /**< NULL-terminated; may be NULL */
+    const struct option *longopts;              /**< NULL-terminated, flag NULL, val > 0 and
+                                                     not 'h' or 'V'; may be NULL */
     bool in_order; /**< stop at the first operand (a command follows) */
 
     /* Set by args_next() for the option it returns. */
     const char *value;  /**< the option's value, or NULL */
     const char *option; /**< its name ("scale" for --scale or -s) for messages */
-    /* Set once args_next() returned ARGS_DONE or ARGS_STOP. */
+    /* Set when args_next() returns ARGS_DONE ... */
     char **rest; /**< the operands */
     int nrest;
-    int status; /**< ARGS_STOP: ARGS_EXIT_OK or ARGS_EXIT_USAGE */
+    /* ... or ARGS_STOP. */
+    int status; /**< ARGS_EXIT_OK or ARGS_EXIT_USAGE */
 
     /* Private. */
     int argc;
