@@ -10,6 +10,8 @@
  * plugin path must already name its folder; the VM's own folder stays on it
  * so that its sound modules and plugins are still found.
  */
+#include "args.h"
+
 #include <shmfb/shmfb.h>
 
 #include <errno.h>
@@ -37,20 +39,22 @@ struct options {
     int first;        /* argv index of the first word passed on to the VM */
 };
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: " PROG " [--name NAME] [--vm PATH] [VM options] IMAGE [image arguments]\n"
-               "Runs a Squeak image in Debian's Squeak VM with its Display in a shmfb\n"
-               "framebuffer.\n"
-               "  --name NAME   create the framebuffer NAME (shmfb-view NAME, shmfb snap NAME);\n"
-               "                without it the VM must be started by a viewer:\n"
-               "                  shmfb-view -- " PROG " /usr/share/scratch/Scratch.image\n"
-               "  --vm PATH     the VM to run (default: $SHMFB_SQUEAK_VM, else Debian's\n"
-               "                " DEBIAN_VMS ")\n"
-               "  -h, --help    this text;  -V, --version  the version\n"
-               "Display options for the VM (after these): -swapbtn, -mapdelbs,\n"
-               "-shmfb-max WxH (largest screen a viewer may resize to).\n");
-}
+static const char usage_text[] =
+    "usage: " PROG " [--name NAME] [--vm PATH] [VM options] IMAGE [image arguments]\n"
+    "Runs a Squeak image in Debian's Squeak VM with its Display in a shmfb\n"
+    "framebuffer.  This program's options come first; every word from the first\n"
+    "other one on goes to the VM.\n"
+    "\n"
+    "  -n, --name NAME   create the framebuffer NAME (shmfb-view NAME, shmfb snap\n"
+    "                    NAME); without it the VM must be started by a viewer:\n"
+    "                      shmfb-view -- " PROG " /usr/share/scratch/Scratch.image\n"
+    "      --vm PATH     the VM to run (default: $SHMFB_SQUEAK_VM, else Debian's\n"
+    "                    " DEBIAN_VMS ")\n"
+    "  -h, --help        show this help\n"
+    "  -V, --version     show the version\n"
+    "\n"
+    "Display options for the VM: -swapbtn, -mapdelbs, -shmfb-max WxH (largest\n"
+    "screen a viewer may resize to).\n";
 
 /* One line on stderr; returns \p status. */
 __attribute__((format(printf, 2, 3))) static int fail(int status, const char *fmt, ...)
@@ -64,57 +68,50 @@ __attribute__((format(printf, 2, 3))) static int fail(int status, const char *fm
     return status;
 }
 
-/* "--opt VALUE" or "--opt=VALUE" at argv[*i]: 1 and *value set, 0 when not
- * this option, -1 when its value is missing. */
-static int option_value(int argc, char **argv, int *i, const char *opt, const char **value)
+/* How many leading words are this program's options: the VM's own options
+ * (-memory 100m, -vm-sound-pulse, ...) must reach it untouched, so the
+ * shared parser only sees ours. */
+static int own_words(int argc, char **argv)
 {
-    size_t n = strlen(opt);
-    if (strncmp(argv[*i], opt, n) != 0)
-        return 0;
-    if (argv[*i][n] == '=') {
-        *value = argv[*i] + n + 1;
-        return 1;
+    int i = 1;
+    while (i < argc) {
+        const char *w = argv[i];
+        if (!strcmp(w, "--name") || !strcmp(w, "-n") || !strcmp(w, "--vm"))
+            i += 2;
+        else if (!strcmp(w, "-h") || !strcmp(w, "--help") || !strcmp(w, "-V") ||
+                 !strcmp(w, "--version") || !strncmp(w, "--name=", 7) || !strncmp(w, "--vm=", 5))
+            i++;
+        else
+            break;
     }
-    if (argv[*i][n] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *value = argv[++*i];
-    return 1;
+    return i < argc ? i : argc;
 }
 
 /* Returns -1 to go on, else the exit status. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-    int i = 1;
-    for (; i < argc; i++) {
-        const char *a = argv[i];
-        int r;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return 0;
-        }
-        if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
-            printf(PROG " %d.%d.%d\n", SHMFB_VERSION_MAJOR, SHMFB_VERSION_MINOR,
-                   SHMFB_VERSION_PATCH);
-            return 0;
-        }
-        if ((r = option_value(argc, argv, &i, "--name", &o->name)) == 0)
-            r = option_value(argc, argv, &i, "--vm", &o->vm);
-        if (r < 0)
-            return fail(2, "%s: needs a value (see --help)", a);
-        if (r == 0)
-            break;
+    static const struct option longs[] = {
+        {"name", required_argument, NULL, 'n'}, {"vm", required_argument, NULL, 'm'}, {0}};
+    struct args a = {.prog = PROG, .usage_text = usage_text, .shortopts = "n:", .longopts = longs};
+    int opt;
+    o->first = own_words(argc, argv);
+    args_start(&a, o->first, argv);
+    while ((opt = args_next(&a)) > 0) {
+        if (opt == 'n')
+            o->name = a.value;
+        else
+            o->vm = a.value;
     }
-    o->first = i;
-    if (i >= argc)
-        return fail(2, "no image given (see --help)");
+    if (opt == ARGS_STOP)
+        return a.status;
+    if (o->first >= argc)
+        return args_usage_error(&a, "no image given");
     int bad = o->name ? shmfb_name_check(o->name, NULL, 0) : 0;
     if (bad < 0)
-        return fail(2, "--name %s: %s", o->name, shmfb_strerror(bad));
-    if (!o->name && !getenv(SHMFB_SOCKET_ENV))
-        return fail(2, "no framebuffer: give --name NAME, or start it from a viewer: "
-                       "shmfb-view -- " PROG " IMAGE");
+        return args_usage_error(&a, "--name %s: %s", o->name, shmfb_strerror(bad));
+    if (!args_producer_name(o->name, NULL, &o->name))
+        return args_usage_error(&a, "no framebuffer: give --name NAME, or start it from a "
+                                    "viewer (shmfb-view -- " PROG " IMAGE)");
     return -1;
 }
 

@@ -10,11 +10,11 @@
  * depends only on the events received, so its frames can be compared with
  * golden images.
  */
+#include "args.h"
 #include "font5x7.h"
 #include "vmdisplay.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -45,7 +45,7 @@ static const char banner_text[] = "toy-vm: Display via shmfb";
 
 struct options {
     const char *name; /* NULL: spawned, or "/toy-vm" when not spawned */
-    int w, h, max_w, max_h;
+    int32_t w, h, max_w, max_h;
     const char *log;
     long exit_after_ms; /* < 0: never */
 };
@@ -344,77 +344,64 @@ static int run(struct toy *t, const struct options *o)
 
 /* ---- options and setup ------------------------------------------------- */
 
-static void usage(FILE *f)
+static const char usage_text[] =
+    "usage: toy-vm [--name NAME] [--size WxH] [--max WxH] [--log FILE]\n"
+    "              [--exit-after-ms N]\n"
+    "Shows a toy VM's Display through shmfb (vmdisplay adapter).\n"
+    "  --name NAME         framebuffer name; default: the spawning viewer's\n"
+    "                      socket when SHMFB_SOCKET is set, else /toy-vm\n"
+    "  --size WxH          Display size (default 640x480)\n"
+    "  --max WxH           capacity (default 1024x768, or the size if larger)\n"
+    "  --log FILE          append one line per event received, once it was\n"
+    "                      handled and its drawing shown\n"
+    "  --exit-after-ms N   exit 0 after N milliseconds\n"
+    "  -h, --help          show this help\n"
+    "  -V, --version       show the version\n"
+    "Clicks draw 8x8 squares (left red, middle yellow, right blue); typed\n"
+    "text is echoed (Backspace erases, Return starts a line); a resize\n"
+    "request resizes the Display; a close request exits 0.\n";
+
+static int parse_one(const struct args *a, int opt, struct options *o)
 {
-    fprintf(f, "usage: toy-vm [--name NAME] [--size WxH] [--max WxH] [--log FILE]\n"
-               "              [--exit-after-ms N]\n"
-               "Shows a toy VM's Display through shmfb (vmdisplay adapter).\n"
-               "  --name NAME         framebuffer name; default: the spawning viewer's\n"
-               "                      socket when SHMFB_SOCKET is set, else /toy-vm\n"
-               "  --size WxH          Display size (default 640x480)\n"
-               "  --max WxH           capacity (default 1024x768, or the size if larger)\n"
-               "  --log FILE          append one line per event received, once it was\n"
-               "                      handled and its drawing shown\n"
-               "  --exit-after-ms N   exit 0 after N milliseconds\n"
-               "Clicks draw 8x8 squares (left red, middle yellow, right blue); typed\n"
-               "text is echoed (Backspace erases, Return starts a line); a resize\n"
-               "request resizes the Display; a close request exits 0.\n");
+    switch (opt) {
+    case 'n':
+        o->name = a->value;
+        return 0;
+    case 's':
+        return args_size(a, &o->w, &o->h);
+    case 'm':
+        return args_size(a, &o->max_w, &o->max_h);
+    case 'l':
+        o->log = a->value;
+        return 0;
+    default: /* 'x' */
+        return args_long(a, 0, 24L * 3600 * 1000, &o->exit_after_ms);
+    }
 }
 
-static bool parse_size(const char *s, int *w, int *h)
-{
-    char tail;
-    return sscanf(s, "%dx%d%c", w, h, &tail) == 2 && *w > 0 && *h > 0 && *w <= SHMFB_DIM_MAX &&
-           *h <= SHMFB_DIM_MAX;
-}
-
-/* Returns 0 to run, 1 after --help, 2 on a usage error. */
+/* Returns -1 to run, else the exit status. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-    static const struct option longs[] = {{"name", required_argument, NULL, 'n'},
-                                          {"size", required_argument, NULL, 's'},
-                                          {"max", required_argument, NULL, 'm'},
-                                          {"log", required_argument, NULL, 'l'},
-                                          {"exit-after-ms", required_argument, NULL, 'x'},
-                                          {"help", no_argument, NULL, 'h'},
-                                          {NULL, 0, NULL, 0}};
-    char *end;
-    int c;
-    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
-        switch (c) {
-        case 'n':
-            o->name = optarg;
-            break;
-        case 's':
-            if (!parse_size(optarg, &o->w, &o->h))
-                return 2;
-            break;
-        case 'm':
-            if (!parse_size(optarg, &o->max_w, &o->max_h))
-                return 2;
-            break;
-        case 'l':
-            o->log = optarg;
-            break;
-        case 'x':
-            o->exit_after_ms = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || o->exit_after_ms < 0)
-                return 2;
-            break;
-        case 'h':
-            usage(stdout);
-            return 1;
-        default:
-            return 2;
-        }
-    }
-    return optind == argc ? 0 : 2;
+    static const struct option longs[] = {
+        {"name", required_argument, NULL, 'n'},          {"size", required_argument, NULL, 's'},
+        {"max", required_argument, NULL, 'm'},           {"log", required_argument, NULL, 'l'},
+        {"exit-after-ms", required_argument, NULL, 'x'}, {NULL, 0, NULL, 0}};
+    struct args a = {.prog = "toy-vm", .usage_text = usage_text, .longopts = longs};
+    int opt;
+    args_start(&a, argc, argv);
+    while ((opt = args_next(&a)) > 0)
+        if (parse_one(&a, opt, o) < 0)
+            return ARGS_EXIT_USAGE;
+    if (opt == ARGS_STOP)
+        return a.status;
+    if (a.nrest > 0)
+        return args_usage_error(&a, "unexpected argument '%s'", a.rest[0]);
+    args_producer_name(o->name, "/toy-vm", &o->name);
+    return -1;
 }
 
 static int open_display(struct options *o)
 {
-    if (!o->name && !getenv(SHMFB_SOCKET_ENV))
-        o->name = "/toy-vm";
     int mw = o->max_w ? o->max_w : o->w > 1024 ? o->w : 1024;
     int mh = o->max_h ? o->max_h : o->h > 768 ? o->h : 768;
     /* Resizes and focus as window events, the wheel as wheel events. */
@@ -459,8 +446,8 @@ int main(int argc, char **argv)
 {
     struct options o = {.w = 640, .h = 480, .exit_after_ms = -1};
     int rc = parse_options(argc, argv, &o);
-    if (rc)
-        return rc == 1 ? 0 : (usage(stderr), 2);
+    if (rc >= 0)
+        return rc;
     static struct toy t;
     t.log = open_log(o.log);
     if (!t.log)
