@@ -3,9 +3,10 @@
 #  - idle CPU of the VM with its own X11 display module and with
 #    vm-display-shmfb (alone, and shown by shmfb-view), from utime + stime in
 #    /proc/PID/stat over the same span after the same settling time;
-#  - the time from the first ioShowDisplay of a frame to shmfb-view having
-#    taken it (the module's present returns then, in FIFO pacing), over a
-#    scripted session of clicks and a drag (SHMFB_SQUEAK_TIMING).
+#  - the time from the first ioShowDisplay of a frame (and from its present)
+#    to shmfb-view having taken it (the module's present returns then, in
+#    FIFO pacing), over a scripted session of clicks and a drag
+#    (SHMFB_SQUEAK_TIMING).
 #
 # usage: examples/squeak/measure.sh BUILD_DIR [IDLE_SECONDS]   (default 30)
 #
@@ -119,10 +120,14 @@ sleep 1
 # and the module writes its samples on the way out.
 kill "$(child_of "$view")"
 wait "$view" 2>/dev/null
-sort -n "$W/timing" | awk '
-    { v[NR] = $1 }
-    END {
-        if (NR == 0) { print "no samples"; exit 1 }
-        printf "ioShowDisplay -> taken by shmfb-view: %d frames, p50 %d us, p99 %d us, max %d us\n",
-               NR, v[int((NR + 1) / 2)], v[int(NR * 0.99 + 0.999)], v[NR]
-    }'
+# p50 p99 max of column $1 of the samples.
+percentiles() {
+    awk -v c="$1" '{print $c}' "$W/timing" | sort -n | awk '
+        { v[NR] = $1 }
+        END { if (NR) printf "p50 %d us, p99 %d us, max %d us", v[int((NR + 1) / 2)],
+                             v[int(NR * 0.99 + 0.999)], v[NR] }'
+}
+[ -s "$W/timing" ] || { echo "measure.sh: no latency samples" >&2; exit 1; }
+echo "frames presented to shmfb-view: $(wc -l <"$W/timing")"
+echo "  first ioShowDisplay -> taken by shmfb-view: $(percentiles 1)"
+echo "  present -> taken by shmfb-view:             $(percentiles 2)"

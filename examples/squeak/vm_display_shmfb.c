@@ -36,7 +36,7 @@ static struct {
     uint32_t flags; /* enum shmfb_vmd_flags from the options */
     bool open;
     const char *timing_path; /* SHMFB_SQUEAK_TIMING */
-    uint32_t *timing_us;
+    uint32_t *timing_us;     /* per present: since the first show, the present alone */
     size_t timing_n;
 } mod = {.max_w = DEFAULT_MAX_W, .max_h = DEFAULT_MAX_H};
 
@@ -51,7 +51,7 @@ static void write_timing(void)
     FILE *f = fopen(mod.timing_path, "we");
     if (f) {
         for (size_t i = 0; i < mod.timing_n; i++)
-            fprintf(f, "%u\n", mod.timing_us[i]);
+            fprintf(f, "%u %u\n", mod.timing_us[2 * i], mod.timing_us[2 * i + 1]);
         fclose(f);
     } else {
         fprintf(stderr, "vm-display-shmfb: %s: %s\n", mod.timing_path, strerror(errno));
@@ -225,7 +225,7 @@ static void win_open(void)
     }
     mod.open = true;
     if (mod.timing_path)
-        mod.timing_us = calloc(TIMING_MAX, sizeof(*mod.timing_us));
+        mod.timing_us = calloc(2 * TIMING_MAX, sizeof(*mod.timing_us));
     catch_quit_signals();
     atexit(close_display);
 }
@@ -261,12 +261,15 @@ static int64_t now_ns(void)
 /* Presents what the shows since the last present copied. */
 static void flush(void)
 {
-    int64_t since = shmfb_vmd_pending_since();
+    int64_t since = shmfb_vmd_pending_since(), start = now_ns();
     if (!shmfb_vmd_flush() || !mod.timing_us || mod.timing_n == TIMING_MAX)
         return;
     /* In FIFO pacing the present returned once every viewer had taken the
-     * frame: this is the time from the first show to the viewer's taking. */
-    mod.timing_us[mod.timing_n++] = (uint32_t)((now_ns() - since) / 1000);
+     * frame: from the first show, and from the present, to the taking. */
+    int64_t end = now_ns();
+    mod.timing_us[2 * mod.timing_n] = (uint32_t)((end - since) / 1000);
+    mod.timing_us[2 * mod.timing_n + 1] = (uint32_t)((end - start) / 1000);
+    mod.timing_n++;
 }
 
 static int32_t show_display(int32_t bits_oop, int32_t w, int32_t h, int32_t depth, int32_t left,
