@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Measures Scratch 1.4 in Debian's Squeak VM, under an Xvfb server of its own:
 #  - idle CPU of the VM with its own X11 display module and with
-#    vm-display-shmfb (alone, and shown by shmfb-view), from utime + stime in
-#    /proc/PID/stat over the same span after the same settling time;
+#    vm-display-shmfb (alone, and shown by shmfb-view), all three running at
+#    once, from utime + stime in /proc/PID/stat over the same span;
 #  - the time from the first ioShowDisplay of a frame (and from its present)
 #    to shmfb-view having taken it (the module's present returns then, in
 #    FIFO pacing), over a scripted session of clicks and a drag
@@ -76,21 +76,22 @@ idle() {
 child_of() { ps -o pid= --ppid "$1" | tr -d ' '; }
 
 start_x
-echo "idle CPU of the VM, ${SPAN} s after ${SETTLE} s (percent of one core):"
+# The three run side by side over the same span, so that a machine whose
+# load changes from minute to minute treats them alike.
+echo "idle CPU of the VM over the same ${SPAN} s, after ${SETTLE} s (percent of one core):"
 bg "$VM" -encoding UTF-8 -vm-display-X11 "$IMAGE"
-echo "  X11 module:              $(idle "$LAST")"
-kill "$LAST"
-
+x11=$LAST
 bg "$SQUEAK" --name "/measure-$$" "$IMAGE"
-echo "  vm-display-shmfb alone:  $(idle "$LAST")"
-kill "$LAST"
-
+alone=$LAST
 bg "$VIEW" -- "$SQUEAK" "$IMAGE"
+view=$LAST
 sleep 2
-vm=$(child_of "$LAST")
-echo "  in shmfb-view (VM, viewer): $(idle "$vm" "$LAST")"
-kill "$LAST"
-wait "$LAST" 2>/dev/null
+read -r c1 c2 c3 c4 <<<"$(idle "$x11" "$alone" "$(child_of "$view")" "$view")"
+echo "  X11 module:                   $c1"
+echo "  vm-display-shmfb, no viewer:  $c2"
+echo "  vm-display-shmfb in shmfb-view: $c3 (the viewer: $c4)"
+kill "$x11" "$alone" "$view"
+wait "$view" 2>/dev/null
 
 # Latency: a scripted session, then the window's close ends Scratch, which
 # writes the samples.
