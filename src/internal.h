@@ -86,6 +86,7 @@ struct shmfb_producer {
      * the frame each slot had taken when last looked at, and since when. */
     uint64_t seen_taken[SHMFB_MAX_CONSUMERS];
     int64_t seen_since[SHMFB_MAX_CONSUMERS];
+    uint32_t claim_seen[SHMFB_MAX_CONSUMERS]; /* slot words seen mid-claim */
     uint64_t events_invalid;
     struct shmfb__spin spin;
 };

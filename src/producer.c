@@ -114,7 +114,7 @@ int shmfb_producer_fd(const struct shmfb_producer *p)
 
 int shmfb_producer_dispatch(struct shmfb_producer *p)
 {
-    shmfb__serve(p);
+    shmfb__peers_check(p);
     return 0;
 }
 

@@ -96,14 +96,30 @@ static bool token_live(const struct shmfb__server *s, uint64_t token)
 }
 
 /* A slot is dead when the connection it names is gone: the only evidence
- * the producer trusts, since any word of the slot may be a peer's. */
+ * the producer trusts, since any word of the slot may be a peer's.  A
+ * consumer connects and says hello before it claims a slot, so a token not
+ * known yet belongs to a connection still waiting to be accepted: accept,
+ * then judge.  A claim that stays half-done over two checks was abandoned. */
 static void drop_unconnected(struct shmfb_producer *p)
 {
+    bool served = false;
     for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
         struct wire_slot *sl = &p->r.hdr->slots[i];
         uint32_t w = atomic_load_explicit(&sl->word, memory_order_acquire);
-        uint64_t token = atomic_load_explicit(&sl->token, memory_order_relaxed);
-        if (WIRE_SLOT_STATE(w) != WIRE_SLOT_FREE && !token_live(&p->srv, token))
+        uint64_t token = atomic_load_explicit(&sl->token, memory_order_acquire);
+        if (WIRE_SLOT_STATE(w) == WIRE_SLOT_CLAIMING) {
+            if (p->claim_seen[i] == w)
+                shmfb__slot_drop(sl, w);
+            p->claim_seen[i] = w;
+            continue;
+        }
+        if (WIRE_SLOT_STATE(w) != WIRE_SLOT_ATTACHED || token_live(&p->srv, token))
+            continue;
+        if (!served) {
+            shmfb__serve(p);
+            served = true;
+        }
+        if (!token_live(&p->srv, token))
             shmfb__slot_drop(sl, w);
     }
 }

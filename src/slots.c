@@ -36,7 +36,7 @@ bool shmfb__slot_claim(struct shmfb_consumer *c, int i)
     /* The frame already out counts as not taken: the next wait returns it. */
     c->taken = seq ? seq - 1 : 0;
     atomic_store_explicit(&s->pid, pid, memory_order_relaxed);
-    atomic_store_explicit(&s->token, c->producer.token, memory_order_relaxed);
+    atomic_store_explicit(&s->token, c->producer.token, memory_order_release);
     atomic_store_explicit(&s->taken_seq, c->taken, memory_order_relaxed);
     atomic_store_explicit(&s->hold, 0, memory_order_relaxed);
     atomic_store_explicit(&s->hold_seq, 0, memory_order_relaxed);

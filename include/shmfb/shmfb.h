@@ -179,8 +179,8 @@ SHMFB_EXPORT void shmfb_producer_destroy(struct shmfb_producer *p);
 SHMFB_EXPORT int shmfb_producer_fd(const struct shmfb_producer *p);
 
 /**
- * Answers consumers waiting to connect, without blocking.  Present, the
- * waits and event polling do this too.
+ * Answers consumers waiting to connect and frees the slots of those whose
+ * connection is gone, without blocking.  Present and the waits do this too.
  * \returns 0.
  */
 SHMFB_EXPORT int shmfb_producer_dispatch(struct shmfb_producer *p);

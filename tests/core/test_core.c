@@ -679,6 +679,122 @@ START_TEST(producer_killed)
 }
 END_TEST
 
+/* R1: a peer that leaves frame records' locks odd ("being written") stops
+ * nobody: the producer never reads its lock back, so every frame it writes
+ * is readable, and FIFO presents do not wait out their timeout. */
+START_TEST(odd_record_locks)
+{
+    char name[96];
+    tu_name(name, sizeof(name), "oddlock");
+    struct shmfb_producer_desc d = {.max_width = 16, .max_height = 16, .timeout_ms = 1500};
+    struct shmfb_producer *p;
+    ck_assert_int_eq(shmfb_producer_create(name, &d, &p), 0);
+    enum { FRAMES = 40 };
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct shmfb_consumer *c = attach(name);
+        struct shmfb_frame f;
+        for (uint64_t want = 1; want <= FRAMES; want++) {
+            if (shmfb_consumer_wait(c, 5000, &f) != 0 || f.seq != want ||
+                f.pixels[17] != pattern(want, 1, 1))
+                _exit((int)want);
+            shmfb_consumer_release(c);
+        }
+        _exit(0);
+    }
+    while (shmfb_producer_consumers(p) == 0)
+        usleep(1000);
+    struct shmfb_consumer *spy;
+    ck_assert_int_eq(shmfb_consumer_open(name, NULL, &spy), 0);
+    struct wire_header *h = hostile_header(spy);
+    struct wire_frame *rec = (struct wire_frame *)((char *)h + h->records_offset);
+    for (unsigned i = 0; i < WIRE_RECORDS; i++)
+        atomic_store(&rec[i].lock, 12345u); /* odd */
+    int64_t t0 = tu_now_ms();
+    for (uint64_t s = 1; s <= FRAMES; s++) {
+        draw(shmfb_producer_pixels(p), shmfb_producer_stride(p), 16, 16, s);
+        ck_assert_int_eq(shmfb_producer_present(p), 0);
+    }
+    ck_assert_int_lt(tu_now_ms() - t0, 1500);
+    ck_assert_int_eq(tu_wait_child(pid, 5000), 0);
+    shmfb_producer_dispatch(p);
+    ck_assert_int_eq(shmfb_producer_consumers(p), 0);
+    shmfb_consumer_close(spy);
+    shmfb_producer_destroy(p);
+}
+END_TEST
+
+/* R1, the consumer's side: the newest record broken after it was written
+ * makes a consumer skip that frame, not wait for it forever; the next frame
+ * comes whole, with full damage. */
+START_TEST(broken_newest_record)
+{
+    char name[96];
+    tu_name(name, sizeof(name), "oddnewest");
+    struct shmfb_producer *p = make(name, 16, 16, SHMFB_PACING_FREE);
+    ck_assert_int_eq(shmfb_producer_present(p), 0);
+    struct shmfb_consumer *c = attach(name);
+    struct wire_header *h = hostile_header(c);
+    struct wire_frame *rec = (struct wire_frame *)((char *)h + h->records_offset);
+    atomic_store(&rec[1].lock, 777u);
+    struct shmfb_frame f;
+    ck_assert_int_eq(shmfb_consumer_wait(c, 200, &f), -ETIMEDOUT);
+    draw(shmfb_producer_pixels(p), shmfb_producer_stride(p), 16, 16, 2);
+    shmfb_producer_damage(p, &(struct shmfb_rect){0, 0, 1, 1});
+    ck_assert_int_eq(shmfb_producer_present(p), 0);
+    ck_assert_int_eq(shmfb_consumer_wait(c, 1000, &f), 0);
+    ck_assert_uint_eq(f.seq, 2);
+    ck_assert_uint_eq(f.flags & SHMFB_FRAME_FULL, SHMFB_FRAME_FULL);
+    ck_assert_uint_eq(f.pixels[17], pattern(2, 1, 1));
+    shmfb_consumer_close(c);
+    shmfb_producer_destroy(p);
+}
+END_TEST
+
+/* R4: free pacing drops consumers that stop taking frames (here: stopped
+ * processes holding every slot) once frames have waited for them longer
+ * than the timeout, so a new consumer can attach. */
+START_TEST(free_drops_stuck)
+{
+    char name[96];
+    tu_name(name, sizeof(name), "freestuck");
+    struct shmfb_producer_desc d = {
+        .max_width = 8, .max_height = 8, .pacing = SHMFB_PACING_FREE, .timeout_ms = 300};
+    struct shmfb_producer *p;
+    ck_assert_int_eq(shmfb_producer_create(name, &d, &p), 0);
+    pid_t kids[SHMFB_MAX_CONSUMERS];
+    for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
+        kids[i] = fork();
+        if (kids[i] == 0) {
+            struct shmfb_consumer *c = attach(name);
+            (void)c;
+            raise(SIGSTOP);
+            _exit(0);
+        }
+    }
+    while (shmfb_producer_consumers(p) < SHMFB_MAX_CONSUMERS)
+        shmfb_producer_dispatch(p);
+    struct shmfb_consumer *late;
+    ck_assert_int_eq(shmfb_consumer_open(name, NULL, &late), 0);
+    ck_assert_int_eq(shmfb_consumer_attach(late), -EUSERS);
+    int64_t t0 = tu_now_ms();
+    while (shmfb_consumer_attach(late) == -EUSERS && tu_now_ms() - t0 < 3000) {
+        ck_assert_int_eq(shmfb_producer_present(p), 0);
+        usleep(20 * 1000);
+    }
+    ck_assert_int_eq(shmfb_consumer_detach(late), 0);
+    ck_assert_int_ge(tu_now_ms() - t0, 250);
+    ck_assert_int_lt(tu_now_ms() - t0, 3000);
+    ck_assert_int_eq(shmfb_producer_consumers(p), 0);
+    for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
+        kill(kids[i], SIGKILL);
+        tu_wait_child(kids[i], 2000);
+    }
+    shmfb_consumer_close(late);
+    shmfb_producer_destroy(p);
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
     Suite *s = suite_create("core");
@@ -708,6 +824,9 @@ static Suite *core_suite(void)
     tcase_add_test(procs, fifo_two_processes);
     tcase_add_test(procs, consumer_killed);
     tcase_add_test(procs, producer_killed);
+    tcase_add_test(procs, odd_record_locks);
+    tcase_add_test(procs, broken_newest_record);
+    tcase_add_test(procs, free_drops_stuck);
     suite_add_tcase(s, procs);
     return s;
 }
