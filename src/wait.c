@@ -13,13 +13,15 @@ static int64_t deadline_of(int timeout_ms, int64_t start)
 int shmfb__wait_until(const struct shmfb__wait *w, int (*ready)(void *ctx, bool check), void *ctx)
 {
     int64_t deadline = deadline_of(w->timeout_ms, shmfb__now_ns());
-    bool spun = !w->spin || w->timeout_ms == 0;
+    bool spun = !w->spin || w->timeout_ms == 0, slept = false;
     for (;;) {
         uint32_t v = atomic_load_explicit(w->word, memory_order_acquire);
         int64_t now = shmfb__now_ns();
-        /* Liveness costs a /proc read per peer: at most once per period,
-         * also over many calls that poll with a zero timeout. */
-        bool check = spun && now >= *w->next_check;
+        /* Liveness costs a poll() over the peers' connections: after each
+         * sleep (a peer that leaves wakes us), else at most once per
+         * period, also over many calls that poll with a zero timeout. */
+        bool check = spun && (slept || now >= *w->next_check);
+        slept = false;
         if (check)
             *w->next_check = now + SHMFB__LIVENESS_NS;
         int r = ready(ctx, check);
@@ -37,5 +39,6 @@ int shmfb__wait_until(const struct shmfb__wait *w, int (*ready)(void *ctx, bool 
         atomic_fetch_add_explicit(w->sleepers, 1, memory_order_seq_cst);
         shmfb__sync_wait(w->word, v, slice);
         atomic_fetch_sub_explicit(w->sleepers, 1, memory_order_relaxed);
+        slept = true;
     }
 }

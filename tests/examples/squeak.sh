@@ -144,8 +144,8 @@ expect_golden() {
     fail "the window does not show $1 (screenshot $got)"
 }
 
-# listed NAME: `shmfb ls` lists NAME as alive.
-listed() { "$SHMFB" ls 2>/dev/null | awk -v n="$1" '$1 == n && $NF == "alive"' | grep -q .; }
+# listed NAME: `shmfb ls` lists NAME (it lists running producers only).
+listed() { "$SHMFB" ls 2>/dev/null | awk -v n="$1" '$1 == n' | grep -q .; }
 not_listed() { ! "$SHMFB" ls 2>/dev/null | awk -v n="$1" '$1 == n' | grep -q .; }
 
 # gone PID: the process has exited (a zombie counts: its parent is this shell).
