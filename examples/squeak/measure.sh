@@ -5,7 +5,7 @@
 #    once, from utime + stime in /proc/PID/stat over the same span;
 #  - the time from the first ioShowDisplay of a frame (and from its present)
 #    to shmfb-view having taken it (the module's present returns then, in
-#    FIFO pacing), over a scripted session of clicks and a drag
+#    FIFO pacing), over a scripted run of clicks and a drag
 #    (SHMFB_SQUEAK_TIMING).
 #
 # usage: examples/squeak/measure.sh BUILD_DIR [IDLE_SECONDS]   (default 30)
@@ -93,8 +93,8 @@ echo "  vm-display-shmfb in shmfb-view: $c3 (the viewer: $c4)"
 kill "$x11" "$alone" "$view"
 wait "$view" 2>/dev/null
 
-# Latency: a scripted session, then the window's close ends Scratch, which
-# writes the samples.
+# Latency: a scripted run of clicks through the categories and a block
+# dragged across the scripts; the module writes its samples on exit.
 SHMFB_SQUEAK_TIMING=$W/timing bg "$VIEW" -- "$SQUEAK" "$IMAGE"
 view=$LAST
 sleep 4
@@ -117,10 +117,11 @@ for x in $(seq 30 10 400); do
 done
 xdotool mouseup 1
 sleep 1
-# The project was modified: the close asks to save; SIGTERM ends it anyway,
-# and the module writes its samples on the way out.
+# The project was modified, so a close would ask to save: SIGTERM ends the
+# VM instead, and the module writes its samples on the way out.
 kill "$(child_of "$view")"
 wait "$view" 2>/dev/null
+
 # p50 p99 max of column $1 of the samples.
 percentiles() {
     awk -v c="$1" '{print $c}' "$W/timing" | sort -n | awk '
