@@ -425,7 +425,7 @@ START_TEST(text_beyond_ascii)
     const uint32_t cps[] = {0xE9, 0x20AC, 0x1F600, 0x10FFFF, 0x1D11E};
     for (int i = 0; i < 5; i++)
         send_text(cps[i], 0); /* text without a key (an input method) */
-    send_text(0x07, 0); /* control characters come as keys: dropped */
+    send_text(0x07, 0);       /* control characters come as keys: dropped */
     send_text(0x1F600, SHMFB_MOD_ALT);
     /* A key the viewer could not name, typing a character. */
     send_key(SHMFB_EVENT_KEY_DOWN, KEY_UNNAMED, 0);
