@@ -69,11 +69,26 @@ struct shmfb__server {
     char lock_path[108];
 };
 
+/* The damage of one published frame, kept privately by the producer for
+ * bringing back buffers up to date (mailbox pacing). */
+struct shmfb__damage {
+    int32_t width, height;
+    uint32_t n;
+    struct shmfb_rect r[SHMFB_MAX_DAMAGE];
+};
+
 struct shmfb_producer {
     struct shmfb__region r;
     struct shmfb__server srv;
-    int32_t width, height;         /* size the next present publishes */
-    int32_t pub_width, pub_height; /* size of the last present */
+    uint32_t *pixels; /* what shmfb_producer_pixels() returns */
+    uint32_t *image;  /* mailbox: the private image (mmap), else NULL */
+    size_t image_size;
+    int back;                                /* buffer handed out by acquire, -1 none */
+    int latest;                              /* buffer of the last present, -1 none */
+    uint64_t age[WIRE_MAX_BUFFERS];          /* frame last written into each buffer */
+    struct shmfb__damage hist[WIRE_RECORDS]; /* frame s in hist[s % WIRE_RECORDS] */
+    int32_t width, height;                   /* size the next present publishes */
+    int32_t pub_width, pub_height;           /* size of the last present */
     uint32_t ndamage;
     struct shmfb_rect damage[SHMFB_MAX_DAMAGE];
     uint64_t seq;
@@ -87,6 +102,7 @@ struct shmfb_producer {
     uint64_t seen_taken[SHMFB_MAX_CONSUMERS];
     int64_t seen_since[SHMFB_MAX_CONSUMERS];
     uint32_t claim_seen[SHMFB_MAX_CONSUMERS]; /* slot words seen mid-claim */
+    int64_t claim_since[SHMFB_MAX_CONSUMERS]; /* ... since then */
     uint64_t events_invalid;
     struct shmfb__spin spin;
 };
@@ -103,6 +119,7 @@ struct shmfb_consumer {
     uint64_t cursor_seen; /* cursor seq last returned by shmfb_consumer_cursor */
     int64_t next_check;   /* when to look at the producer's liveness next */
     bool gone;            /* the producer was seen gone; stays so */
+    bool pinned;          /* mailbox: our slot holds a buffer */
     struct shmfb__spin spin;
     /* (slot + 1) << 32 | slot word while attached, else 0: the one field
      * shmfb_consumer_send() reads, so it may run beside the owning thread. */
@@ -201,5 +218,18 @@ int shmfb__frame_read(const struct shmfb__region *r, struct shmfb_frame *f);
 
 /* cursor.c */
 bool shmfb__cursor_changed(const struct shmfb_consumer *c);
+
+/* mailbox.c: buffers for the producer, pinning for consumers */
+int shmfb__mailbox_init(struct shmfb_producer *p, bool own_image);
+void shmfb__mailbox_free(struct shmfb_producer *p);
+/* Picks (waiting if it must) the buffer the next frame goes to, and what
+ * it must repair; `with_current` adds the damage marked so far. */
+int shmfb__back_acquire(struct shmfb_producer *p, struct shmfb_rect *repair, uint32_t *n,
+                        bool with_current);
+void shmfb__back_publish(struct shmfb_producer *p, int buffer);
+void shmfb__image_copy(struct shmfb_producer *p, const struct shmfb_rect *r, uint32_t n);
+/* Consumer: pins the buffer of frame f; false if it was reused meanwhile. */
+bool shmfb__pin(struct shmfb_consumer *c, const struct shmfb_frame *f, uint32_t buffer);
+void shmfb__unpin(struct shmfb_consumer *c);
 
 #endif /* SHMFB_INTERNAL_H */

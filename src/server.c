@@ -28,8 +28,10 @@ static bool peer_allowed(const struct shmfb__server *s, uint32_t uid)
     return (s->share_flags & SHMFB_SHARE_UID) && uid == s->share_uid;
 }
 
-/* How long a consumer may take to send its hello after connecting. */
+/* How long a consumer may take to send its hello after connecting, and to
+ * finish claiming a slot (a few stores: longer means it died meanwhile). */
 #define HELLO_NS (2000 * 1000000LL)
+#define CLAIM_NS (1000 * 1000000LL)
 
 /* Takes a connection's hello and answers it with the framebuffer: 0, or
  * -EAGAIN while the hello has not come, or why the peer is dropped. */
@@ -99,7 +101,7 @@ static bool token_live(const struct shmfb__server *s, uint64_t token)
  * the producer trusts, since any word of the slot may be a peer's.  A
  * consumer connects and says hello before it claims a slot, so a token not
  * known yet belongs to a connection still waiting to be accepted: accept,
- * then judge.  A claim that stays half-done over two checks was abandoned. */
+ * then judge.  A claim that stays half-done for a second was abandoned. */
 static void drop_unconnected(struct shmfb_producer *p)
 {
     bool served = false;
@@ -108,9 +110,13 @@ static void drop_unconnected(struct shmfb_producer *p)
         uint32_t w = atomic_load_explicit(&sl->word, memory_order_acquire);
         uint64_t token = atomic_load_explicit(&sl->token, memory_order_acquire);
         if (WIRE_SLOT_STATE(w) == WIRE_SLOT_CLAIMING) {
-            if (p->claim_seen[i] == w)
+            int64_t now = shmfb__now_ns();
+            if (p->claim_seen[i] != w) {
+                p->claim_seen[i] = w;
+                p->claim_since[i] = now;
+            } else if (now - p->claim_since[i] > CLAIM_NS) {
                 shmfb__slot_drop(sl, w);
-            p->claim_seen[i] = w;
+            }
             continue;
         }
         if (WIRE_SLOT_STATE(w) != WIRE_SLOT_ATTACHED || token_live(&p->srv, token))

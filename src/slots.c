@@ -17,6 +17,7 @@ static void slot_forget(struct shmfb_consumer *c)
 {
     c->slot = -1;
     c->held = 0;
+    c->pinned = false;
     link_publish(c);
 }
 

@@ -137,7 +137,16 @@ START_TEST(sizes)
     ck_assert_int_eq(shmfb_producer_create(name, &d, &p), -EINVAL);
     d = (struct shmfb_producer_desc){.max_width = 4, .max_height = 4, .flags = 1u << 5};
     ck_assert_int_eq(shmfb_producer_create(name, &d, &p), -EINVAL);
-    d = (struct shmfb_producer_desc){.max_width = 4, .max_height = 4, .pacing = 2};
+    d = (struct shmfb_producer_desc){.max_width = 4, .max_height = 4, .pacing = 3};
+    ck_assert_int_eq(shmfb_producer_create(name, &d, &p), -EINVAL);
+    d = (struct shmfb_producer_desc){.max_width = 4, .max_height = 4, .buffers = 2};
+    ck_assert_int_eq(shmfb_producer_create(name, &d, &p), -EINVAL); /* FIFO: one buffer */
+    d.pacing = SHMFB_PACING_MAILBOX;
+    d.buffers = 1;
+    ck_assert_int_eq(shmfb_producer_create(name, &d, &p), -EINVAL);
+    d.buffers = SHMFB_MAX_BUFFERS + 1;
+    ck_assert_int_eq(shmfb_producer_create(name, &d, &p), -EINVAL);
+    d.buffers = -2;
     ck_assert_int_eq(shmfb_producer_create(name, &d, &p), -EINVAL);
     ck_assert_int_eq(shmfb_producer_create(name, &d, NULL), -EINVAL);
 }
