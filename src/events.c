@@ -267,8 +267,8 @@ int shmfb_producer_wait(struct shmfb_producer *p, int timeout_ms, uint32_t what)
     if (!what)
         return -EINVAL;
     struct wire_header *h = p->r.hdr;
-    const struct shmfb__wait w = {&h->prod_wake, &h->prod_waiters, NULL, &p->next_check,
-                                  timeout_ms};
+    const struct shmfb__wait w = {&h->prod_wake, &h->prod_waiters, &h->prod_wake_ns,
+                                  NULL,          &p->next_check,   timeout_ms};
     struct wait_ctx ctx = {p, what};
     return shmfb__wait_until(&w, ready, &ctx);
 }

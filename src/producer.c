@@ -230,8 +230,9 @@ static int all_taken(void *ctx, bool check)
 static void wait_taken(struct shmfb_producer *p)
 {
     struct wire_header *h = p->r.hdr;
-    const struct shmfb__wait w = {&h->prod_wake, &h->prod_waiters, &p->spin, &p->next_check,
-                                  (int)(p->timeout_ns / 1000000)};
+    struct shmfb__spin *spin = shmfb__producer_may_spin(p) ? &p->spin : NULL;
+    const struct shmfb__wait w = {&h->prod_wake, &h->prod_waiters, &h->prod_wake_ns,
+                                  spin,          &p->next_check,   (int)(p->timeout_ns / 1000000)};
     if (shmfb__wait_until(&w, all_taken, p) == -ETIMEDOUT)
         shmfb__slots_pending(p, p->seq, false, true);
 }
