@@ -203,10 +203,9 @@ bool shmfb__slot_claim(struct shmfb_consumer *c, int i);
 int shmfb__slot_check(struct shmfb_consumer *c);
 int shmfb__slot_free(struct shmfb_consumer *c);
 void shmfb__slot_drop(struct wire_slot *s, uint32_t word);
-/* Counts attached consumers that have not taken frame `seq`.  With
- * `check_alive`, those whose connection is gone are dropped first; with
- * `drop_all`, every laggard is dropped. */
-int shmfb__slots_pending(struct shmfb_producer *p, uint64_t seq, bool check_alive, bool drop_all);
+/* Counts attached consumers that have not taken frame `seq`; with
+ * `drop_all`, every laggard is dropped instead. */
+int shmfb__slots_pending(struct shmfb_producer *p, uint64_t seq, bool drop_all);
 /* Free and mailbox pacing: drops consumers that have left frames untaken
  * for longer than the timeout. */
 void shmfb__slots_drop_stuck(struct shmfb_producer *p);

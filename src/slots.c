@@ -85,10 +85,8 @@ void shmfb__slot_drop(struct wire_slot *s, uint32_t word)
                                             memory_order_acq_rel, memory_order_relaxed);
 }
 
-int shmfb__slots_pending(struct shmfb_producer *p, uint64_t seq, bool check_alive, bool drop_all)
+int shmfb__slots_pending(struct shmfb_producer *p, uint64_t seq, bool drop_all)
 {
-    if (check_alive)
-        shmfb__peers_check(p);
     int pending = 0;
     for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
         struct wire_slot *s = &p->r.hdr->slots[i];
