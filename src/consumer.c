@@ -218,38 +218,61 @@ static int frame_validate(const struct shmfb__region *r, struct shmfb_frame *f, 
 /* Reads and validates frame `seq`'s record.  -EAGAIN if the producer kept
  * rewriting it (or died mid-write) for RECORD_TRIES attempts, or if the
  * record already describes another frame. */
-static int record_read(const struct shmfb__region *r, uint64_t seq, struct shmfb_frame *f)
+static int record_read(const struct shmfb__region *r, uint64_t seq, struct shmfb_frame *f,
+                       uint32_t *buffer)
 {
     memset(f, 0, sizeof(*f));
-    uint32_t buffer = 0;
     int tries = 0;
-    while (!record_copy(&r->records[seq % WIRE_RECORDS], f, &buffer)) {
+    while (!record_copy(&r->records[seq % WIRE_RECORDS], f, buffer)) {
         if (++tries >= RECORD_TRIES)
             return -EAGAIN;
         sched_yield();
     }
     if (f->seq != seq)
         return -EAGAIN;
-    return frame_validate(r, f, buffer);
+    return frame_validate(r, f, *buffer);
 }
 
 /* The newest frame (or, before the first, the initial size). */
 int shmfb__frame_read(const struct shmfb__region *r, struct shmfb_frame *f)
 {
     int rc = -EAGAIN;
+    uint32_t buffer;
     for (int tries = 0; tries < RECORD_TRIES && rc == -EAGAIN; tries++)
-        rc = record_read(r, atomic_load_explicit(&r->hdr->frame_seq, memory_order_acquire), f);
+        rc = record_read(r, atomic_load_explicit(&r->hdr->frame_seq, memory_order_acquire), f,
+                         &buffer);
     return rc;
+}
+
+/* Adds the damage of the frames skipped since the last one taken, so that
+ * the frame's damage covers everything that changed since then; full
+ * damage when one of them is forgotten or has another size. */
+static bool damage_skipped(struct shmfb_consumer *c, struct shmfb_frame *f)
+{
+    if (f->seq - c->last_seen >= WIRE_RECORDS)
+        return false;
+    for (uint64_t s = c->last_seen + 1; s < f->seq; s++) {
+        struct shmfb_frame g;
+        uint32_t buffer;
+        if (record_read(&c->r, s, &g, &buffer) < 0 || g.width != f->width || g.height != f->height)
+            return false;
+        for (uint32_t i = 0; i < g.ndamage; i++)
+            shmfb__rect_add(f->damage, &f->ndamage, g.damage[i]);
+    }
+    return true;
 }
 
 static void frame_mark(struct shmfb_consumer *c, struct shmfb_frame *f)
 {
     bool resized = c->last_seen && (f->width != c->last_width || f->height != c->last_height);
-    if (c->last_seen == 0 || f->seq != c->last_seen + 1 || resized) {
+    if (c->last_seen == 0 || resized || f->seq <= c->last_seen || !damage_skipped(c, f)) {
         f->flags |= SHMFB_FRAME_FULL;
         f->ndamage = 1;
-        f->damage[0] = f->bounds = (struct shmfb_rect){0, 0, f->width, f->height};
+        f->damage[0] = (struct shmfb_rect){0, 0, f->width, f->height};
     }
+    f->bounds = f->damage[0];
+    for (uint32_t i = 1; i < f->ndamage; i++)
+        f->bounds = shmfb__rect_union(f->bounds, f->damage[i]);
     if (resized)
         f->flags |= SHMFB_FRAME_RESIZED;
     c->last_seen = f->seq;
@@ -258,28 +281,38 @@ static void frame_mark(struct shmfb_consumer *c, struct shmfb_frame *f)
     c->held = f->seq;
 }
 
-/* Returns 1 and fills f if a frame newer than the last taken is out. */
+/* Takes frame `seq` unseen: its record stays unreadable, so a peer broke
+ * its lock (the producer wrote it before publishing).  A FIFO producer
+ * goes on; the next frame comes with full damage. */
+static void frame_skip(struct shmfb_consumer *c, uint64_t seq)
+{
+    c->held = seq;
+    shmfb_consumer_release(c);
+}
+
+/* Returns 1 and fills f if a frame newer than the last taken is out; in
+ * mailbox pacing, with its buffer pinned. */
 static int frame_poll(struct shmfb_consumer *c, struct shmfb_frame *f)
 {
-    uint64_t seq = atomic_load_explicit(&c->r.hdr->frame_seq, memory_order_acquire);
-    if (seq == c->taken)
-        return 0;
-    int rc = shmfb__frame_read(&c->r, f);
-    if (rc == -EAGAIN && atomic_load_explicit(&c->r.hdr->frame_seq, memory_order_acquire) == seq) {
-        /* The record of the newest frame stays unreadable: a peer broke
-         * its lock (the producer wrote it before publishing).  Take the
-         * frame unseen, so that a FIFO producer goes on; the next one
-         * comes with full damage. */
-        c->held = seq;
-        shmfb_consumer_release(c);
-        return 0;
+    for (int tries = 0; tries < RECORD_TRIES; tries++) {
+        uint64_t seq = atomic_load_explicit(&c->r.hdr->frame_seq, memory_order_acquire);
+        if (seq == c->taken)
+            return 0;
+        uint32_t buffer;
+        int rc = record_read(&c->r, seq, f, &buffer);
+        if (rc == -EAGAIN) {
+            if (atomic_load_explicit(&c->r.hdr->frame_seq, memory_order_acquire) == seq)
+                frame_skip(c, seq);
+            return 0;
+        }
+        if (rc < 0)
+            return rc;
+        if (!shmfb__pin(c, f, buffer))
+            continue; /* its buffer is being reused: a newer frame is out */
+        frame_mark(c, f);
+        return 1;
     }
-    if (rc == -EAGAIN)
-        return 0;
-    if (rc < 0)
-        return rc;
-    frame_mark(c, f);
-    return 1;
+    return 0;
 }
 
 struct wait_ctx {
@@ -322,8 +355,9 @@ int shmfb_consumer_wait_any(struct shmfb_consumer *c, int timeout_ms, uint32_t w
     if ((what & SHMFB_WAIT_FRAME) && c->held)
         shmfb_consumer_release(c);
     struct wire_header *h = c->r.hdr;
-    const struct shmfb__wait w = {&h->cons_wake, &h->cons_waiters, &c->spin, &c->next_check,
-                                  timeout_ms};
+    struct shmfb__spin *spin = shmfb__consumer_may_spin(c) ? &c->spin : NULL;
+    const struct shmfb__wait w = {&h->cons_wake, &h->cons_waiters, &h->cons_wake_ns,
+                                  spin,          &c->next_check,   timeout_ms};
     struct wait_ctx ctx = {c, what, frame};
     return shmfb__wait_until(&w, ready_now, &ctx);
 }
@@ -343,6 +377,7 @@ int shmfb_consumer_release(struct shmfb_consumer *c)
         return -EINVAL;
     struct wire_slot *s = &c->r.hdr->slots[c->slot];
     atomic_store_explicit(&s->taken_seq, c->held, memory_order_release);
+    shmfb__unpin(c);
     c->taken = c->held;
     c->held = 0;
     shmfb__wake_producer(c->r.hdr);

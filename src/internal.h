@@ -19,6 +19,7 @@
 struct shmfb__spin {
     int32_t limit_ns; /* current budget */
     uint32_t waits;   /* spins so far */
+    int32_t wake_ns;  /* what a sleeping wait's wake-up costs here; 0 unknown */
 };
 
 /* A mapped, validated region.  Geometry is a private copy taken once at
@@ -69,11 +70,26 @@ struct shmfb__server {
     char lock_path[108];
 };
 
+/* The damage of one published frame, kept privately by the producer for
+ * bringing back buffers up to date (mailbox pacing). */
+struct shmfb__damage {
+    int32_t width, height;
+    uint32_t n;
+    struct shmfb_rect r[SHMFB_MAX_DAMAGE];
+};
+
 struct shmfb_producer {
     struct shmfb__region r;
     struct shmfb__server srv;
-    int32_t width, height;         /* size the next present publishes */
-    int32_t pub_width, pub_height; /* size of the last present */
+    uint32_t *pixels; /* what shmfb_producer_pixels() returns */
+    uint32_t *image;  /* mailbox: the private image (mmap), else NULL */
+    size_t image_size;
+    int back;                                /* buffer handed out by acquire, -1 none */
+    int latest;                              /* buffer of the last present, -1 none */
+    uint64_t age[WIRE_MAX_BUFFERS];          /* frame last written into each buffer */
+    struct shmfb__damage hist[WIRE_RECORDS]; /* frame s in hist[s % WIRE_RECORDS] */
+    int32_t width, height;                   /* size the next present publishes */
+    int32_t pub_width, pub_height;           /* size of the last present */
     uint32_t ndamage;
     struct shmfb_rect damage[SHMFB_MAX_DAMAGE];
     uint64_t seq;
@@ -87,6 +103,7 @@ struct shmfb_producer {
     uint64_t seen_taken[SHMFB_MAX_CONSUMERS];
     int64_t seen_since[SHMFB_MAX_CONSUMERS];
     uint32_t claim_seen[SHMFB_MAX_CONSUMERS]; /* slot words seen mid-claim */
+    int64_t claim_since[SHMFB_MAX_CONSUMERS]; /* ... since then */
     uint64_t events_invalid;
     struct shmfb__spin spin;
 };
@@ -103,6 +120,7 @@ struct shmfb_consumer {
     uint64_t cursor_seen; /* cursor seq last returned by shmfb_consumer_cursor */
     int64_t next_check;   /* when to look at the producer's liveness next */
     bool gone;            /* the producer was seen gone; stays so */
+    bool pinned;          /* mailbox: our slot holds a buffer */
     struct shmfb__spin spin;
     /* (slot + 1) << 32 | slot word while attached, else 0: the one field
      * shmfb_consumer_send() reads, so it may run beside the owning thread. */
@@ -156,8 +174,13 @@ int64_t shmfb__now_ns(void);
 /* sync_linux.c: futex waits on 32-bit words in shared memory. */
 int shmfb__sync_wait(_Atomic uint32_t *word, uint32_t expected, int64_t timeout_ns);
 /* Spins while *word == expected, for a budget learned from the earlier spins
- * of s (at most 100 us); true if the word changed. */
+ * of s and never longer than a sleeping wake-up costs here (at most 100 us);
+ * true if the word changed. */
 bool shmfb__sync_spin(struct shmfb__spin *s, _Atomic uint32_t *word, uint32_t expected);
+/* Learns from one sleeping wait what a wake-up costs here. */
+void shmfb__sync_learn_wake(struct shmfb__spin *s, int64_t ns);
+/* The CPU this thread runs on now, -1 unknown. */
+int32_t shmfb__sync_cpu(void);
 void shmfb__sync_wake_all(_Atomic uint32_t *word);
 
 /* wait.c: the one bounded wait loop behind every wait of the library.
@@ -168,6 +191,7 @@ struct shmfb__wait {
     _Atomic uint32_t *word;     /* futex word the other side bumps */
     _Atomic uint32_t *sleepers; /* counted while asleep, so wakers can skip
                                    the wake syscall when nobody sleeps */
+    _Atomic uint64_t *stamp;    /* when the waker last woke sleepers */
     struct shmfb__spin *spin;   /* spin once before the first sleep; NULL: never */
     int64_t *next_check;        /* the handle's liveness schedule */
     int timeout_ms;             /* 0 polls; negative: no bound */
@@ -179,10 +203,9 @@ bool shmfb__slot_claim(struct shmfb_consumer *c, int i);
 int shmfb__slot_check(struct shmfb_consumer *c);
 int shmfb__slot_free(struct shmfb_consumer *c);
 void shmfb__slot_drop(struct wire_slot *s, uint32_t word);
-/* Counts attached consumers that have not taken frame `seq`.  With
- * `check_alive`, those whose connection is gone are dropped first; with
- * `drop_all`, every laggard is dropped. */
-int shmfb__slots_pending(struct shmfb_producer *p, uint64_t seq, bool check_alive, bool drop_all);
+/* Counts attached consumers that have not taken frame `seq`; with
+ * `drop_all`, every laggard is dropped instead. */
+int shmfb__slots_pending(struct shmfb_producer *p, uint64_t seq, bool drop_all);
 /* Free and mailbox pacing: drops consumers that have left frames untaken
  * for longer than the timeout. */
 void shmfb__slots_drop_stuck(struct shmfb_producer *p);
@@ -190,6 +213,10 @@ int shmfb__slots_attached(const struct wire_header *h);
 bool shmfb__producer_gone(struct shmfb_consumer *c);
 void shmfb__wake_producer(struct wire_header *h);
 void shmfb__wake_consumers(struct wire_header *h);
+/* Whether spinning can catch the peer: not when it last ran on our CPU
+ * (it cannot run while we spin there). */
+bool shmfb__consumer_may_spin(const struct shmfb_consumer *c);
+bool shmfb__producer_may_spin(const struct shmfb_producer *p);
 
 /* spawn.c */
 int shmfb__spawned_socket(void);
@@ -201,5 +228,18 @@ int shmfb__frame_read(const struct shmfb__region *r, struct shmfb_frame *f);
 
 /* cursor.c */
 bool shmfb__cursor_changed(const struct shmfb_consumer *c);
+
+/* mailbox.c: buffers for the producer, pinning for consumers */
+int shmfb__mailbox_init(struct shmfb_producer *p, bool own_image);
+void shmfb__mailbox_free(struct shmfb_producer *p);
+/* Picks (waiting if it must) the buffer the next frame goes to, and what
+ * it must repair; `with_current` adds the damage marked so far. */
+int shmfb__back_acquire(struct shmfb_producer *p, struct shmfb_rect *repair, uint32_t *n,
+                        bool with_current);
+void shmfb__back_publish(struct shmfb_producer *p, int buffer);
+void shmfb__image_copy(struct shmfb_producer *p, const struct shmfb_rect *r, uint32_t n);
+/* Consumer: pins the buffer of frame f; false if it was reused meanwhile. */
+bool shmfb__pin(struct shmfb_consumer *c, const struct shmfb_frame *f, uint32_t buffer);
+void shmfb__unpin(struct shmfb_consumer *c);
 
 #endif /* SHMFB_INTERNAL_H */

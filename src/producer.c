@@ -14,8 +14,12 @@ static int desc_check(const struct shmfb_producer_desc *d)
     if (d->max_width <= 0 || d->max_height <= 0 || d->width < 0 || d->height < 0 ||
         d->timeout_ms < 0)
         return -EINVAL;
-    if (d->format > SHMFB_FORMAT_ARGB8888 || d->pacing > SHMFB_PACING_FREE ||
-        (d->flags & ~(SHMFB_SHARE_UID | SHMFB_SHARE_ANY)))
+    if (d->format > SHMFB_FORMAT_ARGB8888 || d->pacing > SHMFB_PACING_MAILBOX ||
+        (d->flags & ~(SHMFB_SHARE_UID | SHMFB_SHARE_ANY | SHMFB_OWN_IMAGE)))
+        return -EINVAL;
+    if (d->pacing == SHMFB_PACING_MAILBOX
+            ? d->buffers == 1 || d->buffers < 0 || d->buffers > SHMFB_MAX_BUFFERS
+            : d->buffers != 0)
         return -EINVAL;
     if (d->max_width > SHMFB_DIM_MAX || d->max_height > SHMFB_DIM_MAX)
         return -EOVERFLOW;
@@ -73,10 +77,17 @@ int shmfb_producer_create(const char *name, const struct shmfb_producer_desc *de
     if (rc < 0)
         goto fail_free;
     producer_init(p, desc);
-    struct shmfb__geometry geo = {desc->max_width, desc->max_height, desc->format, desc->pacing, 1};
+    uint32_t nbuffers = desc->pacing != SHMFB_PACING_MAILBOX ? 1
+                        : desc->buffers                      ? (uint32_t)desc->buffers
+                                                             : 3;
+    struct shmfb__geometry geo = {desc->max_width, desc->max_height, desc->format, desc->pacing,
+                                  nbuffers};
     rc = shmfb__region_create(&geo, &p->r, &p->srv.memfd);
     if (rc < 0)
         goto fail_free;
+    rc = shmfb__mailbox_init(p, desc->flags & SHMFB_OWN_IMAGE);
+    if (rc < 0)
+        goto fail_region;
     /* Before the first present, probes see the initial size. */
     atomic_store_explicit(&p->r.records[0].width, p->width, memory_order_relaxed);
     atomic_store_explicit(&p->r.records[0].height, p->height, memory_order_relaxed);
@@ -89,6 +100,7 @@ int shmfb_producer_create(const char *name, const struct shmfb_producer_desc *de
 
 fail_region:
     shmfb__server_close(p);
+    shmfb__mailbox_free(p);
     shmfb__region_unmap(&p->r);
 fail_free:
     free(p);
@@ -103,6 +115,7 @@ void shmfb_producer_destroy(struct shmfb_producer *p)
     shmfb__server_close(p);
     shmfb__wake_consumers(p->r.hdr);
     shmfb__sync_wake_all(&p->r.hdr->cons_wake);
+    shmfb__mailbox_free(p);
     shmfb__region_unmap(&p->r);
     free(p);
 }
@@ -120,7 +133,17 @@ int shmfb_producer_dispatch(struct shmfb_producer *p)
 
 uint32_t *shmfb_producer_pixels(const struct shmfb_producer *p)
 {
-    return p->r.pixels;
+    return p->pixels;
+}
+
+int shmfb_producer_acquire(struct shmfb_producer *p, struct shmfb_back *back)
+{
+    if (!back)
+        return -EINVAL;
+    int b = shmfb__back_acquire(p, back->repair, &back->nrepair, false);
+    back->pixels = shmfb__region_buffer(&p->r, (uint32_t)b);
+    back->stride = p->r.stride;
+    return 0;
 }
 
 int32_t shmfb_producer_stride(const struct shmfb_producer *p)
@@ -197,7 +220,9 @@ static void record_write(struct shmfb_producer *p, uint32_t buffer)
 static int all_taken(void *ctx, bool check)
 {
     struct shmfb_producer *p = ctx;
-    return shmfb__slots_pending(p, p->seq, check, false) == 0;
+    if (check)
+        shmfb__peers_check(p); /* drops those whose connection is gone */
+    return shmfb__slots_pending(p, p->seq, false) == 0;
 }
 
 /* FIFO: waits until every attached consumer has taken the frame just
@@ -207,10 +232,26 @@ static int all_taken(void *ctx, bool check)
 static void wait_taken(struct shmfb_producer *p)
 {
     struct wire_header *h = p->r.hdr;
-    const struct shmfb__wait w = {&h->prod_wake, &h->prod_waiters, &p->spin, &p->next_check,
-                                  (int)(p->timeout_ns / 1000000)};
+    struct shmfb__spin *spin = shmfb__producer_may_spin(p) ? &p->spin : NULL;
+    const struct shmfb__wait w = {&h->prod_wake, &h->prod_waiters, &h->prod_wake_ns,
+                                  spin,          &p->next_check,   (int)(p->timeout_ns / 1000000)};
     if (shmfb__wait_until(&w, all_taken, p) == -ETIMEDOUT)
-        shmfb__slots_pending(p, p->seq, false, true);
+        shmfb__slots_pending(p, p->seq, true);
+}
+
+/* Mailbox: the buffer this frame goes to, brought up to date from the
+ * private image unless the producer drew into it itself (acquire). */
+static int mailbox_back(struct shmfb_producer *p)
+{
+    if (p->back >= 0)
+        return p->back;
+    if (!p->image)
+        return -EINVAL;
+    struct shmfb_rect repair[SHMFB_MAX_DAMAGE];
+    uint32_t n;
+    int b = shmfb__back_acquire(p, repair, &n, true);
+    shmfb__image_copy(p, repair, n);
+    return b;
 }
 
 int shmfb_producer_present(struct shmfb_producer *p)
@@ -220,8 +261,12 @@ int shmfb_producer_present(struct shmfb_producer *p)
         p->damage[0] = (struct shmfb_rect){0, 0, p->width, p->height};
         p->ndamage = 1;
     }
+    int b = p->r.pacing == SHMFB_PACING_MAILBOX ? mailbox_back(p) : 0;
+    if (b < 0)
+        return b;
     p->seq++;
-    record_write(p, 0);
+    record_write(p, (uint32_t)b);
+    shmfb__back_publish(p, b);
     atomic_store_explicit(&h->frame_seq, p->seq, memory_order_release);
     shmfb__wake_consumers(h);
     p->pub_width = p->width;

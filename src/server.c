@@ -28,8 +28,10 @@ static bool peer_allowed(const struct shmfb__server *s, uint32_t uid)
     return (s->share_flags & SHMFB_SHARE_UID) && uid == s->share_uid;
 }
 
-/* How long a consumer may take to send its hello after connecting. */
+/* How long a consumer may take to send its hello after connecting, and to
+ * finish claiming a slot (a few stores: longer means it died meanwhile). */
 #define HELLO_NS (2000 * 1000000LL)
+#define CLAIM_NS (1000 * 1000000LL)
 
 /* Takes a connection's hello and answers it with the framebuffer: 0, or
  * -EAGAIN while the hello has not come, or why the peer is dropped. */
@@ -95,11 +97,13 @@ static bool token_live(const struct shmfb__server *s, uint64_t token)
     return false;
 }
 
+static void catch_up(struct shmfb_producer *p, bool watch);
+
 /* A slot is dead when the connection it names is gone: the only evidence
  * the producer trusts, since any word of the slot may be a peer's.  A
  * consumer connects and says hello before it claims a slot, so a token not
  * known yet belongs to a connection still waiting to be accepted: accept,
- * then judge.  A claim that stays half-done over two checks was abandoned. */
+ * then judge.  A claim that stays half-done for a second was abandoned. */
 static void drop_unconnected(struct shmfb_producer *p)
 {
     bool served = false;
@@ -108,15 +112,19 @@ static void drop_unconnected(struct shmfb_producer *p)
         uint32_t w = atomic_load_explicit(&sl->word, memory_order_acquire);
         uint64_t token = atomic_load_explicit(&sl->token, memory_order_acquire);
         if (WIRE_SLOT_STATE(w) == WIRE_SLOT_CLAIMING) {
-            if (p->claim_seen[i] == w)
+            int64_t now = shmfb__now_ns();
+            if (p->claim_seen[i] != w) {
+                p->claim_seen[i] = w;
+                p->claim_since[i] = now;
+            } else if (now - p->claim_since[i] > CLAIM_NS) {
                 shmfb__slot_drop(sl, w);
-            p->claim_seen[i] = w;
+            }
             continue;
         }
         if (WIRE_SLOT_STATE(w) != WIRE_SLOT_ATTACHED || token_live(&p->srv, token))
             continue;
         if (!served) {
-            shmfb__serve(p);
+            catch_up(p, false);
             served = true;
         }
         if (!token_live(&p->srv, token))
@@ -124,20 +132,27 @@ static void drop_unconnected(struct shmfb_producer *p)
     }
 }
 
-void shmfb__peers_check(struct shmfb_producer *p)
+/* Accepts newcomers and takes the hellos that came; with `watch`, also
+ * closes the connections that are gone. */
+static void catch_up(struct shmfb_producer *p, bool watch)
 {
     struct shmfb__server *s = &p->srv;
     shmfb__serve(p);
     for (int i = 0; i < s->npeers;) {
         struct shmfb__peer *peer = &s->peers[i];
         int rc = peer->hello_by ? hello(p, peer) : 0;
-        if (rc == -EAGAIN || (rc == 0 && !shmfb__peer_gone(peer, false))) {
+        if (rc == -EAGAIN || (rc == 0 && (!watch || !shmfb__peer_gone(peer, false)))) {
             i++;
             continue;
         }
-        shmfb__peer_close(&s->peers[i]);
+        shmfb__peer_close(peer);
         s->peers[i] = s->peers[--s->npeers];
     }
+}
+
+void shmfb__peers_check(struct shmfb_producer *p)
+{
+    catch_up(p, true);
     drop_unconnected(p);
 }
 

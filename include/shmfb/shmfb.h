@@ -69,10 +69,15 @@ enum shmfb_pacing {
     SHMFB_PACING_FIFO = 0,
     /** No pacing: present() publishes and returns at once. */
     SHMFB_PACING_FREE = 1,
-    /** Several buffers: present() never waits for a consumer that holds a
-     *  frame; consumers get the newest complete frame. */
+    /** Several shared buffers (struct shmfb_producer_desc.buffers): a
+     *  buffer a consumer holds is never written, so present() waits only
+     *  when consumers hold every spare buffer; consumers get the newest
+     *  complete frame, with the damage of the frames they skipped. */
     SHMFB_PACING_MAILBOX = 2,
 };
+
+/** Most buffers of a mailbox framebuffer. */
+#define SHMFB_MAX_BUFFERS 8
 
 /** Returns a static, never-NULL sentence describing a return code
  *  (0, a negative errno value from this library, or any other number). */
@@ -106,6 +111,11 @@ enum shmfb_producer_flags {
     /** Accept consumers of any user.  Other users reach the name only
      *  through a directory they can enter, see SHMFB_RUNTIME_DIR_ENV. */
     SHMFB_SHARE_ANY = 1u << 1,
+    /** The producer keeps its own image (a VM's Display) and draws each
+     *  frame into the buffer shmfb_producer_acquire() hands out; with
+     *  mailbox pacing no private image is kept for it and
+     *  shmfb_producer_pixels() returns NULL. */
+    SHMFB_OWN_IMAGE = 1u << 2,
 };
 
 /** Options for shmfb_producer_create(); zero fields mean defaults. */
@@ -122,6 +132,8 @@ struct shmfb_producer_desc {
                              0 means 2000 */
     uint32_t flags;     /**< enum shmfb_producer_flags */
     uint32_t share_uid; /**< with SHMFB_SHARE_UID: the other user allowed */
+    int32_t buffers;    /**< mailbox pacing: shared buffers, 2..SHMFB_MAX_BUFFERS;
+                             0 means 3.  Must be 0 otherwise (one buffer). */
 };
 
 /** Environment variable naming the directory where names live, for users
@@ -186,11 +198,44 @@ SHMFB_EXPORT int shmfb_producer_fd(const struct shmfb_producer *p);
 SHMFB_EXPORT int shmfb_producer_dispatch(struct shmfb_producer *p);
 
 /**
- * The pixel buffer: max_height rows of shmfb_producer_stride() bytes.  The
- * current frame occupies the top-left width × height pixels.  Borrowed; valid
- * until shmfb_producer_destroy().
+ * The image the producer draws into: max_height rows of
+ * shmfb_producer_stride() bytes, followed by a page of zeros.  The current
+ * frame occupies the top-left width × height pixels, and the image keeps
+ * its contents from frame to frame.  In FIFO and free pacing it is the
+ * shared buffer itself; in mailbox pacing it is the producer's private
+ * image, which present() copies into a shared buffer (only what changed
+ * since that buffer last held a frame).  NULL in mailbox pacing with
+ * SHMFB_OWN_IMAGE.  Borrowed; valid until shmfb_producer_destroy().
  */
 SHMFB_EXPORT uint32_t *shmfb_producer_pixels(const struct shmfb_producer *p);
+
+/** A shared buffer to draw the next frame into, from shmfb_producer_acquire(). */
+struct shmfb_back {
+    uint32_t *pixels; /**< max_height rows of stride bytes; borrowed until the
+                           next present or destroy */
+    int32_t stride;   /**< bytes from one row to the next */
+    uint32_t nrepair; /**< 0..SHMFB_MAX_DAMAGE rectangles in repair */
+    /** What changed since this buffer last held a frame, within the size
+     *  the next present publishes: the producer must draw it again (from
+     *  its own image) besides its new damage.  The whole frame when the
+     *  buffer never held one or the size changed. */
+    struct shmfb_rect repair[SHMFB_MAX_DAMAGE];
+};
+
+/**
+ * Zero-copy drawing: hands out the shared buffer the next present will
+ * publish, with the rectangles it must repair.  Draw the repair and the new
+ * frame into it, mark the new damage, then present; present copies nothing.
+ * Calling it again before present returns the same buffer.  In FIFO and free
+ * pacing it is the one buffer and there is never anything to repair.
+ *
+ * In mailbox pacing it may wait, like a FIFO present, while consumers hold
+ * every spare buffer, at most the producer's timeout (then they are dropped
+ * as stuck).
+ *
+ * \returns 0; -EINVAL (NULL \p back).
+ */
+SHMFB_EXPORT int shmfb_producer_acquire(struct shmfb_producer *p, struct shmfb_back *back);
 
 /** Bytes from one row to the next (max_width * 4). */
 SHMFB_EXPORT int32_t shmfb_producer_stride(const struct shmfb_producer *p);
@@ -236,8 +281,14 @@ SHMFB_EXPORT int shmfb_producer_resize(struct shmfb_producer *p, int32_t width, 
  * present never blocks longer than the timeout, and on return it is safe to
  * draw the next frame.
  *
+ * In mailbox pacing it publishes into a buffer no consumer holds (the one
+ * shmfb_producer_acquire() handed out, or one it brings up to date from
+ * the producer's image) and returns; it waits only when consumers hold every
+ * spare buffer, as acquire does.  In free pacing it never waits.
+ *
  * \returns 0 when the frame was published (even if consumers were dropped);
- *          -EINTR is never returned (signals are retried).
+ *          -EINVAL (mailbox pacing with SHMFB_OWN_IMAGE and no acquire
+ *          since the last present).  -EINTR is never returned.
  */
 SHMFB_EXPORT int shmfb_producer_present(struct shmfb_producer *p);
 

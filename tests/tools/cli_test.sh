@@ -290,6 +290,34 @@ case_demo_snap() {
     stop_bg "$BG" TERM
 }
 
+# Every pacing: what snap writes is exactly the demo's scene for that frame,
+# and the damage a consumer gets keeps its copy exact.
+case_demo_pacing() {
+    local mode name
+    for mode in fifo mailbox free; do
+        name="/$PREFIX-pace-$mode"
+        start "$name" "$SHMFB" demo "$name" --pacing "$mode" --size 120x80 --max 150x90 --fps 300 \
+            --sprite "$SPRITE"
+        for _ in 1 2 3 4 5; do
+            snap "$name" "$TMP/p.png"
+            "$HELPER" expect-demo "$TMP/p.png" "$SEQ" 120x80 150x90 "$SPRITE" ||
+                fail "$mode: frame $SEQ differs from the scene"
+        done
+        expect_ok ls "$name"
+        [[ $OUT == *" $mode"* ]] || fail "ls does not say $mode: $OUT"
+        stop_bg "$BG" TERM
+    done
+    name="/$PREFIX-pace-dmg"
+    start "$name" "$SHMFB" demo "$name" --pacing mailbox --buffers 2 --size 150x90 --max 170x100 \
+        --fps 0 --sprite "$SPRITE"
+    run "$HELPER" follow "$name" 400
+    [ "$RC" -eq 0 ] || fail "mailbox damage does not cover the changes: $OUT $ERR"
+    stop_bg "$BG" TERM
+    expect_error 2 demo --pacing lifo
+    expect_error 2 demo --buffers 3
+    expect_error 2 demo --pacing mailbox --buffers 9
+}
+
 case_demo_damage() {
     local name="/$PREFIX-dmg"
 
