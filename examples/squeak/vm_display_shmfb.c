@@ -33,7 +33,8 @@
 static struct {
     const char *name; /* -shmfb-name; NULL: the spawning viewer's */
     int32_t max_w, max_h;
-    uint32_t flags; /* enum shmfb_vmd_flags from the options */
+    uint32_t pacing; /* -shmfb-pacing */
+    uint32_t flags;  /* enum shmfb_vmd_flags from the options */
     bool open;
     const char *timing_path; /* SHMFB_SQUEAK_TIMING */
     uint32_t *timing_us;     /* per present: since the first show, the present alone */
@@ -145,6 +146,18 @@ static int parse_argument(int argc, char **argv)
         mod.name = argv[1];
         return 2;
     }
+    if (!strcmp(arg, "-shmfb-pacing")) {
+        static const char *const modes[] = {"fifo", "free", "mailbox"};
+        for (uint32_t i = 0; i < 3; i++) {
+            if (!strcmp(argv[1], modes[i])) {
+                mod.pacing = i;
+                return 2;
+            }
+        }
+        fprintf(stderr, "vm-display-shmfb: -shmfb-pacing %s: expected fifo, mailbox or free\n",
+                argv[1]);
+        exit(1);
+    }
     if (!strcmp(arg, "-shmfb-max")) {
         if (!parse_size(argv[1], &mod.max_w, &mod.max_h)) {
             fprintf(stderr, "vm-display-shmfb: -shmfb-max %s: expected WxH, 1..%d each\n", argv[1],
@@ -171,6 +184,9 @@ static void print_usage(void)
     printf("  -shmfb-name <name>    show the Display in the shmfb framebuffer <name>\n");
     printf("  -shmfb-max <w>x<h>    largest screen a viewer may resize to (default %dx%d)\n",
            DEFAULT_MAX_W, DEFAULT_MAX_H);
+    printf("  -shmfb-pacing <mode>  fifo (default: each frame waits until every viewer took\n"
+           "                        it), mailbox (never waits for a viewer holding a frame)\n"
+           "                        or free\n");
     printf("  -swapbtn              swap yellow (middle) and blue (right) buttons\n");
     printf("  -mapdelbs             map Delete key onto Backspace\n");
 }
@@ -204,6 +220,7 @@ static int open_display(void)
         .max_height = h > mod.max_h ? h : mod.max_h,
         .width = w,
         .height = h,
+        .pacing = mod.pacing,
         .flags = mod.flags | SHMFB_VMD_DEFER_PRESENT,
         .hooks = {.input = signal_input, .msecs = vm_msecs},
     };

@@ -63,6 +63,8 @@ static struct {
     int32_t screen_w, screen_h; /* what the screen size reports */
     int32_t frame_w, frame_h;   /* size of the frame being shown */
     int64_t damaged_since;      /* 0: nothing waits for a present */
+    uint32_t *back;             /* buffer the next present publishes, once acquired */
+    size_t back_px;             /* its row pitch in pixels */
     int32_t mouse_x, mouse_y;
     int32_t buttons, mods; /* Squeak bits, unmapped, as last seen */
     struct pending_key pending;
@@ -108,7 +110,8 @@ int shmfb_vmd_open(const char *name, const struct shmfb_vmd_desc *desc)
                                      .width = desc->width,
                                      .height = desc->height,
                                      .pacing = desc->pacing,
-                                     .timeout_ms = desc->timeout_ms};
+                                     .timeout_ms = desc->timeout_ms,
+                                     .flags = SHMFB_OWN_IMAGE};
     struct shmfb_producer *p;
     int rc = shmfb_producer_create(name, &pd, &p);
     if (rc < 0)
@@ -163,11 +166,34 @@ static bool clip(int32_t l, int32_t r, int32_t t, int32_t b, int32_t w, int32_t 
 
 static void copy_rect(const uint32_t *bits, int32_t pitch_px, const struct shmfb_rect *rc)
 {
-    uint32_t *dst = shmfb_producer_pixels(vmd.p);
-    size_t dst_px = (size_t)shmfb_producer_stride(vmd.p) / 4;
     for (int32_t y = rc->y; y < rc->y + rc->h; y++)
-        memcpy(dst + (size_t)y * dst_px + (size_t)rc->x,
+        memcpy(vmd.back + (size_t)y * vmd.back_px + (size_t)rc->x,
                bits + (size_t)y * (size_t)pitch_px + (size_t)rc->x, (size_t)rc->w * 4);
+}
+
+/* The VM's Display is the image the frames come from, so nothing else keeps
+ * one: the first show after a present takes the buffer the next present
+ * publishes and repairs in it, straight from the Display, what changed
+ * since that buffer last held a frame (mailbox pacing; in FIFO and free
+ * pacing the one buffer never misses anything). */
+static int back_acquire(const uint32_t *bits, int32_t width, int32_t height)
+{
+    if (vmd.back)
+        return 0;
+    struct shmfb_back b;
+    int rc = shmfb_producer_acquire(vmd.p, &b);
+    if (rc < 0)
+        return rc;
+    vmd.back = b.pixels;
+    vmd.back_px = (size_t)b.stride / 4;
+    for (uint32_t i = 0; i < b.nrepair; i++) {
+        struct shmfb_rect r;
+        if (clip(b.repair[i].x, b.repair[i].x + b.repair[i].w, b.repair[i].y,
+                 b.repair[i].y + b.repair[i].h, width < vmd.frame_w ? width : vmd.frame_w,
+                 height < vmd.frame_h ? height : vmd.frame_h, &r))
+            copy_rect(bits, width, &r);
+    }
+    return 0;
 }
 
 int shmfb_vmd_show(const uint32_t *bits, int32_t width, int32_t height, int32_t depth, int32_t left,
@@ -192,6 +218,9 @@ int shmfb_vmd_show(const uint32_t *bits, int32_t width, int32_t height, int32_t 
     } else if (!clip(left, right, top, bottom, fw, fh, &rc)) {
         return 0;
     }
+    int err = back_acquire(bits, width, height);
+    if (err < 0)
+        return err;
     copy_rect(bits, width, &rc);
     shmfb_producer_damage(vmd.p, &rc);
     if (!vmd.damaged_since)
@@ -206,6 +235,7 @@ int shmfb_vmd_flush(void)
     if (!vmd.p || !vmd.damaged_since)
         return 0;
     vmd.damaged_since = 0;
+    vmd.back = NULL;
     shmfb_producer_present(vmd.p);
     return 1;
 }

@@ -74,6 +74,8 @@ static uint32_t fixed_clock(void *ctx)
     return clock_now;
 }
 
+static uint32_t open_pacing = SHMFB_PACING_FREE;
+
 static void open_flags_hooks(uint32_t flags, struct shmfb_vmd_hooks hooks)
 {
     tu_name(fb_name, sizeof(fb_name), "vmd");
@@ -81,7 +83,7 @@ static void open_flags_hooks(uint32_t flags, struct shmfb_vmd_hooks hooks)
                                .max_height = CAP_H,
                                .width = INIT_W,
                                .height = INIT_H,
-                               .pacing = SHMFB_PACING_FREE,
+                               .pacing = open_pacing,
                                .flags = flags,
                                .hooks = hooks};
     ck_assert_int_eq(shmfb_vmd_open(fb_name, &d), 0);
@@ -734,6 +736,45 @@ START_TEST(show_affected_rect)
 }
 END_TEST
 
+/* Mailbox pacing, zero copy: the adapter draws each frame into the buffer
+ * the next present publishes, repairing it from the VM's Display, and keeps
+ * no image of its own.  Whatever frames the viewer takes or skips (holding
+ * some for a while), each equals the Display as it was shown. */
+START_TEST(show_mailbox_zero_copy)
+{
+    open_pacing = SHMFB_PACING_MAILBOX;
+    open_pair();
+    open_pacing = SHMFB_PACING_FREE;
+    ck_assert_ptr_null(shmfb_producer_pixels(shmfb_vmd_producer()));
+    uint32_t *d = display_new(INIT_W, INIT_H, 1);
+    struct shmfb_frame f;
+    unsigned seed = 5;
+    uint64_t taken = 0;
+    for (uint32_t n = 2; n < 300; n++) {
+        int x = (int)(rand_r(&seed) % INIT_W), y = (int)(rand_r(&seed) % INIT_H);
+        int w = 1 + (int)(rand_r(&seed) % 12), h = 1 + (int)(rand_r(&seed) % 12);
+        for (int j = y; j < y + h && j < INIT_H; j++)
+            for (int i = x; i < x + w && i < INIT_W; i++)
+                d[(size_t)j * INIT_W + (size_t)i] = pattern(i, j, n);
+        ck_assert_int_eq(shmfb_vmd_show(d, INIT_W, INIT_H, 32, x, x + w, y, y + h), 0);
+        if (rand_r(&seed) % 3 == 0) {
+            take(&f);
+            ck_assert_uint_gt(f.seq, taken);
+            taken = f.seq;
+            for (int j = 0; j < INIT_H; j++)
+                ck_assert_msg(memcmp(f.pixels + (size_t)j * (size_t)(f.stride / 4),
+                                     d + (size_t)j * INIT_W, INIT_W * 4) == 0,
+                              "frame %llu row %d", (unsigned long long)f.seq, j);
+            if (rand_r(&seed) % 2) /* else held while the VM goes on */
+                ck_assert_int_eq(shmfb_consumer_release(con), 0);
+        }
+    }
+    ck_assert_uint_gt(taken, 20);
+    free(d);
+    close_pair();
+}
+END_TEST
+
 START_TEST(show_clipped)
 {
     open_pair();
@@ -1075,6 +1116,7 @@ static Suite *vmdisplay_suite(void)
     tcase_add_test(disp, show_resized_display);
     tcase_add_test(disp, show_to_other_process);
     tcase_add_test(disp, show_deferred);
+    tcase_add_test(disp, show_mailbox_zero_copy);
     suite_add_tcase(s, disp);
 
     TCase *cur = tcase_create("cursor");
