@@ -68,7 +68,7 @@ fuzz() {
     fi
     echo "fuzz: $(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/fuzz.log") executions" \
         "in $seconds s, corpus $(find "$corpus" -type f | wc -l) inputs" \
-        "($(du -sk "$corpus" | cut -f1) KB; seeds: $(find tests/fuzz/corpus -type f | wc -l))"
+        "($(($(du -sb "$corpus" | cut -f1) / 1024)) KB; seeds: $(find tests/fuzz/corpus -type f | wc -l))"
     rm -rf "$corpus"
 }
 
