@@ -28,6 +28,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -569,6 +570,18 @@ static const char usage[] =
     "  --trials N   trials to run, 1..200 (default 100)\n"
     "  --seed S     random seed (default: from the clock; printed)\n";
 
+/* Also when a trial fails: a dead victim's files may be left there. */
+static void remove_runtime_dir(void)
+{
+    DIR *d = opendir(runtime_dir);
+    for (struct dirent *e; d && (e = readdir(d));)
+        if (e->d_name[0] != '.')
+            unlinkat(dirfd(d), e->d_name, 0);
+    if (d)
+        closedir(d);
+    rmdir(runtime_dir);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -592,6 +605,7 @@ int main(int argc, char **argv)
     need(board != MAP_FAILED, "mmap");
     snprintf(runtime_dir, sizeof(runtime_dir), "/tmp/shmfb-chaos-XXXXXX");
     need(mkdtemp(runtime_dir) != NULL, "mkdtemp");
+    atexit(remove_runtime_dir);
     setenv(SHMFB_RUNTIME_DIR_ENV, runtime_dir, 1);
     printf("chaos: seed %ld\n", seed);
     fflush(stdout);
@@ -599,7 +613,6 @@ int main(int argc, char **argv)
     long long t0 = now_ns();
     for (trial_no = 0; trial_no < trials; trial_no++)
         trial(&fig, trial_no % SIDES, (trial_no / SIDES) % PHASES);
-    rmdir(runtime_dir);
     print_figures(&fig, (int)trials, since_ms(t0) / 1000);
     return 0;
 }
