@@ -18,7 +18,7 @@ esac
 
 PKGS=(build-essential cmake pkg-config check libsubunit-dev libpng-dev libsdl2-dev
       libx11-dev xvfb x11-apps xdotool imagemagick clang-format cppcheck valgrind
-      squeak-vm scratch)
+      squeak-vm scratch clang libfuzzer-14-dev util-linux)
 
 missing=()
 for p in "${PKGS[@]}"; do

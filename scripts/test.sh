@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds shmfb twice (normal, and with ASan+UBSan)
 # with warnings as errors, runs the lint gates and the whole test suite in
-# both builds.
+# both builds, then fuzzes the library for a bounded time (libFuzzer, ASan
+# and UBSan, a clang build of its own; SHMFB_FUZZ_SECONDS, default 60).
 #
 #   bash scripts/test.sh              everything
-#   bash scripts/test.sh --quick      normal build only, no sanitizers, no lint
+#   bash scripts/test.sh --quick      normal build only, no sanitizers, no lint, no fuzzing
 #   bash scripts/test.sh -R core      extra arguments go to ctest
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,7 +18,7 @@ if [ "${1:-}" = "--quick" ]; then
 fi
 case "${1:-}" in
 -h | --help)
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
 esac
@@ -47,6 +48,30 @@ run_suite() {
     (cd "$dir" && ctest --output-on-failure --timeout 300 "${CTEST_ARGS[@]}")
 }
 
+# The libFuzzer harness of tests/fuzz/ over a copy of its seed corpus; a
+# crash leaves its input in build-fuzz/ and fails the gate.
+fuzz() {
+    local dir=build-fuzz seconds=${SHMFB_FUZZ_SECONDS:-60} corpus rc=0
+    echo "== fuzz $dir ($seconds s)"
+    cmake -S . -B "$dir" -DCMAKE_C_COMPILER=clang -DSHMFB_FUZZ=ON -DSHMFB_WERROR=ON \
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake --build "$dir" -j "$jobs" --target shmfb_fuzz >/dev/null
+    corpus=$(mktemp -d)
+    cp tests/fuzz/corpus/* "$corpus"/
+    "$dir/tests/fuzz/shmfb_fuzz" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
+        -artifact_prefix="$dir/" "$corpus" >"$dir/fuzz.log" 2>&1 || rc=$?
+    if [ $rc -ne 0 ]; then
+        tail -40 "$dir/fuzz.log"
+        echo "fuzz: failed, see $dir/fuzz.log and the input saved in $dir/"
+        rm -rf "$corpus"
+        return 1
+    fi
+    echo "fuzz: $(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/fuzz.log") executions" \
+        "in $seconds s, corpus $(find "$corpus" -type f | wc -l) inputs" \
+        "($(($(du -sb "$corpus" | cut -f1) / 1024)) KB; seeds: $(find tests/fuzz/corpus -type f | wc -l))"
+    rm -rf "$corpus"
+}
+
 CTEST_ARGS=("$@")
 if [ $quick -eq 0 ]; then
     lint
@@ -56,5 +81,6 @@ if [ $quick -eq 0 ]; then
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
         UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
         run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSHMFB_SANITIZE=ON
+    fuzz
 fi
 echo "== all tests passed"

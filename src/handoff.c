@@ -176,10 +176,11 @@ int shmfb__handoff_recv(int sock, int timeout_ms, const char *name, struct shmfb
     bool have_cred = false;
     int fd;
     ssize_t n = message_read(sock, &m, &fd, &cred, &have_cred);
+    /* The producer went away first (a reset: it died with our hello unread). */
+    if (n == -ECONNRESET || (n == 0 && fd < 0))
+        return -EPIPE;
     if (n < 0)
         return (int)n;
-    if (n == 0 && fd < 0)
-        return -EPIPE; /* the producer went away first */
     rc = handoff_check(&m, n, name, fd);
     if (rc < 0) {
         if (fd >= 0)

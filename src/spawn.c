@@ -160,8 +160,10 @@ int shmfb_consumer_open_socket(int sock, int timeout_ms, const struct shmfb_cons
         return -errno;
     int memfd = -1;
     int rc = shmfb__handoff_recv(peer.fd, timeout_ms, "", &peer, &memfd);
+    bool trusted = peer.uid == (uint32_t)geteuid() ||
+                   (desc && (desc->flags & SHMFB_TRUST_UID) && peer.uid == desc->trust_uid);
     if (rc == 0) {
-        rc = shmfb__consumer_from_peer(memfd, &peer, out);
+        rc = trusted ? shmfb__consumer_from_peer(memfd, &peer, out) : -EACCES;
         close(memfd);
     }
     if (rc < 0)

@@ -468,7 +468,7 @@ enum shmfb_event_type {
     SHMFB_EVENT_BUTTON_DOWN = 2, /**< code = enum shmfb_button; x, y, buttons, mods */
     SHMFB_EVENT_BUTTON_UP = 3,   /**< as BUTTON_DOWN */
     SHMFB_EVENT_WHEEL = 4,       /**< x, y = scroll amount (y > 0: away from the
-                                      user, x > 0: right); mods */
+                                      user, x > 0: right); buttons, mods */
     SHMFB_EVENT_KEY_DOWN = 5,    /**< code = layout-independent key (USB HID usage
                                       id), sym = key symbol, mods */
     SHMFB_EVENT_KEY_UP = 6,      /**< as KEY_DOWN */
@@ -656,7 +656,9 @@ SHMFB_EXPORT int shmfb_spawn(char *const argv[], int32_t *pid_out, int *sock_out
 
 /**
  * Waits for the framebuffer of a spawned producer on \p sock and opens it,
- * with the same validation as shmfb_consumer_open().  Does not attach.
+ * with the same validation as shmfb_consumer_open(): the producer must run
+ * as this user (or desc->trust_uid).  Keeps its own duplicate of \p sock as
+ * the connection; the caller may close \p sock.  Does not attach.
  *
  * \param timeout_ms  longest wait for the producer's create call; negative:
  *                    no bound (the producer exiting still ends it)

@@ -813,6 +813,38 @@ START_TEST(free_drops_stuck)
 }
 END_TEST
 
+/* A producer that dies with a consumer's hello unread resets the
+ * connection: the consumer waiting for its handoff says the producer is
+ * gone, not that it was dropped (-ECONNRESET). */
+START_TEST(producer_dies_unanswered)
+{
+    char name[96];
+    tu_name(name, sizeof(name), "unanswered");
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct fake_producer f;
+        fake_start(&f, name, 999, 1); /* no such descriptor: no way through /proc */
+        if (write(fds[1], "r", 1) != 1)
+            _exit(2);
+        usleep(200 * 1000); /* the consumer connects and says hello meanwhile */
+        _exit(0);
+    }
+    char b;
+    ck_assert_int_eq(read(fds[0], &b, 1), 1);
+    close(fds[0]);
+    close(fds[1]);
+    const struct shmfb_consumer_desc d = {.timeout_ms = 3000};
+    struct shmfb_consumer *c;
+    int64_t t0 = tu_now_ms();
+    ck_assert_int_eq(shmfb_consumer_open(name, &d, &c), -EPIPE);
+    ck_assert_int_lt(tu_now_ms() - t0, 2000);
+    ck_assert_int_eq(tu_wait_child(pid, 1000), 0);
+    ck_assert_int_eq(shmfb_reap(name), 0);
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
     Suite *s = suite_create("core");
@@ -845,6 +877,7 @@ static Suite *core_suite(void)
     tcase_add_test(procs, odd_record_locks);
     tcase_add_test(procs, broken_newest_record);
     tcase_add_test(procs, free_drops_stuck);
+    tcase_add_test(procs, producer_dies_unanswered);
     suite_add_tcase(s, procs);
     return s;
 }
