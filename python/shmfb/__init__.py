@@ -1,0 +1,74 @@
+"""shmfb: a framebuffer in shared memory, from Python.
+
+Bindings over libshmfb (ctypes; no compiler needed) with zero-copy numpy
+views of the pixels::
+
+    import shmfb
+    with shmfb.Producer("/demo", 640, 480) as p:
+        px = p.pixels                  # (480, 640) uint32, 0xAARRGGBB
+        px[:] = 0xFF202040
+        p.present()
+
+    with shmfb.Consumer("/demo", attach=True) as c:
+        for frame in c.frames(timeout_ms=2000):
+            print(frame.seq, frame.size, frame.damage, frame.pixels[0, 0])
+
+The library is loaded from SHMFB_LIBRARY (a path) if set, else found by the
+dynamic linker (libshmfb.so.0).  Errors raise shmfb.Error (an OSError with
+the errno and the library's sentence).  See the Producer, Consumer and Frame
+documentation for lifetimes; in short, a pixel view never outlives its
+memory: closing a handle leaves existing views valid, and a released frame's
+surviving views keep that frame's pixels.
+"""
+
+import ctypes
+import os
+
+from . import _lib
+from ._consumer import Consumer, Frame
+from ._errors import Error, check, strerror
+from ._producer import Producer
+from ._types import (KEY_SPECIAL, Button, Event, EventType, Format, FrameFlags, Info, Mod,
+                     Pacing, Rect, WaitFlags)
+
+__version__ = "0.1.0"
+
+MAX_CONSUMERS = _lib.MAX_CONSUMERS
+MAX_DAMAGE = _lib.MAX_DAMAGE
+NAME_MAX = _lib.NAME_MAX
+DIM_MAX = _lib.DIM_MAX
+EVENT_QUEUE = _lib.EVENT_QUEUE
+SOCKET_ENV = _lib.SOCKET_ENV
+
+
+def name_check(name):
+    """The canonical form ("/name") of a framebuffer name; raises Error
+    (-EINVAL malformed, -ENAMETOOLONG) if it is not a valid name."""
+    out = ctypes.create_string_buffer(_lib.NAME_MAX + 2)
+    check(_lib.lib.shmfb_name_check(os.fsencode(name), out, len(out)), name)
+    return out.value.decode("ascii")
+
+
+def probe(name):
+    """Describes framebuffer ``name`` (an Info) without attaching."""
+    info = _lib.InfoStruct()
+    check(_lib.lib.shmfb_probe(os.fsencode(name), ctypes.byref(info)), name)
+    return Info._from_struct(info)
+
+
+def reap(name):
+    """Removes the name of a framebuffer whose producer is gone; raises
+    Error -EBUSY if its producer is alive."""
+    check(_lib.lib.shmfb_reap(os.fsencode(name)), name)
+
+
+def spawned():
+    """Whether this process was started by a viewer to be its producer
+    (SHMFB_SOCKET is set): then Producer(None, ...) is the way to create."""
+    return bool(os.environ.get(SOCKET_ENV))
+
+
+__all__ = ["Producer", "Consumer", "Frame", "Event", "EventType", "Button", "Mod", "Format",
+           "Pacing", "FrameFlags", "WaitFlags", "Rect", "Info", "Error", "strerror",
+           "name_check", "probe", "reap", "spawned", "KEY_SPECIAL", "MAX_CONSUMERS",
+           "MAX_DAMAGE", "NAME_MAX", "DIM_MAX", "EVENT_QUEUE", "SOCKET_ENV"]
