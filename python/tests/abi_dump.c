@@ -1,0 +1,126 @@
+/*
+ * Prints what the C compiler makes of the structs and constants in shmfb.h,
+ * one "struct field offset size" or "constant value" line each, for the
+ * Python tests to compare with their ctypes declarations.
+ */
+#include <shmfb/shmfb.h>
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define FIELD(s, f)                                                                                \
+    printf("%s %s %zu %zu\n", #s, #f, offsetof(struct s, f), sizeof(((struct s *)0)->f))
+#define SIZE(s)     printf("%s sizeof %zu %zu\n", #s, sizeof(struct s), _Alignof(struct s))
+#define CONSTANT(c) printf("const %s %lld\n", #c, (long long)(c))
+
+static void rect_and_descs(void)
+{
+    SIZE(shmfb_rect);
+    FIELD(shmfb_rect, x);
+    FIELD(shmfb_rect, y);
+    FIELD(shmfb_rect, w);
+    FIELD(shmfb_rect, h);
+    SIZE(shmfb_producer_desc);
+    FIELD(shmfb_producer_desc, max_width);
+    FIELD(shmfb_producer_desc, max_height);
+    FIELD(shmfb_producer_desc, width);
+    FIELD(shmfb_producer_desc, height);
+    FIELD(shmfb_producer_desc, format);
+    FIELD(shmfb_producer_desc, pacing);
+    FIELD(shmfb_producer_desc, timeout_ms);
+    FIELD(shmfb_producer_desc, flags);
+    SIZE(shmfb_consumer_desc);
+    FIELD(shmfb_consumer_desc, flags);
+}
+
+static void frame_and_event(void)
+{
+    SIZE(shmfb_frame);
+    FIELD(shmfb_frame, seq);
+    FIELD(shmfb_frame, width);
+    FIELD(shmfb_frame, height);
+    FIELD(shmfb_frame, stride);
+    FIELD(shmfb_frame, format);
+    FIELD(shmfb_frame, flags);
+    FIELD(shmfb_frame, ndamage);
+    FIELD(shmfb_frame, bounds);
+    FIELD(shmfb_frame, damage);
+    FIELD(shmfb_frame, pixels);
+    SIZE(shmfb_event);
+    FIELD(shmfb_event, type);
+    FIELD(shmfb_event, time_ms);
+    FIELD(shmfb_event, x);
+    FIELD(shmfb_event, y);
+    FIELD(shmfb_event, code);
+    FIELD(shmfb_event, sym);
+    FIELD(shmfb_event, mods);
+    FIELD(shmfb_event, buttons);
+}
+
+static void info(void)
+{
+    SIZE(shmfb_info);
+    FIELD(shmfb_info, name);
+    FIELD(shmfb_info, max_width);
+    FIELD(shmfb_info, max_height);
+    FIELD(shmfb_info, width);
+    FIELD(shmfb_info, height);
+    FIELD(shmfb_info, format);
+    FIELD(shmfb_info, pacing);
+    FIELD(shmfb_info, producer_pid);
+    FIELD(shmfb_info, consumers);
+    FIELD(shmfb_info, frames);
+    FIELD(shmfb_info, alive);
+    FIELD(shmfb_info, size_bytes);
+}
+
+static void constants(void)
+{
+    CONSTANT(SHMFB_VERSION_MAJOR);
+    CONSTANT(SHMFB_VERSION_MINOR);
+    CONSTANT(SHMFB_VERSION_PATCH);
+    CONSTANT(SHMFB_MAX_CONSUMERS);
+    CONSTANT(SHMFB_MAX_DAMAGE);
+    CONSTANT(SHMFB_NAME_MAX);
+    CONSTANT(SHMFB_DIM_MAX);
+    CONSTANT(SHMFB_EVENT_QUEUE);
+    CONSTANT(SHMFB_KEY_SPECIAL);
+    CONSTANT(SHMFB_FORMAT_XRGB8888);
+    CONSTANT(SHMFB_FORMAT_ARGB8888);
+    CONSTANT(SHMFB_PACING_FIFO);
+    CONSTANT(SHMFB_PACING_FREE);
+    CONSTANT(SHMFB_FRAME_FULL);
+    CONSTANT(SHMFB_FRAME_RESIZED);
+    CONSTANT(SHMFB_WAIT_EVENT);
+    CONSTANT(SHMFB_WAIT_TAKEN);
+    CONSTANT(SHMFB_EVENT_MOTION);
+    CONSTANT(SHMFB_EVENT_BUTTON_DOWN);
+    CONSTANT(SHMFB_EVENT_BUTTON_UP);
+    CONSTANT(SHMFB_EVENT_WHEEL);
+    CONSTANT(SHMFB_EVENT_KEY_DOWN);
+    CONSTANT(SHMFB_EVENT_KEY_UP);
+    CONSTANT(SHMFB_EVENT_TEXT);
+    CONSTANT(SHMFB_EVENT_FOCUS_IN);
+    CONSTANT(SHMFB_EVENT_FOCUS_OUT);
+    CONSTANT(SHMFB_EVENT_CLOSE);
+    CONSTANT(SHMFB_EVENT_RESIZE);
+    CONSTANT(SHMFB_BUTTON_LEFT);
+    CONSTANT(SHMFB_BUTTON_MIDDLE);
+    CONSTANT(SHMFB_BUTTON_RIGHT);
+    CONSTANT(SHMFB_BUTTON_X1);
+    CONSTANT(SHMFB_BUTTON_X2);
+    CONSTANT(SHMFB_MOD_SHIFT);
+    CONSTANT(SHMFB_MOD_CTRL);
+    CONSTANT(SHMFB_MOD_ALT);
+    CONSTANT(SHMFB_MOD_META);
+    CONSTANT(SHMFB_MOD_CAPS);
+}
+
+int main(void)
+{
+    rect_and_descs();
+    frame_and_event();
+    info();
+    constants();
+    return 0;
+}
