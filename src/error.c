@@ -20,7 +20,7 @@ static const struct message messages[] = {
     {ENOENT, "no framebuffer with that name"},
     {EAGAIN, "framebuffer not ready yet, try again"},
     {EPROTO, "not a shmfb framebuffer (bad magic)"},
-    {EPROTONOSUPPORT, "framebuffer uses a newer, unsupported layout version"},
+    {EPROTONOSUPPORT, "framebuffer uses another layout version than this library"},
     {EBADMSG, "framebuffer header is corrupt"},
     {EMSGSIZE, "shared object is smaller than its header says"},
     {EUSERS, "no free consumer slot (too many consumers attached)"},

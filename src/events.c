@@ -19,7 +19,7 @@ _Static_assert((WIRE_RING_CAPACITY & (WIRE_RING_CAPACITY - 1)) == 0, "power of t
 
 #define RING_MASK (WIRE_RING_CAPACITY - 1u)
 
-static _Atomic uint32_t *ring_event(const struct region *r, int slot, uint32_t index)
+static _Atomic uint32_t *ring_event(const struct shmfb__region *r, int slot, uint32_t index)
 {
     size_t words = (size_t)slot * WIRE_RING_CAPACITY + (index & RING_MASK);
     return r->rings + words * WIRE_EVENT_WORDS;
@@ -76,10 +76,10 @@ int shmfb_consumer_send(struct shmfb_consumer *c, const struct shmfb_event *ev)
     ring_make_room(s, head);
     struct shmfb_event e = *ev;
     if (e.time_ms == 0)
-        e.time_ms = (uint32_t)now_ms();
+        e.time_ms = (uint32_t)shmfb__now_ms();
     event_store(ring_event(&c->r, slot, head), &e);
     atomic_store_explicit(&s->ev_head, head + 1, memory_order_release);
-    wake_producer(c->r.hdr);
+    shmfb__wake_producer(c->r.hdr);
     return 0;
 }
 
@@ -129,7 +129,7 @@ static int oldest_slot(struct shmfb_producer *p, uint32_t *tail, struct shmfb_ev
     return best;
 }
 
-static void event_clamp(const struct region *r, struct shmfb_event *ev)
+static void event_clamp(const struct shmfb__region *r, struct shmfb_event *ev)
 {
     if (ev->type != SHMFB_EVENT_RESIZE)
         return;
@@ -166,44 +166,35 @@ static bool events_queued(const struct wire_header *h)
     return false;
 }
 
-static int ready(struct shmfb_producer *p, uint32_t what)
+struct wait_ctx {
+    struct shmfb_producer *p;
+    uint32_t what;
+};
+
+static int ready(void *ctx, bool check)
 {
+    const struct wait_ctx *w = ctx;
+    struct shmfb_producer *p = w->p;
     int r = 0;
-    if ((what & SHMFB_WAIT_EVENT) && events_queued(p->r.hdr))
+    if ((w->what & SHMFB_WAIT_EVENT) && events_queued(p->r.hdr))
         r |= SHMFB_WAIT_EVENT;
-    if (what & SHMFB_WAIT_TAKEN) {
-        int64_t now = now_ns();
-        bool check = now >= p->next_check;
-        if (check)
-            p->next_check = now + 50 * 1000000LL;
-        if (pending_consumers(p->r.hdr, p->seq, check, false) == 0)
-            r |= SHMFB_WAIT_TAKEN;
-    }
+    /* A consumer that dies holding the frame is dropped by the liveness
+     * check, so TAKEN comes true then too. */
+    if ((w->what & SHMFB_WAIT_TAKEN) && shmfb__slots_pending(p->r.hdr, p->seq, check, false) == 0)
+        r |= SHMFB_WAIT_TAKEN;
     return r;
 }
 
 int shmfb_producer_wait(struct shmfb_producer *p, int timeout_ms, uint32_t what)
 {
-    if (!(what & (SHMFB_WAIT_EVENT | SHMFB_WAIT_TAKEN)))
+    what &= SHMFB_WAIT_EVENT | SHMFB_WAIT_TAKEN;
+    if (!what)
         return -EINVAL;
     struct wire_header *h = p->r.hdr;
-    int64_t start = now_ns();
-    for (;;) {
-        uint32_t v = atomic_load_explicit(&h->prod_wake, memory_order_acquire);
-        int r = ready(p, what);
-        if (r)
-            return r;
-        int64_t left =
-            timeout_ms < 0 ? INT64_MAX : start + (int64_t)timeout_ms * 1000000 - now_ns();
-        if (left <= 0)
-            return -ETIMEDOUT;
-        /* Bounded slices, so a consumer that dies holding the frame is
-         * noticed by ready()'s liveness check. */
-        int64_t slice = 100 * 1000000LL;
-        atomic_store_explicit(&h->prod_waiters, 1, memory_order_seq_cst);
-        sync_wait(&h->prod_wake, v, slice < left ? slice : left);
-        atomic_store_explicit(&h->prod_waiters, 0, memory_order_relaxed);
-    }
+    const struct shmfb__wait w = {&h->prod_wake, &h->prod_waiters, NULL, &p->next_check,
+                                  timeout_ms};
+    struct wait_ctx ctx = {p, what};
+    return shmfb__wait_until(&w, ready, &ctx);
 }
 
 uint64_t shmfb_producer_events_dropped(const struct shmfb_producer *p)

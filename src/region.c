@@ -25,7 +25,7 @@ static uint64_t round_up(uint64_t v, uint64_t to)
  * a capacity that is already known to be within SHMFB_DIM_MAX, so none of
  * these products can overflow 64 bits. */
 struct layout {
-    uint64_t rings_offset, buffer_offset, buffer_size, total_size;
+    uint64_t rings_offset, cursor_offset, buffer_offset, buffer_size, total_size;
 };
 
 static struct layout layout_for(int32_t max_width, int32_t max_height)
@@ -35,7 +35,8 @@ static struct layout layout_for(int32_t max_width, int32_t max_height)
     uint64_t rings = (uint64_t)SHMFB_MAX_CONSUMERS * WIRE_RING_CAPACITY * EVENT_BYTES;
     uint64_t pixels = (uint64_t)max_width * 4u * (uint64_t)max_height;
     l.rings_offset = round_up(sizeof(struct wire_header), page);
-    l.buffer_offset = round_up(l.rings_offset + rings, page);
+    l.cursor_offset = round_up(l.rings_offset + rings, page);
+    l.buffer_offset = round_up(l.cursor_offset + sizeof(struct wire_cursor), page);
     /* One whole zero page past the last pixel's page: an overread of up to
      * a page never faults, even when the pixels end exactly on a page. */
     l.buffer_size = round_up(pixels, page) + page;
@@ -61,7 +62,7 @@ static int retry_ftruncate(int fd, off_t size)
     return rc < 0 ? -errno : 0;
 }
 
-static void header_fill(struct wire_header *h, const struct region_geometry *geo,
+static void header_fill(struct wire_header *h, const struct shmfb__geometry *geo,
                         const struct layout *l)
 {
     h->version = WIRE_VERSION;
@@ -76,16 +77,16 @@ static void header_fill(struct wire_header *h, const struct region_geometry *geo
     h->buffer_offset = l->buffer_offset;
     h->buffer_size = l->buffer_size;
     h->rings_offset = l->rings_offset;
+    h->cursor_offset = l->cursor_offset;
     h->ring_capacity = WIRE_RING_CAPACITY;
     h->event_size = EVENT_BYTES;
     h->producer_pid = (int32_t)getpid();
-    h->producer_start = proc_start_time(h->producer_pid);
+    h->producer_start = shmfb__proc_start_time(h->producer_pid);
     atomic_store_explicit(&h->state, WIRE_STATE_LIVE, memory_order_relaxed);
-    atomic_store_explicit(&h->heartbeat_ms, now_ms(), memory_order_relaxed);
 }
 
 /* Takes geometry from a validated header copy, never from the mapping. */
-static void region_adopt(struct region *r, const struct wire_header *h, void *map)
+static void region_adopt(struct shmfb__region *r, const struct wire_header *h, void *map)
 {
     r->hdr = map;
     r->map_size = h->total_size;
@@ -98,10 +99,11 @@ static void region_adopt(struct region *r, const struct wire_header *h, void *ma
     r->producer_pid = h->producer_pid;
     r->producer_start = h->producer_start;
     r->rings = (_Atomic uint32_t *)((char *)map + h->rings_offset);
+    r->cursor = (struct wire_cursor *)((char *)map + h->cursor_offset);
 }
 
 /* Sizes, maps and fills a new object; the magic goes last. */
-static int region_init(int fd, const struct region_geometry *geo, struct region *out)
+static int region_init(int fd, const struct shmfb__geometry *geo, struct shmfb__region *out)
 {
     int rc = dims_check(geo->max_width, geo->max_height);
     if (rc < 0)
@@ -121,7 +123,8 @@ static int region_init(int fd, const struct region_geometry *geo, struct region 
     return 0;
 }
 
-int region_create(const char *name, const struct region_geometry *geo, struct region *out)
+int shmfb__region_create(const char *name, const struct shmfb__geometry *geo,
+                         struct shmfb__region *out)
 {
     int rc = dims_check(geo->max_width, geo->max_height);
     if (rc < 0)
@@ -137,7 +140,8 @@ int region_create(const char *name, const struct region_geometry *geo, struct re
     return rc;
 }
 
-int region_create_anonymous(const struct region_geometry *geo, struct region *out, int *fd_out)
+int shmfb__region_create_anonymous(const struct shmfb__geometry *geo, struct shmfb__region *out,
+                                   int *fd_out)
 {
     int rc = dims_check(geo->max_width, geo->max_height);
     if (rc < 0)
@@ -149,7 +153,7 @@ int region_create_anonymous(const struct region_geometry *geo, struct region *ou
     /* Sealed against shrinking, a consumer's mapping can never fault. */
     if (rc == 0 && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
         rc = -errno;
-        region_unmap(out);
+        shmfb__region_unmap(out);
     }
     if (rc < 0) {
         close(fd);
@@ -173,8 +177,9 @@ static int header_validate(const struct wire_header *h)
         h->pacing > SHMFB_PACING_FREE)
         return -EBADMSG;
     struct layout l = layout_for(h->max_width, h->max_height);
-    if (h->rings_offset != l.rings_offset || h->buffer_offset != l.buffer_offset ||
-        h->buffer_size != l.buffer_size || h->total_size != l.total_size)
+    if (h->rings_offset != l.rings_offset || h->cursor_offset != l.cursor_offset ||
+        h->buffer_offset != l.buffer_offset || h->buffer_size != l.buffer_size ||
+        h->total_size != l.total_size)
         return -EBADMSG;
     return 0;
 }
@@ -199,7 +204,7 @@ static int header_probe(int fd, uint64_t obj_size, struct wire_header *copy)
         return -EAGAIN;
     if (magic != WIRE_MAGIC)
         return -EPROTO;
-    if (copy->version > WIRE_VERSION)
+    if (copy->version != WIRE_VERSION && copy->version != 0)
         return -EPROTONOSUPPORT;
     if (copy->version != WIRE_VERSION || len < sizeof(*copy))
         return -EBADMSG;
@@ -209,7 +214,7 @@ static int header_probe(int fd, uint64_t obj_size, struct wire_header *copy)
     return rc;
 }
 
-int region_open_fd(int fd, struct region *out)
+int shmfb__region_open_fd(int fd, struct shmfb__region *out)
 {
     struct stat st;
     struct wire_header copy = {0};
@@ -226,23 +231,23 @@ int region_open_fd(int fd, struct region *out)
     return 0;
 }
 
-int region_open(const char *name, struct region *out)
+static int region_open(const char *name, struct shmfb__region *out)
 {
     int fd = shm_open(name, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
-    int rc = region_open_fd(fd, out);
+    int rc = shmfb__region_open_fd(fd, out);
     close(fd);
     return rc;
 }
 
-int region_open_name(const char *name, struct region *out)
+int shmfb__region_open_name(const char *name, struct shmfb__region *out)
 {
     int rc = shmfb_name_check(name, out->name, sizeof(out->name));
     return rc < 0 ? rc : region_open(out->name, out);
 }
 
-void region_unmap(struct region *r)
+void shmfb__region_unmap(struct shmfb__region *r)
 {
     if (r->hdr)
         munmap(r->hdr, r->map_size);

@@ -54,19 +54,19 @@ static int send_fd(int sock, int fd)
     return n == (ssize_t)sizeof(handoff_tag) ? 0 : -EPIPE;
 }
 
-int region_create_spawned(const struct region_geometry *geo, struct region *out)
+int shmfb__region_create_spawned(const struct shmfb__geometry *geo, struct shmfb__region *out)
 {
     int sock = env_socket();
     if (sock < 0)
         return sock;
     int fd;
-    int rc = region_create_anonymous(geo, out, &fd);
+    int rc = shmfb__region_create_anonymous(geo, out, &fd);
     if (rc < 0)
         return rc;
     rc = send_fd(sock, fd);
     close(fd);
     if (rc < 0) {
-        region_unmap(out);
+        shmfb__region_unmap(out);
         return rc;
     }
     /* The socket has done its job; a second create must not reuse it. */
@@ -157,9 +157,9 @@ static int recv_fd(int sock, int *fd)
 static int wait_readable(int sock, int timeout_ms)
 {
     struct pollfd pfd = {.fd = sock, .events = POLLIN};
-    int64_t end = now_ns() + (int64_t)timeout_ms * 1000000;
+    int64_t end = shmfb__now_ns() + (int64_t)timeout_ms * 1000000;
     for (;;) {
-        int left = timeout_ms < 0 ? -1 : (int)((end - now_ns()) / 1000000);
+        int left = timeout_ms < 0 ? -1 : (int)((end - shmfb__now_ns()) / 1000000);
         if (timeout_ms >= 0 && left < 0)
             left = 0;
         int r = poll(&pfd, 1, left);
@@ -191,7 +191,7 @@ int shmfb_consumer_open_socket(int sock, int timeout_ms, const struct shmfb_cons
         close(fd);
         return -EPERM;
     }
-    rc = consumer_from_fd(fd, out);
+    rc = shmfb__consumer_from_fd(fd, out);
     close(fd);
     return rc;
 }

@@ -12,6 +12,8 @@
  *   |                    |   the current frame record, consumer slots
  *   +--------------------+ rings_offset (page aligned)
  *   | event rings        |   nslots * ring_capacity * event_size
+ *   +--------------------+ cursor_offset (page aligned)
+ *   | struct wire_cursor |   the pointer shape, under its own sequence lock
  *   +--------------------+ buffer_offset (page aligned)
  *   | pixels             |   stride * max_height
  *   | tail padding       |   rounded up to the page, plus one whole page
@@ -29,7 +31,7 @@
 
 /* "SHMFB\0\r\n" read as a little-endian word. */
 #define WIRE_MAGIC   UINT64_C(0x0A0D0042464D4853)
-#define WIRE_VERSION 1u
+#define WIRE_VERSION 2u
 
 #define WIRE_RING_CAPACITY 256u /* events per consumer, a power of two */
 #define WIRE_EVENT_WORDS   8u   /* one event is 8 32-bit words */
@@ -60,6 +62,19 @@ struct wire_slot {
     _Atomic uint32_t ev_tail;      /* next event to read (producer) */
     _Atomic uint32_t ev_dropped;   /* events lost to a full ring */
     uint32_t reserved[5];
+};
+
+/* The pointer shape consumers show, written under a sequence lock like the
+ * frame record.  `seq` changes with every shape the producer sets. */
+struct wire_cursor {
+    _Atomic uint32_t lock;
+    _Atomic uint32_t state; /* enum shmfb_cursor_state */
+    _Atomic int32_t width;
+    _Atomic int32_t height;
+    _Atomic int32_t hot_x;
+    _Atomic int32_t hot_y;
+    _Atomic uint64_t seq;
+    _Atomic uint32_t pixels[SHMFB_CURSOR_MAX * SHMFB_CURSOR_MAX]; /* rows packed */
 };
 
 /* The description of the last presented frame, written under a sequence
@@ -100,7 +115,9 @@ struct wire_header {
     _Atomic uint64_t frame_seq;    /* last published frame, 0 before any */
     struct wire_frame frame;
     _Atomic uint32_t cons_waiters; /* consumers asleep on cons_wake */
-    uint8_t reserved1[512 - 128 - sizeof(struct wire_frame) - 4];
+    uint32_t reserved1;
+    uint64_t cursor_offset;
+    uint8_t reserved2[512 - 128 - sizeof(struct wire_frame) - 16];
     struct wire_slot slots[SHMFB_MAX_CONSUMERS];
 };
 
@@ -137,11 +154,15 @@ _Static_assert(sizeof(struct wire_frame) == 280, "frame record size");
 _Static_assert(offsetof(struct wire_frame, seq) == 16, "layout");
 _Static_assert(offsetof(struct wire_frame, damage) == 24, "layout");
 _Static_assert(offsetof(struct wire_header, cons_waiters) == 408, "layout");
+_Static_assert(offsetof(struct wire_header, cursor_offset) == 416, "layout");
 _Static_assert(offsetof(struct wire_header, slots) == 512, "layout");
 _Static_assert(sizeof(struct wire_slot) == 64, "slot size");
 _Static_assert(offsetof(struct wire_slot, taken_seq) == 16, "layout");
 _Static_assert(offsetof(struct wire_slot, ev_head) == 32, "layout");
 _Static_assert(offsetof(struct wire_slot, ev_tail) == 36, "layout");
 _Static_assert(sizeof(struct wire_header) == 1024, "header size");
+_Static_assert(offsetof(struct wire_cursor, seq) == 24, "layout");
+_Static_assert(offsetof(struct wire_cursor, pixels) == 32, "layout");
+_Static_assert(sizeof(struct wire_cursor) == 32 + 4 * 64 * 64, "cursor record size");
 
 #endif /* SHMFB_WIRE_H */

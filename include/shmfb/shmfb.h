@@ -246,7 +246,7 @@ struct shmfb_consumer_desc {
  * \param out   receives the consumer; set to NULL first
  * \returns 0; -EINVAL/-ENAMETOOLONG (bad name or flags), -ENOENT (no such
  *          framebuffer), -EAGAIN (being created right now; try again),
- *          -EPROTO (not a shmfb region), -EPROTONOSUPPORT (newer layout),
+ *          -EPROTO (not a shmfb region), -EPROTONOSUPPORT (another layout version),
  *          -EBADMSG (corrupt header), -EMSGSIZE (object smaller than its
  *          header says), -EACCES, -ENOMEM, or another negative errno.
  */
@@ -289,6 +289,23 @@ SHMFB_EXPORT int shmfb_consumer_detach(struct shmfb_consumer *c);
  */
 SHMFB_EXPORT int shmfb_consumer_wait(struct shmfb_consumer *c, int timeout_ms,
                                      struct shmfb_frame *frame);
+
+/**
+ * Waits for a new frame, a new cursor, or both: shmfb_consumer_wait() for
+ * consumers that also show the producer's pointer.
+ *
+ * \param what  a set of SHMFB_WAIT_FRAME and SHMFB_WAIT_CURSOR; waiting for
+ *              the cursor alone does not need an attached consumer
+ * \param frame filled (and held, as by shmfb_consumer_wait()) when the
+ *              result contains SHMFB_WAIT_FRAME; may be NULL if \p what
+ *              does not ask for frames
+ * \returns the set of conditions that hold (> 0; a new cursor is read with
+ *          shmfb_consumer_cursor()); -EINVAL (no known flag, or NULL \p frame
+ *          with SHMFB_WAIT_FRAME); otherwise the errors of
+ *          shmfb_consumer_wait().
+ */
+SHMFB_EXPORT int shmfb_consumer_wait_any(struct shmfb_consumer *c, int timeout_ms, uint32_t what,
+                                         struct shmfb_frame *frame);
 
 /**
  * Marks the frame returned by the last successful wait as taken, letting a
@@ -411,9 +428,12 @@ SHMFB_EXPORT int shmfb_producer_poll_event(struct shmfb_producer *p, struct shmf
 
 /** What shmfb_producer_wait() waits for and reports. */
 enum shmfb_wait_flags {
-    SHMFB_WAIT_EVENT = 1u << 0, /**< an input event is queued */
-    SHMFB_WAIT_TAKEN = 1u << 1, /**< every attached consumer has taken the
-                                     last presented frame (or none is attached) */
+    SHMFB_WAIT_EVENT = 1u << 0,  /**< producer: an input event is queued */
+    SHMFB_WAIT_TAKEN = 1u << 1,  /**< producer: every attached consumer has taken
+                                      the last presented frame (or none is attached) */
+    SHMFB_WAIT_FRAME = 1u << 2,  /**< consumer: a new frame, see shmfb_consumer_wait_any() */
+    SHMFB_WAIT_CURSOR = 1u << 3, /**< consumer: the cursor changed since this handle last
+                                      read it with shmfb_consumer_cursor() */
 };
 
 /**
@@ -429,6 +449,56 @@ SHMFB_EXPORT int shmfb_producer_wait(struct shmfb_producer *p, int timeout_ms, u
 
 /** Input events lost to full queues since creation, over all consumers. */
 SHMFB_EXPORT uint64_t shmfb_producer_events_dropped(const struct shmfb_producer *p);
+
+/* ------------------------------------------------------------------------ */
+/* Cursor: the pointer shape consumers show over the framebuffer            */
+/* ------------------------------------------------------------------------ */
+
+/** Largest cursor image in either dimension, in pixels. */
+#define SHMFB_CURSOR_MAX 64
+
+/** What consumers should show as the pointer over the framebuffer. */
+enum shmfb_cursor_state {
+    SHMFB_CURSOR_DEFAULT = 0, /**< the consumer's own default pointer (also before any set) */
+    SHMFB_CURSOR_HIDDEN = 1,  /**< no pointer over the framebuffer */
+    SHMFB_CURSOR_SHAPE = 2,   /**< the image in struct shmfb_cursor */
+};
+
+/** A validated private copy of the producer's cursor. */
+struct shmfb_cursor {
+    uint64_t seq;          /**< changes with every set; 0 before the first */
+    uint32_t state;        /**< enum shmfb_cursor_state */
+    int32_t width, height; /**< SHAPE: 1..SHMFB_CURSOR_MAX; otherwise 0 */
+    int32_t hot_x, hot_y;  /**< SHAPE: the hotspot, inside width × height; otherwise 0 */
+    /** SHAPE: width × height native-endian 0xAARRGGBB pixels, not
+     *  premultiplied, rows packed (pitch = width); the rest is zero. */
+    uint32_t pixels[SHMFB_CURSOR_MAX * SHMFB_CURSOR_MAX];
+};
+
+/**
+ * Publishes the pointer shape consumers should show, at once (not at the
+ * next present), and wakes consumers waiting for it.
+ *
+ * \param state  enum shmfb_cursor_state
+ * \param argb   SHAPE: width × height pixels, rows packed (copied); ignored
+ *               (may be NULL) for DEFAULT and HIDDEN, as are the sizes
+ * \param hot_x, hot_y  SHAPE: the pixel that points, inside the image
+ * \returns 0; -EINVAL (unknown state, NULL \p argb, a size outside
+ *          1..SHMFB_CURSOR_MAX, a hotspot outside the image).
+ */
+SHMFB_EXPORT int shmfb_producer_set_cursor(struct shmfb_producer *p, uint32_t state,
+                                           const uint32_t *argb, int32_t width, int32_t height,
+                                           int32_t hot_x, int32_t hot_y);
+
+/**
+ * Copies the producer's current cursor, validated, attached or not.
+ *
+ * \returns 1 if its seq differs from the one this call last returned on
+ *          this handle (a cursor not seen yet), 0 if unchanged (\p out is
+ *          filled either way); -EAGAIN (the producer kept rewriting it);
+ *          -EBADMSG (the producer published an invalid one); -EINVAL (NULL).
+ */
+SHMFB_EXPORT int shmfb_consumer_cursor(struct shmfb_consumer *c, struct shmfb_cursor *out);
 
 /* ------------------------------------------------------------------------ */
 /* Spawned producers: a private framebuffer handed over a socket            */

@@ -3,25 +3,13 @@
 # parse and hold the same rows; bad arguments must be refused.  Timings are
 # never judged here.
 #
-# Included from tests/CMakeLists.txt it registers the test; run with
-# `cmake -DBENCH=<path to shmfb-bench> -P bench.cmake` it is the test.
+# Run as: cmake -DBENCH=<path to shmfb-bench> -P smoke.cmake
+cmake_minimum_required(VERSION 3.19) # string(JSON)
 
 set(_bench_names memcpy_hot memcpy_cold futex_pingpong spin_pingpong shm_loop unix_socket pipe
                  shmfb_empty shmfb_fifo shmfb_damage shmfb_free shmfb_input)
 set(_bench_ratios "shmfb_empty / futex_pingpong" "shmfb_fifo / shm_loop"
                   "shmfb_fifo / unix_socket" "shmfb_fifo / pipe" "damage speed-up")
-
-if(NOT CMAKE_SCRIPT_MODE_FILE)
-  if(TARGET shmfb-bench)
-    add_test(NAME bench_smoke
-             COMMAND ${CMAKE_COMMAND} -DBENCH=$<TARGET_FILE:shmfb-bench>
-                     -P ${CMAKE_CURRENT_LIST_FILE})
-    set_tests_properties(bench_smoke PROPERTIES TIMEOUT 300)
-  endif()
-  return()
-endif()
-
-cmake_minimum_required(VERSION 3.19) # string(JSON)
 
 function(bench_run out_var rc_var)
   execute_process(COMMAND ${BENCH} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out

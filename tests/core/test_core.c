@@ -207,13 +207,16 @@ START_TEST(bad_headers)
     struct shmfb_producer *p = make(name, 64, 32, SHMFB_PACING_FREE);
     ck_assert_int_eq(open_rc(name), 0);
 
-    uint32_t v = 2;
-    poke(name, 8, &v, 4); /* version */
+    uint32_t v = 3;
+    poke(name, 8, &v, 4); /* version: newer */
+    ck_assert_int_eq(open_rc(name), -EPROTONOSUPPORT);
+    v = 1; /* older */
+    poke(name, 8, &v, 4);
     ck_assert_int_eq(open_rc(name), -EPROTONOSUPPORT);
     v = 0;
     poke(name, 8, &v, 4);
     ck_assert_int_eq(open_rc(name), -EBADMSG);
-    v = 1;
+    v = 2;
     poke(name, 8, &v, 4);
     ck_assert_int_eq(open_rc(name), 0);
 

@@ -1,4 +1,4 @@
-/* A producer started through shmfb_spawn() by test_events.
+/* A producer started through shmfb_spawn() by test_spawn.
  *   spawn_child frames N   create (no name), wait for one event, present N
  *                          frames whose first pixel is 0xFF000000 | n, exit N
  *   spawn_child exit       exit 7 without creating anything
