@@ -6,7 +6,8 @@
     shmfb-view /plasma                                   # ... shown by a viewer
 
 Click or drag to move the plasma's centre, space pauses, Escape or closing
-the window quits; a window resize is honoured within the capacity.  Frame N
+the window quits; a window resize is honoured within the capacity.  The
+pointer over it is a crosshair (for consumers that show the producer's).  Frame N
 always shows the same picture (render(N, width, height, centre)).
 """
 
@@ -45,6 +46,14 @@ def render(n, width, height, centre=None, out=None):
         return img
     out[...] = img
     return out
+
+
+def crosshair(n=11):
+    """A white crosshair with a dark outline, pointing at its centre."""
+    img = np.zeros((n, n), np.uint32)
+    img[n // 2 - 1:n // 2 + 2, :] = img[:, n // 2 - 1:n // 2 + 2] = 0xFF000000
+    img[n // 2, :] = img[:, n // 2] = 0xFFFFFFFF
+    return img
 
 
 def describe(ev):
@@ -133,6 +142,8 @@ class Plasma:
             self.n += 1
 
     def run(self, fps, frames):
+        c = crosshair()
+        self.p.set_cursor(c, c.shape[1] // 2, c.shape[0] // 2)
         period = 1.0 / fps
         next_at = time.monotonic()
         while not self.quit and (frames == 0 or self.p.frame < frames):

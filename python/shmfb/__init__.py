@@ -28,8 +28,8 @@ from . import _lib
 from ._consumer import Consumer, Frame
 from ._errors import Error, check, strerror
 from ._producer import Producer
-from ._types import (KEY_SPECIAL, Button, Event, EventType, Format, FrameFlags, Info, Mod,
-                     Pacing, Rect, WaitFlags)
+from ._types import (KEY_SPECIAL, Button, Cursor, CursorState, Event, EventType, Format,
+                     FrameFlags, Info, Mod, Pacing, Rect, WaitFlags)
 
 __version__ = "0.1.0"
 
@@ -38,6 +38,7 @@ MAX_DAMAGE = _lib.MAX_DAMAGE
 NAME_MAX = _lib.NAME_MAX
 DIM_MAX = _lib.DIM_MAX
 EVENT_QUEUE = _lib.EVENT_QUEUE
+CURSOR_MAX = _lib.CURSOR_MAX
 SOCKET_ENV = _lib.SOCKET_ENV
 
 
@@ -69,6 +70,6 @@ def spawned():
 
 
 __all__ = ["Producer", "Consumer", "Frame", "Event", "EventType", "Button", "Mod", "Format",
-           "Pacing", "FrameFlags", "WaitFlags", "Rect", "Info", "Error", "strerror",
-           "name_check", "probe", "reap", "spawned", "KEY_SPECIAL", "MAX_CONSUMERS",
-           "MAX_DAMAGE", "NAME_MAX", "DIM_MAX", "EVENT_QUEUE", "SOCKET_ENV"]
+           "Pacing", "FrameFlags", "WaitFlags", "Rect", "Info", "Cursor", "CursorState", "Error",
+           "strerror", "name_check", "probe", "reap", "spawned", "KEY_SPECIAL", "MAX_CONSUMERS",
+           "MAX_DAMAGE", "NAME_MAX", "DIM_MAX", "EVENT_QUEUE", "CURSOR_MAX", "SOCKET_ENV"]

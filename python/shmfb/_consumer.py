@@ -15,7 +15,7 @@ from ._errors import Error, check, error
 from ._lib import lib
 from ._mapping import Mapping, Spares, page_round
 from ._producer import SLICE_MS, deadline_of, remaining_ms, slice_of
-from ._types import Format, FrameFlags, maybe_enum, rect_from
+from ._types import Cursor, Format, FrameFlags, WaitFlags, maybe_enum, rect_from
 
 
 class Frame:
@@ -328,20 +328,51 @@ class Consumer:
         BrokenPipeError (-EPIPE: the producer closed or died),
         ConnectionResetError (-ECONNRESET: dropped as stuck; attach again),
         -ENOTCONN (not attached), -EBADMSG (an invalid frame)."""
+        return self.wait_any(timeout_ms, cursor=False)[0]
+
+    def wait_any(self, timeout_ms=None, *, frame=True, cursor=True):
+        """Waits for a new frame (if ``frame``) and/or a cursor change (if
+        ``cursor``): returns (Frame or None, Cursor or None), each given only
+        if new.  Waiting for frames releases a held frame first and needs
+        attach(); waiting for the cursor alone does not.  Raises as wait()."""
+        what = (WaitFlags.FRAME if frame else 0) | (WaitFlags.CURSOR if cursor else 0)
         s = _lib.FrameStruct()
         deadline = deadline_of(timeout_ms)
         while True:
             left = remaining_ms(deadline)
             with self._lock:
                 h = self._h()
-                self._drop_held()
-                rc = lib.shmfb_consumer_wait(h, slice_of(left), ctypes.byref(s))
-                if rc == 0:
-                    self._held = Frame(self, s, True, s.seq <= self._attach_seq)
-                    return self._held
+                if frame:
+                    self._drop_held()
+                rc = lib.shmfb_consumer_wait_any(h, slice_of(left), int(what),
+                                                 ctypes.byref(s) if frame else None)
+                if rc > 0:
+                    got = None
+                    if rc & WaitFlags.FRAME:
+                        got = self._held = Frame(self, s, True, s.seq <= self._attach_seq)
+                    return got, self.poll_cursor() if rc & WaitFlags.CURSOR else None
             if rc != -errno.ETIMEDOUT or (left is not None and left <= SLICE_MS):
                 self._after_error(rc)
                 raise error(rc, self.name)
+
+    def cursor(self):
+        """The producer's current cursor (a Cursor; attached or not).  Raises
+        BlockingIOError (-EAGAIN) if the producer kept rewriting it, Error
+        -EBADMSG if it published an invalid one."""
+        return self._read_cursor()[0]
+
+    def poll_cursor(self):
+        """The cursor if it changed since this consumer last read it, else
+        None."""
+        cur, new = self._read_cursor()
+        return cur if new else None
+
+    def _read_cursor(self):
+        s = _lib.CursorStruct()
+        with self._lock:
+            rc = lib.shmfb_consumer_cursor(self._h(), ctypes.byref(s))
+        check(rc, self.name)
+        return Cursor._from_struct(s), rc == 1
 
     def frames(self, timeout_ms=None):
         """Iterates over frames as they come, each held until the next one is

@@ -13,6 +13,7 @@ MAX_DAMAGE = 16
 NAME_MAX = 200
 DIM_MAX = 16384
 EVENT_QUEUE = 256
+CURSOR_MAX = 64
 SOCKET_ENV = "SHMFB_SOCKET"
 
 
@@ -51,10 +52,17 @@ class InfoStruct(Structure):
                 ("size_bytes", c_uint64)]
 
 
+class CursorStruct(Structure):
+    _fields_ = [("seq", c_uint64), ("state", c_uint32), ("width", c_int32),
+                ("height", c_int32), ("hot_x", c_int32), ("hot_y", c_int32),
+                ("pixels", c_uint32 * (CURSOR_MAX * CURSOR_MAX))]
+
+
 # The layouts the tests compare with what a C compiler makes of shmfb.h.
 STRUCTS = {"shmfb_rect": Rect, "shmfb_producer_desc": ProducerDesc,
            "shmfb_frame": FrameStruct, "shmfb_consumer_desc": ConsumerDesc,
-           "shmfb_event": EventStruct, "shmfb_info": InfoStruct}
+           "shmfb_event": EventStruct, "shmfb_info": InfoStruct,
+           "shmfb_cursor": CursorStruct}
 
 _producer_p = c_void_p
 _consumer_p = c_void_p
@@ -78,6 +86,10 @@ _PROTOTYPES = {
     "shmfb_producer_poll_event": (c_int, [_producer_p, POINTER(EventStruct)]),
     "shmfb_producer_wait": (c_int, [_producer_p, c_int, c_uint32]),
     "shmfb_producer_events_dropped": (c_uint64, [_producer_p]),
+    "shmfb_producer_set_cursor": (c_int, [_producer_p, c_uint32, c_void_p, c_int32, c_int32,
+                                          c_int32, c_int32]),
+    "shmfb_consumer_cursor": (c_int, [_consumer_p, POINTER(CursorStruct)]),
+    "shmfb_consumer_wait_any": (c_int, [_consumer_p, c_int, c_uint32, POINTER(FrameStruct)]),
     "shmfb_consumer_open": (c_int, [c_char_p, POINTER(ConsumerDesc), POINTER(c_void_p)]),
     "shmfb_consumer_close": (None, [_consumer_p]),
     "shmfb_consumer_attach": (c_int, [_consumer_p]),

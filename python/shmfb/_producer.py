@@ -6,11 +6,14 @@ import os
 import threading
 import time
 
+import numpy as np
+
 from . import _lib
 from ._errors import check
 from ._lib import lib
 from ._mapping import Mapping, page_round
-from ._types import Event, Format, Pacing, WaitFlags, maybe_enum, to_format, to_pacing
+from ._types import (CursorState, Event, Format, Pacing, WaitFlags, maybe_enum, to_enum,
+                     to_format, to_pacing)
 
 # Long waits run in slices so that Ctrl-C, signal handlers and close() from
 # another thread get a turn in between.
@@ -192,6 +195,32 @@ class Producer:
         """Input events lost to full queues since creation."""
         with self._lock:
             return lib.shmfb_producer_events_dropped(self._h())
+
+    # ---- cursor -----------------------------------------------------------
+
+    def set_cursor(self, shape, hot_x=0, hot_y=0):
+        """Publishes the pointer consumers should show over the framebuffer,
+        at once (not at the next present).
+
+        shape: a (height, width) array of 0xAARRGGBB words (not premultiplied,
+        at most CURSOR_MAX in either dimension) with (hot_x, hot_y) the pixel
+        that points; or CursorState.HIDDEN / "hidden" for no pointer; or
+        None, CursorState.DEFAULT or "default" for the consumer's own one.
+        Raises Error -EINVAL for sizes or a hotspot out of range."""
+        if shape is None or isinstance(shape, (str, int)):
+            # A state (CursorState is an int); SHAPE without an image, or a
+            # number the library does not know, is its -EINVAL.
+            state = CursorState.DEFAULT if shape is None else \
+                to_enum(CursorState, shape, {m.name.lower(): m for m in CursorState})
+            args = (int(state), None, 0, 0, 0, 0)
+        else:
+            img = np.ascontiguousarray(shape, dtype=np.uint32)
+            if img.ndim != 2:
+                raise ValueError(f"a cursor image has 2 dimensions, not {img.ndim}")
+            args = (int(CursorState.SHAPE), img.ctypes.data, img.shape[1], img.shape[0],
+                    int(hot_x), int(hot_y))
+        with self._lock:
+            check(lib.shmfb_producer_set_cursor(self._h(), *args))
 
     # ---- input ------------------------------------------------------------
 

@@ -4,6 +4,8 @@ import dataclasses
 import enum
 from typing import NamedTuple
 
+import numpy as np
+
 from . import _lib
 
 
@@ -62,9 +64,11 @@ class FrameFlags(enum.IntFlag):
 
 
 class WaitFlags(enum.IntFlag):
-    """What Producer.wait() waits for and reports."""
-    EVENT = 1 << 0  #: an input event is queued
-    TAKEN = 1 << 1  #: every attached consumer took the last frame (or none is attached)
+    """What Producer.wait() and Consumer.wait_any() wait for and report."""
+    EVENT = 1 << 0   #: producer: an input event is queued
+    TAKEN = 1 << 1   #: producer: every attached consumer took the last frame (or none is)
+    FRAME = 1 << 2   #: consumer: a new frame
+    CURSOR = 1 << 3  #: consumer: the cursor changed since this handle last read it
 
 
 class EventType(enum.IntEnum):
@@ -96,6 +100,54 @@ class Mod(enum.IntFlag):
     ALT = 1 << 2
     META = 1 << 3
     CAPS = 1 << 4
+
+
+class CursorState(enum.IntEnum):
+    """What consumers should show as the pointer over the framebuffer."""
+    DEFAULT = 0  #: the consumer's own default pointer (also before any set)
+    HIDDEN = 1   #: no pointer over the framebuffer
+    SHAPE = 2    #: the producer's image
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Cursor:
+    """A validated copy of the producer's cursor.
+
+    seq changes with every set (0 before the first); for SHAPE, pixels is a
+    read-only (height, width) uint32 array of 0xAARRGGBB words, not
+    premultiplied, and (hot_x, hot_y) the pixel that points; otherwise the
+    sizes are 0 and pixels is empty.
+    """
+    seq: int
+    state: CursorState
+    width: int
+    height: int
+    hot_x: int
+    hot_y: int
+    pixels: np.ndarray
+
+    @property
+    def hotspot(self):
+        return (self.hot_x, self.hot_y)
+
+    def __eq__(self, other):
+        if not isinstance(other, Cursor):
+            return NotImplemented
+        return (self.seq, self.state, self.width, self.height, self.hot_x, self.hot_y) == \
+            (other.seq, other.state, other.width, other.height, other.hot_x, other.hot_y) \
+            and np.array_equal(self.pixels, other.pixels)
+
+    __hash__ = None
+
+    @classmethod
+    def _from_struct(cls, s):
+        w, h = max(s.width, 0), max(s.height, 0)
+        if w * h > _lib.CURSOR_MAX * _lib.CURSOR_MAX:
+            w = h = 0  # the library validated it; never read past the array
+        px = np.frombuffer(s.pixels, dtype=np.uint32, count=w * h).reshape(h, w).copy()
+        px.flags.writeable = False
+        return cls(s.seq, maybe_enum(CursorState, s.state), s.width, s.height, s.hot_x,
+                   s.hot_y, px)
 
 
 #: Key symbols (Event.sym) of keys without a character: KEY_SPECIAL | HID usage id.

@@ -74,6 +74,18 @@ static void info(void)
     FIELD(shmfb_info, size_bytes);
 }
 
+static void cursor(void)
+{
+    SIZE(shmfb_cursor);
+    FIELD(shmfb_cursor, seq);
+    FIELD(shmfb_cursor, state);
+    FIELD(shmfb_cursor, width);
+    FIELD(shmfb_cursor, height);
+    FIELD(shmfb_cursor, hot_x);
+    FIELD(shmfb_cursor, hot_y);
+    FIELD(shmfb_cursor, pixels);
+}
+
 static void constants(void)
 {
     CONSTANT(SHMFB_VERSION_MAJOR);
@@ -93,6 +105,12 @@ static void constants(void)
     CONSTANT(SHMFB_FRAME_RESIZED);
     CONSTANT(SHMFB_WAIT_EVENT);
     CONSTANT(SHMFB_WAIT_TAKEN);
+    CONSTANT(SHMFB_WAIT_FRAME);
+    CONSTANT(SHMFB_WAIT_CURSOR);
+    CONSTANT(SHMFB_CURSOR_MAX);
+    CONSTANT(SHMFB_CURSOR_DEFAULT);
+    CONSTANT(SHMFB_CURSOR_HIDDEN);
+    CONSTANT(SHMFB_CURSOR_SHAPE);
     CONSTANT(SHMFB_EVENT_MOTION);
     CONSTANT(SHMFB_EVENT_BUTTON_DOWN);
     CONSTANT(SHMFB_EVENT_BUTTON_UP);
@@ -121,6 +139,7 @@ int main(void)
     rect_and_descs();
     frame_and_event();
     info();
+    cursor();
     constants();
     return 0;
 }

@@ -46,13 +46,14 @@ def test_constants():
     assert shmfb.DIM_MAX == c["SHMFB_DIM_MAX"]
     assert shmfb.EVENT_QUEUE == c["SHMFB_EVENT_QUEUE"]
     assert shmfb.KEY_SPECIAL == c["SHMFB_KEY_SPECIAL"]
+    assert shmfb.CURSOR_MAX == c["SHMFB_CURSOR_MAX"]
     enums = [(shmfb.Format, "SHMFB_FORMAT_"), (shmfb.Pacing, "SHMFB_PACING_"),
              (shmfb.FrameFlags, "SHMFB_FRAME_"), (shmfb.WaitFlags, "SHMFB_WAIT_"),
              (shmfb.EventType, "SHMFB_EVENT_"), (shmfb.Button, "SHMFB_BUTTON_"),
-             (shmfb.Mod, "SHMFB_MOD_")]
+             (shmfb.Mod, "SHMFB_MOD_"), (shmfb.CursorState, "SHMFB_CURSOR_")]
     for cls, prefix in enums:
         cvals = {k[len(prefix):]: v for k, v in c.items()
-                 if k.startswith(prefix) and k != "SHMFB_EVENT_QUEUE"}
+                 if k.startswith(prefix) and k not in ("SHMFB_EVENT_QUEUE", "SHMFB_CURSOR_MAX")}
         assert cvals == {m.name: int(m) for m in cls}, cls.__name__
 
 

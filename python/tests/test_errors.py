@@ -25,7 +25,7 @@ SENTENCES = {
     errno.ENOENT: "no framebuffer with that name",
     errno.EAGAIN: "framebuffer not ready yet, try again",
     errno.EPROTO: "not a shmfb framebuffer (bad magic)",
-    errno.EPROTONOSUPPORT: "framebuffer uses a newer, unsupported layout version",
+    errno.EPROTONOSUPPORT: "framebuffer uses another layout version than this library",
     errno.EBADMSG: "framebuffer header is corrupt",
     errno.EMSGSIZE: "shared object is smaller than its header says",
     errno.EUSERS: "no free consumer slot (too many consumers attached)",
@@ -145,14 +145,22 @@ def test_not_shmfb(fbname):
     raises(errno.EAGAIN, shmfb.Consumer, fbname)
 
 
+def version_of(name):
+    with open("/dev/shm" + name, "rb") as f:
+        f.seek(8)
+        return struct.unpack("<I", f.read(4))[0]
+
+
 def test_bad_headers(fbname):
     with shmfb.Producer(fbname, 64, 32, pacing="free"):
         shmfb.Consumer(fbname).close()
-        poke(fbname, 8, "<I", 2)  # version
-        raises(errno.EPROTONOSUPPORT, shmfb.Consumer, fbname)
+        v = version_of(fbname)  # the layout this library writes (and reads)
+        for other in [v + 1] + ([v - 1] if v > 1 else []):
+            poke(fbname, 8, "<I", other)
+            raises(errno.EPROTONOSUPPORT, shmfb.Consumer, fbname)
         poke(fbname, 8, "<I", 0)
         raises(errno.EBADMSG, shmfb.Consumer, fbname)
-        poke(fbname, 8, "<I", 1)
+        poke(fbname, 8, "<I", v)
         shmfb.Consumer(fbname).close()
         for w in (0, 1 << 30, 128):  # max_width
             poke(fbname, 24, "<i", w)

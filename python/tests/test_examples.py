@@ -32,6 +32,10 @@ def test_plasma_by_name_equals_its_render(fbname, tmp_path):
         seq = int(re.search(r"frame (\d+), 96x64", r.stdout).group(1))
         # Frame n is presented as sequence number n + 1.
         assert np.array_equal(read_png(out), opaque(plasma.render(seq - 1, 96, 64)))
+        with shmfb.Consumer(fbname) as c:
+            cur = c.cursor()
+            assert cur.state is shmfb.CursorState.SHAPE and cur.hotspot == (5, 5)
+            assert np.array_equal(cur.pixels, plasma.crosshair())
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0 and err == ""

@@ -1,6 +1,5 @@
 """Python and C on either side of a framebuffer, judged by `shmfb snap`."""
 
-import os
 import re
 import subprocess
 import time
@@ -78,6 +77,18 @@ def test_python_producer_equals_snap_argb(fbname, tmp_path):
         assert np.array_equal(read_png(out), img)
 
 
+def open_when_created(name, timeout=10):
+    """An attached consumer of a framebuffer another process is creating."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return shmfb.Consumer(name, attach=True)
+        except (FileNotFoundError, BlockingIOError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def test_python_consumer_equals_snap_of_c_producer(fbname, tmp_path):
     """`shmfb demo` draws; the Python consumer holds a frame (so the fifo
     demo waits) while `shmfb snap --now` writes the same frame."""
@@ -85,16 +96,7 @@ def test_python_consumer_equals_snap_of_c_producer(fbname, tmp_path):
                              "--fps", "0", "--frames", "400", "--sprite", SPRITE],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     with demo:
-        deadline = time.monotonic() + 10
-        while not os.path.exists("/dev/shm" + fbname) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        c = shmfb.Consumer(fbname)
-        while True:
-            try:
-                c.attach()
-                break
-            except BlockingIOError:  # being created
-                time.sleep(0.01)
+        c = open_when_created(fbname)
         checked = []
         with c:
             # The first frame is the one already out when we attached, which
