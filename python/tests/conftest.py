@@ -141,8 +141,9 @@ class Xvfb:
         return r.returncode == 0
 
     def xdotool(self, *args):
+        env = foreign_env(DISPLAY=self.display, LC_ALL="C.UTF-8")  # types UTF-8
         r = subprocess.run(["xdotool", *map(str, args)], capture_output=True, text=True,
-                           env=foreign_env(DISPLAY=self.display), timeout=30)
+                           env=env, timeout=30)
         assert r.returncode == 0, f"xdotool {args}: {r.stderr}"
         return r.stdout
 
