@@ -260,6 +260,7 @@ def test_spawn_errors(tmp_path):
     # Starting a program fails with the system's sentence, not a framebuffer's.
     raises(errno.ENOENT, shmfb.Consumer.spawn, [missing], filename=missing,
            sentence=os.strerror(errno.ENOENT))
+    raises(errno.EINVAL, shmfb.Consumer.spawn, [], sentence=os.strerror(errno.EINVAL))
     # The program exits without creating anything.
     raises(errno.EPIPE, shmfb.Consumer.spawn, [sys.executable, "-c", "pass"], 5000)
     # The program never creates: a bounded wait; it is stopped and reaped.
