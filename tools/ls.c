@@ -100,23 +100,33 @@ static int list(const struct ls_opts *o)
     return failed ? CLI_FAIL : CLI_OK;
 }
 
+static int parse_args(int argc, char **argv, struct ls_opts *o)
+{
+    static const struct option longopts[] = {
+        {"reap", no_argument, NULL, 'r'},
+        {NULL, 0, NULL, 0},
+    };
+    struct args a = {
+        .prog = "shmfb", .help = "shmfb ls --help", .usage_text = ls_usage, .longopts = longopts};
+    int opt;
+
+    args_start(&a, argc, argv);
+    while ((opt = args_next(&a)) > 0)
+        o->reap = true; /* --reap, the only option */
+    if (opt == ARGS_STOP)
+        return a.status;
+    for (int i = 0; i < a.nrest; i++)
+        if (shmfb_name_check(a.rest[i], NULL, 0) < 0)
+            return args_usage_error(&a, "invalid name '%s'", a.rest[i]);
+    o->names = a.rest;
+    o->nnames = a.nrest;
+    return CLI_RUN;
+}
+
 int cli_ls(int argc, char **argv)
 {
-    struct ls_opts o = {false, 0, argv + 1};
+    struct ls_opts o = {false, 0, NULL};
+    int rc = parse_args(argc, argv, &o);
 
-    if (cli_wants_help(argc, argv)) {
-        fputs(ls_usage, stdout);
-        return CLI_OK;
-    }
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--reap") == 0)
-            o.reap = true;
-        else if (argv[i][0] == '-')
-            return cli_usage_error("ls", "unknown option '%s'", argv[i]);
-        else if (shmfb_name_check(argv[i], NULL, 0) < 0)
-            return cli_usage_error("ls", "invalid name '%s'", argv[i]);
-        else
-            o.names[o.nnames++] = argv[i];
-    }
-    return list(&o);
+    return rc == CLI_RUN ? list(&o) : rc;
 }

@@ -1,15 +1,7 @@
-/*
- * The C side of python/bench_consumer.py: the producer every consumer is
- * measured against, and the C consumer the Python one is compared with.
- *
- *   shmfb-py-bench-peer produce NAME WxH
- *       creates NAME (fifo), prints "ready", then presents frames as fast as
- *       they are taken (writing only the first pixel of each) until SIGTERM
- *   shmfb-py-bench-peer consume NAME view|copy SECONDS
- *       attaches and takes frames for SECONDS; view reads one pixel of each,
- *       copy copies each whole frame into its own buffer; prints
- *       "frames N seconds S"
- */
+/* The C side of python/bench_consumer.py: the producer every consumer is
+ * measured against, and the C consumer the Python one is compared with. */
+#include "args.h"
+
 #include <shmfb/shmfb.h>
 
 #include <signal.h>
@@ -17,6 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+static const char usage[] =
+    "usage: shmfb-py-bench-peer produce NAME WxH\n"
+    "       shmfb-py-bench-peer consume NAME view|copy SECONDS\n"
+    "\n"
+    "produce: creates NAME (fifo), prints \"ready\", then presents frames as fast\n"
+    "as they are taken (writing only the first pixel of each) until SIGTERM.\n"
+    "consume: attaches and takes frames for SECONDS; view reads one pixel of\n"
+    "each, copy copies each whole frame into its own buffer; prints\n"
+    "\"frames N seconds S checksum C\".\n";
 
 static volatile sig_atomic_t stop;
 
@@ -74,7 +76,7 @@ static uint32_t take(const struct shmfb_frame *f, uint32_t *copy)
     return copy[0];
 }
 
-static int consume(const char *name, int copy, double seconds)
+static int consume(const char *name, bool copy, double seconds)
 {
     struct shmfb_consumer *c;
     int rc = shmfb_consumer_open(name, NULL, &c);
@@ -104,15 +106,35 @@ static int consume(const char *name, int copy, double seconds)
     return 0;
 }
 
-int main(int argc, char **argv)
+static int run(const struct args *a, char **op, int n)
 {
     int32_t w, h;
-    if (argc == 4 && strcmp(argv[1], "produce") == 0 && sscanf(argv[3], "%dx%d", &w, &h) == 2)
-        return produce(argv[2], w, h);
-    if (argc == 5 && strcmp(argv[1], "consume") == 0 &&
-        (strcmp(argv[3], "view") == 0 || strcmp(argv[3], "copy") == 0))
-        return consume(argv[2], strcmp(argv[3], "copy") == 0, atof(argv[4]));
-    fprintf(stderr, "usage: shmfb-py-bench-peer produce NAME WxH\n"
-                    "       shmfb-py-bench-peer consume NAME view|copy SECONDS\n");
-    return 2;
+    if (n == 3 && strcmp(op[0], "produce") == 0) {
+        if (args_parse_size(op[2], &w, &h) < 0)
+            return args_usage_error(a, "'%s' is not a size WxH", op[2]);
+        return produce(op[1], w, h);
+    }
+    if (n == 4 && strcmp(op[0], "consume") == 0) {
+        bool copy = strcmp(op[2], "copy") == 0;
+        if (!copy && strcmp(op[2], "view") != 0)
+            return args_usage_error(a, "'%s' is neither view nor copy", op[2]);
+        char *end;
+        double seconds = strtod(op[3], &end);
+        if (*end || !(seconds > 0 && seconds <= 3600))
+            return args_usage_error(a, "'%s' is not a number of seconds", op[3]);
+        return consume(op[1], copy, seconds);
+    }
+    return args_usage_error(a, "expected 'produce NAME WxH' or 'consume NAME view|copy SECONDS'");
+}
+
+int main(int argc, char **argv)
+{
+    struct args a = {.prog = "shmfb-py-bench-peer", .usage_text = usage, .shortopts = ""};
+    args_start(&a, argc, argv);
+    int opt;
+    while ((opt = args_next(&a)) > 0)
+        ;
+    if (opt == ARGS_STOP)
+        return a.status;
+    return run(&a, a.rest, a.nrest);
 }

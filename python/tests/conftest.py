@@ -21,7 +21,7 @@ REQUIRED = ("SHMFB_LIBRARY", "SHMFB_TOOL", "SHMFB_VIEW", "SHMFB_ABI_DUMP", "SHMF
 missing = [v for v in REQUIRED if not os.environ.get(v)]
 if missing:
     raise pytest.UsageError("run these tests through ctest (they need " + ", ".join(missing) +
-                            "): bash tools/test.sh --quick -R python_")
+                            "): bash scripts/test.sh --quick -R python_")
 
 PYTHON = sys.executable
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -27,3 +27,20 @@ def test_bench_consumer_usage():
     r = subprocess.run([PYTHON, os.path.join(PYDIR, "bench_consumer.py"), "--size", "big"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "--size 'big' is not WxH" in r.stderr
+
+
+def test_peer_usage():
+    peer = os.environ["SHMFB_BENCH_PEER"]
+    r = subprocess.run([peer, "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("usage: shmfb-py-bench-peer produce")
+    for bad, says in [(["consume", "x", "fast", "1"], "'fast' is neither view nor copy"),
+                      (["produce", "x", "0x5"], "'0x5' is not a size WxH"),
+                      (["consume", "x", "view", "0"], "'0' is not a number of seconds"),
+                      ([], "expected 'produce NAME WxH'")]:
+        r = subprocess.run([peer, *bad], capture_output=True, text=True)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1, (bad, r.stderr)
+        assert r.stderr.startswith(f"shmfb-py-bench-peer: {says}"), (bad, r.stderr)
+    r = subprocess.run([peer, "consume", "/pytest-no-such-fb", "view", "1"],
+                       capture_output=True, text=True)
+    assert r.returncode == 1
+    assert r.stderr == "shmfb-py-bench-peer: /pytest-no-such-fb: no framebuffer with that name\n"

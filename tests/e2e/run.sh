@@ -3,7 +3,8 @@
 #
 # usage: run.sh CASE VIEW PRODUCER COMPARE GARBAGE GOLDEN_DIR OUT_DIR [TOYVM WMCLOSE SHMFB]
 #
-# The input cases also need toy-vm, e2e-wmclose and the shmfb tool.
+# CASE is a case_CASE function of cases.sh.  TOYVM, WMCLOSE and SHMFB are
+# the programs some cases need ("# needs:" there); "-" for one not built.
 #
 # Screenshots come from the X server (xwd of the viewer's window) and are
 # compared with GOLDEN_DIR/e2e-*.png.  With SHMFB_UPDATE_GOLDEN=1 the golden

@@ -333,5 +333,27 @@ case_ls_reap() {
     stop_bg "$BG" TERM
 }
 
+# Started by a viewer with no NAME (here tools_helper spawn, a viewer without
+# a window): the demo and a plain producer draw into a private memfd, nothing
+# in /dev/shm (the helper checks their mappings); the demo quits on the close
+# request, the other needs SIGTERM.  A bad SHMFB_SOCKET is one clear error.
+case_spawned() {
+    run "$HELPER" spawn "$TMP/d.png" "$SHMFB" demo --size 64x48 --max 80x60 --sprite "$SPRITE"
+    [ "$RC" -eq 0 ] || fail "spawned demo: exit $RC ($ERR)"
+    [[ $OUT =~ :\ frame\ ([0-9]+),\ 64x48 ]] || fail "spawned demo: unexpected output '$OUT'"
+    "$HELPER" expect-demo "$TMP/d.png" "${BASH_REMATCH[1]}" 64x48 80x60 "$SPRITE" ||
+        fail "spawned demo frame ${BASH_REMATCH[1]} differs from the scene"
+    [[ $OUT == *"closed: exit 0"* ]] || fail "the demo did not quit on the close request: $OUT"
+
+    run "$HELPER" spawn "$TMP/p.png" "$HELPER" produce 9x7 9x7 xrgb 50
+    [ "$RC" -eq 0 ] || fail "spawned producer: exit $RC ($ERR)"
+    [[ $OUT =~ :\ frame\ ([0-9]+),\ 9x7 ]] || fail "spawned producer: unexpected output '$OUT'"
+    check_pattern "$TMP/p.png" "${BASH_REMATCH[1]}" 9x7 9x7 noalpha
+    [[ $OUT == *"terminated: exit 0"* ]] || fail "spawned producer did not end cleanly: $OUT"
+
+    SHMFB_SOCKET=0 expect_error 1 demo --frames 1 --sprite "$SPRITE"
+    [[ $ERR == *"spawned"* ]] || fail "bad SHMFB_SOCKET: $ERR"
+}
+
 "case_$CASE"
 echo "ok ($CASE)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds shmfb and shows the demo producer in shmfb-view.
 #
-#   bash tools/demo.sh [options] [-- shmfb-demo-options]
+#   bash scripts/demo.sh [options] [-- shmfb-demo-options]
 #
 # With a display the window stays until it is closed; without one (no DISPLAY)
 # the viewer runs for a few seconds inside a private Xvfb server (or SDL's
@@ -16,7 +16,7 @@
 #   -h, --help       this text
 #
 # Arguments after -- go to `shmfb demo` (see build/tools/shmfb demo --help),
-# e.g. bash tools/demo.sh -- --size 800x600 --fps 30
+# e.g. bash scripts/demo.sh -- --size 800x600 --fps 30
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
@@ -39,7 +39,7 @@ while [ $# -gt 0 ]; do
 done
 
 if [ $build -eq 1 ]; then
-    bash tools/deps.sh
+    bash scripts/deps.sh
     cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
     cmake --build build -j2 >/dev/null
 fi

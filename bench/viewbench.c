@@ -7,6 +7,8 @@
  * frame, so the time from one present to the next is the viewer's whole
  * per-frame cost including both wake-ups.
  */
+#include "args.h"
+
 #include <shmfb/shmfb.h>
 
 #include <SDL.h>
@@ -179,35 +181,82 @@ static void report(const struct bench *b, double *res[4])
     printf("(damage = %dx%d)\n", b->damage, b->damage);
 }
 
+static const char usage[] =
+    "usage: shmfb-viewbench [--viewer PATH] [--renderer software|accelerated] [--frames N]\n"
+    "                       [--size WxH]\n"
+    "\n"
+    "Measures shmfb-view's cost per frame (from the producer's side: present to\n"
+    "present, FIFO) against a bare SDL texture update + copy + present loop, in\n"
+    "one run, with full frames and with 256x256 damage.  Needs a display.\n"
+    "\n"
+    "  --viewer PATH     the viewer to measure (default: shmfb-view)\n"
+    "  --renderer KIND   software (default) or accelerated, for both\n"
+    "  --frames N        frames per measurement (default 300)\n"
+    "  --size WxH        frame size, larger than 256x256 (default 1920x1080)\n"
+    "  -h, --help        this text\n"
+    "  -V, --version     the version\n";
+
+static int parse_one(const struct args *a, int opt, struct bench *b)
+{
+    long n;
+    int32_t w, h;
+
+    switch (opt) {
+    case 'v':
+        b->viewer = a->value;
+        return 0;
+    case 'r':
+        if (strcmp(a->value, "software") != 0 && strcmp(a->value, "accelerated") != 0)
+            return args_usage_error(a, "invalid renderer '%s'", a->value);
+        b->renderer = a->value;
+        return 0;
+    case 'n':
+        if (args_long(a, 1, 1000000, &n) < 0)
+            return ARGS_EXIT_USAGE;
+        b->frames = (int)n;
+        return 0;
+    default: /* 's' */
+        if (args_size(a, &w, &h) < 0)
+            return ARGS_EXIT_USAGE;
+        if (w <= b->damage || h <= b->damage)
+            return args_usage_error(a, "--size must exceed %dx%d", b->damage, b->damage);
+        b->width = w;
+        b->height = h;
+        return 0;
+    }
+}
+
+/* Returns -1 to run, or the exit status. */
 static int parse(int argc, char **argv, struct bench *b)
 {
+    static const struct option longopts[] = {
+        {"viewer", required_argument, NULL, 'v'},
+        {"renderer", required_argument, NULL, 'r'},
+        {"frames", required_argument, NULL, 'n'},
+        {"size", required_argument, NULL, 's'},
+        {NULL, 0, NULL, 0},
+    };
+    struct args a = {.prog = "shmfb-viewbench", .usage_text = usage, .longopts = longopts};
+    int opt, rc;
+
     *b = (struct bench){"shmfb-view", "software", 1920, 1080, 300, 256};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--viewer") && v)
-            b->viewer = argv[++i];
-        else if (!strcmp(a, "--renderer") && v)
-            b->renderer = argv[++i];
-        else if (!strcmp(a, "--frames") && v)
-            b->frames = atoi(argv[++i]);
-        else if (!strcmp(a, "--size") && v &&
-                 sscanf(argv[++i], "%dx%d", &b->width, &b->height) == 2)
-            continue;
-        else
-            return -1;
-    }
-    bool ok = b->frames > 0 && b->width > b->damage && b->height > b->damage;
-    return ok ? 0 : -1;
+    args_start(&a, argc, argv);
+    while ((opt = args_next(&a)) > 0)
+        if ((rc = parse_one(&a, opt, b)) != 0)
+            return rc;
+    if (opt == ARGS_STOP)
+        return a.status;
+    if (a.nrest > 0)
+        return args_usage_error(&a, "unexpected argument '%s'", a.rest[0]);
+    return -1;
 }
 
 int main(int argc, char **argv)
 {
     struct bench b;
-    if (parse(argc, argv, &b) < 0) {
-        fprintf(stderr, "usage: shmfb-viewbench [--viewer PATH] [--renderer software|accelerated]"
-                        " [--frames N] [--size WxH]\n");
-        return 2;
-    }
+    int status = parse(argc, argv, &b);
+    if (status >= 0)
+        return status;
     if (!strcmp(b.renderer, "software"))
         SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {

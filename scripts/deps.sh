@@ -1,6 +1,20 @@
 #!/usr/bin/env bash
-# Installs the Debian packages shmfb needs to build and test, if any are missing.
+# Installs the Debian packages shmfb needs to build and test, if any are
+# missing (with apt-get; as root, or it names what to install).
+#
+#   bash scripts/deps.sh
 set -euo pipefail
+case "${1:-}" in
+-h | --help)
+    sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'
+    exit 0
+    ;;
+"") ;;
+*)
+    echo "deps.sh: unknown argument '$1' (try --help)" >&2
+    exit 2
+    ;;
+esac
 
 PKGS=(build-essential cmake pkg-config check libsubunit-dev libpng-dev libsdl2-dev
       libx11-dev xvfb x11-apps xdotool imagemagick clang-format cppcheck valgrind

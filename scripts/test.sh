@@ -3,9 +3,9 @@
 # with warnings as errors, runs the lint gates and the whole test suite in
 # both builds.
 #
-#   bash tools/test.sh              everything
-#   bash tools/test.sh --quick      normal build only, no sanitizers, no lint
-#   bash tools/test.sh -R core      extra arguments go to ctest
+#   bash scripts/test.sh              everything
+#   bash scripts/test.sh --quick      normal build only, no sanitizers, no lint
+#   bash scripts/test.sh -R core      extra arguments go to ctest
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
@@ -17,18 +17,18 @@ if [ "${1:-}" = "--quick" ]; then
 fi
 case "${1:-}" in
 -h | --help)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
 esac
 
-bash tools/deps.sh
+bash scripts/deps.sh
 jobs=$(nproc)
 
 lint() {
     echo "== lint: clang-format, cppcheck"
     local files
-    files=$(git ls-files '*.c' '*.h' 2>/dev/null || find src include viewer tools tests bench -name '*.[ch]')
+    files=$(git ls-files '*.c' '*.h' 2>/dev/null || find src include common viewer tools tests bench examples -name '*.[ch]')
     # shellcheck disable=SC2086
     clang-format --dry-run --Werror $files
     # shellcheck disable=SC2086
