@@ -3,28 +3,113 @@
 #include "rect.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define RECORD_TRIES 64
 
-/* A new, unattached consumer on the region named `name`, or if that is
- * NULL, on the object behind `fd`. */
-static int consumer_new(const char *name, int fd, struct shmfb_consumer **out)
+#define OPEN_TIMEOUT_MS 5000
+
+/* A new, unattached consumer of the framebuffer in `memfd`, whose producer
+ * is at the other end of `peer` (taken over on success). */
+int shmfb__consumer_from_peer(int memfd, const struct shmfb__peer *peer,
+                              struct shmfb_consumer **out)
 {
     struct shmfb_consumer *c = calloc(1, sizeof(*c));
     if (!c)
         return -ENOMEM;
-    int rc = name ? shmfb__region_open_name(name, &c->r) : shmfb__region_open_fd(fd, &c->r);
+    int rc = shmfb__region_open_fd(memfd, &c->r);
     if (rc < 0) {
         free(c);
         return rc;
     }
+    c->producer = *peer;
     c->slot = -1;
     *out = c;
     return 0;
+}
+
+static bool producer_trusted(const struct shmfb_consumer_desc *d, uint32_t uid)
+{
+    if (uid == (uint32_t)geteuid())
+        return true;
+    return d && (d->flags & SHMFB_TRUST_UID) && uid == d->trust_uid;
+}
+
+/* The producer's memfd, reopened through its /proc entry without waiting
+ * for it; -1 where that does not reach (another user, another pid
+ * namespace, no /proc). */
+static int memfd_via_proc(int32_t pid, int memfd_no)
+{
+    char path[64];
+    if (pid <= 0 || memfd_no < 0)
+        return -1;
+    snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, memfd_no);
+    return open(path, O_RDWR | O_CLOEXEC);
+}
+
+/* Opens the framebuffer behind a connected name: through /proc when it can
+ * reach it (a region there that fails validation is an error, one with
+ * another nonce is not ours), else from the producer's handoff, which then
+ * also vouches for its credentials. */
+static int open_connected(const char *canon, const struct shmfb_consumer_desc *d,
+                          struct shmfb__peer *peer, const struct ucred *cred, int memfd_no,
+                          uint64_t nonce, struct shmfb_consumer **out)
+{
+    int memfd = memfd_via_proc(cred->pid, memfd_no);
+    if (memfd >= 0) {
+        shmfb__peer_watch(peer, cred->pid);
+        int rc = shmfb__consumer_from_peer(memfd, peer, out);
+        close(memfd);
+        if (rc < 0 || (*out)->r.nonce == nonce)
+            return rc;
+        shmfb__region_unmap(&(*out)->r);
+        free(*out);
+        *out = NULL;
+    }
+    int timeout = d && d->timeout_ms ? d->timeout_ms : OPEN_TIMEOUT_MS;
+    uint64_t token = peer->token;
+    int rc = shmfb__handoff_recv(peer->fd, timeout, canon, peer, &memfd);
+    if (rc < 0)
+        return rc;
+    peer->token = token;
+    rc = producer_trusted(d, peer->uid) ? shmfb__consumer_from_peer(memfd, peer, out) : -EACCES;
+    close(memfd);
+    return rc;
+}
+
+/* Connects to the name, checks who listens there, says hello, opens. */
+static int open_named(const char *canon, const struct shmfb_consumer_desc *d,
+                      struct shmfb_consumer **out)
+{
+    struct shmfb__peer peer = {.fd = -1, .pidfd = -1, .token = shmfb__random64()};
+    int memfd_no;
+    uint64_t nonce;
+    int rc = shmfb__name_connect(canon, &peer.fd, &memfd_no, &nonce);
+    if (rc < 0)
+        return rc;
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    if (getsockopt(peer.fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+        rc = -errno;
+    else if (!producer_trusted(d, cred.uid))
+        rc = -EACCES;
+    if (rc == 0)
+        rc = shmfb__hello_send(peer.fd, peer.token);
+    if (rc == 0) {
+        peer.uid = cred.uid;
+        rc = open_connected(canon, d, &peer, &cred, memfd_no, nonce, out);
+    }
+    if (rc < 0)
+        shmfb__peer_close(&peer);
+    else
+        memcpy((*out)->r.name, canon, sizeof((*out)->r.name));
+    return rc;
 }
 
 int shmfb_consumer_open(const char *name, const struct shmfb_consumer_desc *desc,
@@ -33,14 +118,13 @@ int shmfb_consumer_open(const char *name, const struct shmfb_consumer_desc *desc
     if (!out)
         return -EINVAL;
     *out = NULL;
-    if (!name || (desc && desc->flags != 0))
+    char canon[SHMFB_NAME_MAX + 2];
+    int rc = shmfb_name_check(name, canon, sizeof(canon));
+    if (rc < 0)
+        return rc;
+    if (desc && ((desc->flags & ~SHMFB_TRUST_UID) || desc->timeout_ms < 0))
         return -EINVAL;
-    return consumer_new(name, -1, out);
-}
-
-int shmfb__consumer_from_fd(int fd, struct shmfb_consumer **out)
-{
-    return consumer_new(NULL, fd, out);
+    return open_named(canon, desc, out);
 }
 
 void shmfb_consumer_close(struct shmfb_consumer *c)
@@ -50,28 +134,26 @@ void shmfb_consumer_close(struct shmfb_consumer *c)
     if (c->slot >= 0)
         shmfb_consumer_detach(c);
     shmfb__region_unmap(&c->r);
+    shmfb__peer_close(&c->producer);
     free(c);
 }
 
 int shmfb_consumer_producer_alive(const struct shmfb_consumer *c)
 {
-    return !shmfb__producer_gone(&c->r);
+    return !c->gone && !shmfb__peer_gone(&c->producer, true);
 }
 
 int shmfb_consumer_attach(struct shmfb_consumer *c)
 {
     if (c->slot >= 0)
         return -EISCONN;
-    if (shmfb__producer_gone(&c->r))
+    if (shmfb__producer_gone(c))
         return -EPIPE;
-    for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
-            if (shmfb__slot_claim(c, i)) {
-                shmfb__wake_producer(c->r.hdr);
-                return 0;
-            }
+    for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
+        if (shmfb__slot_claim(c, i)) {
+            shmfb__wake_producer(c->r.hdr);
+            return 0;
         }
-        shmfb__slots_reap(c->r.hdr);
     }
     return -EUSERS;
 }
@@ -84,8 +166,8 @@ int shmfb_consumer_detach(struct shmfb_consumer *c)
     return rc;
 }
 
-/* One attempt at a consistent copy of the record; false if it changed. */
-static bool record_copy(const struct wire_frame *wf, struct shmfb_frame *f)
+/* One attempt at a consistent copy of a record; false if it changed. */
+static bool record_copy(const struct wire_frame *wf, struct shmfb_frame *f, uint32_t *buffer)
 {
     uint32_t lock = atomic_load_explicit(&wf->lock, memory_order_acquire);
     if (lock & 1u)
@@ -94,6 +176,7 @@ static bool record_copy(const struct wire_frame *wf, struct shmfb_frame *f)
     f->height = atomic_load_explicit(&wf->height, memory_order_relaxed);
     f->ndamage = atomic_load_explicit(&wf->ndamage, memory_order_relaxed);
     f->seq = atomic_load_explicit(&wf->seq, memory_order_relaxed);
+    *buffer = atomic_load_explicit(&wf->buffer, memory_order_relaxed);
     uint32_t n = f->ndamage <= SHMFB_MAX_DAMAGE ? f->ndamage : 0;
     for (uint32_t i = 0; i < n; i++) {
         f->damage[i].x = atomic_load_explicit(&wf->damage[i][0], memory_order_relaxed);
@@ -107,9 +190,10 @@ static bool record_copy(const struct wire_frame *wf, struct shmfb_frame *f)
 
 /* Validates the private copy: geometry within capacity, damage clipped to
  * the frame (a frame with no usable damage is treated as fully damaged). */
-static int frame_validate(const struct shmfb__region *r, struct shmfb_frame *f)
+static int frame_validate(const struct shmfb__region *r, struct shmfb_frame *f, uint32_t buffer)
 {
-    if (f->width < 1 || f->width > r->max_width || f->height < 1 || f->height > r->max_height)
+    if (f->width < 1 || f->width > r->max_width || f->height < 1 || f->height > r->max_height ||
+        buffer >= r->nbuffers)
         return -EBADMSG;
     uint32_t n = 0, in = f->ndamage <= SHMFB_MAX_DAMAGE ? f->ndamage : 0;
     for (uint32_t i = 0; i < in; i++) {
@@ -125,34 +209,70 @@ static int frame_validate(const struct shmfb__region *r, struct shmfb_frame *f)
     f->bounds = f->damage[0];
     for (uint32_t i = 1; i < n; i++)
         f->bounds = shmfb__rect_union(f->bounds, f->damage[i]);
+    f->stride = r->stride;
+    f->format = r->format;
+    f->pixels = shmfb__region_buffer(r, buffer);
     return 0;
 }
 
-/* Reads and validates the current frame record.  -EAGAIN if the producer
- * kept rewriting it (or died mid-write) for RECORD_TRIES attempts. */
-int shmfb__frame_read(const struct shmfb__region *r, struct shmfb_frame *f)
+/* Reads and validates frame `seq`'s record.  -EAGAIN if the producer kept
+ * rewriting it (or died mid-write) for RECORD_TRIES attempts, or if the
+ * record already describes another frame. */
+static int record_read(const struct shmfb__region *r, uint64_t seq, struct shmfb_frame *f,
+                       uint32_t *buffer)
 {
     memset(f, 0, sizeof(*f));
     int tries = 0;
-    while (!record_copy(&r->hdr->frame, f)) {
+    while (!record_copy(&r->records[seq % WIRE_RECORDS], f, buffer)) {
         if (++tries >= RECORD_TRIES)
             return -EAGAIN;
         sched_yield();
     }
-    f->stride = r->stride;
-    f->format = r->format;
-    f->pixels = r->pixels;
-    return frame_validate(r, f);
+    if (f->seq != seq)
+        return -EAGAIN;
+    return frame_validate(r, f, *buffer);
+}
+
+/* The newest frame (or, before the first, the initial size). */
+int shmfb__frame_read(const struct shmfb__region *r, struct shmfb_frame *f)
+{
+    int rc = -EAGAIN;
+    uint32_t buffer;
+    for (int tries = 0; tries < RECORD_TRIES && rc == -EAGAIN; tries++)
+        rc = record_read(r, atomic_load_explicit(&r->hdr->frame_seq, memory_order_acquire), f,
+                         &buffer);
+    return rc;
+}
+
+/* Adds the damage of the frames skipped since the last one taken, so that
+ * the frame's damage covers everything that changed since then; full
+ * damage when one of them is forgotten or has another size. */
+static bool damage_skipped(struct shmfb_consumer *c, struct shmfb_frame *f)
+{
+    if (f->seq - c->last_seen >= WIRE_RECORDS)
+        return false;
+    for (uint64_t s = c->last_seen + 1; s < f->seq; s++) {
+        struct shmfb_frame g;
+        uint32_t buffer;
+        if (record_read(&c->r, s, &g, &buffer) < 0 || g.width != f->width || g.height != f->height)
+            return false;
+        for (uint32_t i = 0; i < g.ndamage; i++)
+            shmfb__rect_add(f->damage, &f->ndamage, g.damage[i]);
+    }
+    return true;
 }
 
 static void frame_mark(struct shmfb_consumer *c, struct shmfb_frame *f)
 {
     bool resized = c->last_seen && (f->width != c->last_width || f->height != c->last_height);
-    if (c->last_seen == 0 || f->seq != c->last_seen + 1 || resized) {
+    if (c->last_seen == 0 || resized || f->seq <= c->last_seen || !damage_skipped(c, f)) {
         f->flags |= SHMFB_FRAME_FULL;
         f->ndamage = 1;
-        f->damage[0] = f->bounds = (struct shmfb_rect){0, 0, f->width, f->height};
+        f->damage[0] = (struct shmfb_rect){0, 0, f->width, f->height};
     }
+    f->bounds = f->damage[0];
+    for (uint32_t i = 1; i < f->ndamage; i++)
+        f->bounds = shmfb__rect_union(f->bounds, f->damage[i]);
     if (resized)
         f->flags |= SHMFB_FRAME_RESIZED;
     c->last_seen = f->seq;
@@ -161,19 +281,38 @@ static void frame_mark(struct shmfb_consumer *c, struct shmfb_frame *f)
     c->held = f->seq;
 }
 
-/* Returns 1 and fills f if a frame newer than the last taken is out. */
+/* Takes frame `seq` unseen: its record stays unreadable, so a peer broke
+ * its lock (the producer wrote it before publishing).  A FIFO producer
+ * goes on; the next frame comes with full damage. */
+static void frame_skip(struct shmfb_consumer *c, uint64_t seq)
+{
+    c->held = seq;
+    shmfb_consumer_release(c);
+}
+
+/* Returns 1 and fills f if a frame newer than the last taken is out; in
+ * mailbox pacing, with its buffer pinned. */
 static int frame_poll(struct shmfb_consumer *c, struct shmfb_frame *f)
 {
-    uint64_t seq = atomic_load_explicit(&c->r.hdr->frame_seq, memory_order_acquire);
-    if (seq == c->taken)
-        return 0;
-    int rc = shmfb__frame_read(&c->r, f);
-    if (rc == -EAGAIN)
-        return 0;
-    if (rc < 0)
-        return rc;
-    frame_mark(c, f);
-    return 1;
+    for (int tries = 0; tries < RECORD_TRIES; tries++) {
+        uint64_t seq = atomic_load_explicit(&c->r.hdr->frame_seq, memory_order_acquire);
+        if (seq == c->taken)
+            return 0;
+        uint32_t buffer;
+        int rc = record_read(&c->r, seq, f, &buffer);
+        if (rc == -EAGAIN) {
+            if (atomic_load_explicit(&c->r.hdr->frame_seq, memory_order_acquire) == seq)
+                frame_skip(c, seq);
+            return 0;
+        }
+        if (rc < 0)
+            return rc;
+        if (!shmfb__pin(c, f, buffer))
+            continue; /* its buffer is being reused: a newer frame is out */
+        frame_mark(c, f);
+        return 1;
+    }
+    return 0;
 }
 
 struct wait_ctx {
@@ -200,9 +339,7 @@ static int ready_now(void *ctx, bool check)
     }
     if (r)
         return r;
-    if (atomic_load_explicit(&c->r.hdr->state, memory_order_acquire) != WIRE_STATE_LIVE)
-        return -EPIPE;
-    if (check && shmfb__producer_gone(&c->r))
+    if (check && shmfb__producer_gone(c))
         return -EPIPE;
     return 0;
 }
@@ -218,8 +355,9 @@ int shmfb_consumer_wait_any(struct shmfb_consumer *c, int timeout_ms, uint32_t w
     if ((what & SHMFB_WAIT_FRAME) && c->held)
         shmfb_consumer_release(c);
     struct wire_header *h = c->r.hdr;
-    const struct shmfb__wait w = {&h->cons_wake, &h->cons_waiters, &c->spin, &c->next_check,
-                                  timeout_ms};
+    struct shmfb__spin *spin = shmfb__consumer_may_spin(c) ? &c->spin : NULL;
+    const struct shmfb__wait w = {&h->cons_wake, &h->cons_waiters, &h->cons_wake_ns,
+                                  spin,          &c->next_check,   timeout_ms};
     struct wait_ctx ctx = {c, what, frame};
     return shmfb__wait_until(&w, ready_now, &ctx);
 }
@@ -239,6 +377,7 @@ int shmfb_consumer_release(struct shmfb_consumer *c)
         return -EINVAL;
     struct wire_slot *s = &c->r.hdr->slots[c->slot];
     atomic_store_explicit(&s->taken_seq, c->held, memory_order_release);
+    shmfb__unpin(c);
     c->taken = c->held;
     c->held = 0;
     shmfb__wake_producer(c->r.hdr);

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <sys/socket.h>
 
 #define DEFAULT_TIMEOUT_MS 2000
 
@@ -14,13 +14,50 @@ static int desc_check(const struct shmfb_producer_desc *d)
     if (d->max_width <= 0 || d->max_height <= 0 || d->width < 0 || d->height < 0 ||
         d->timeout_ms < 0)
         return -EINVAL;
-    if (d->format > SHMFB_FORMAT_ARGB8888 || d->pacing > SHMFB_PACING_FREE || d->flags != 0)
+    if (d->format > SHMFB_FORMAT_ARGB8888 || d->pacing > SHMFB_PACING_MAILBOX ||
+        (d->flags & ~(SHMFB_SHARE_UID | SHMFB_SHARE_ANY | SHMFB_OWN_IMAGE)))
+        return -EINVAL;
+    if (d->pacing == SHMFB_PACING_MAILBOX
+            ? d->buffers == 1 || d->buffers < 0 || d->buffers > SHMFB_MAX_BUFFERS
+            : d->buffers != 0)
         return -EINVAL;
     if (d->max_width > SHMFB_DIM_MAX || d->max_height > SHMFB_DIM_MAX)
         return -EOVERFLOW;
     if (d->width > d->max_width || d->height > d->max_height)
         return -ERANGE;
     return 0;
+}
+
+/* Named: the name's socket; spawned: the socket of the consumer that
+ * started us, which becomes our one connection. */
+static int rendezvous(struct shmfb_producer *p, bool named)
+{
+    struct shmfb__server *s = &p->srv;
+    if (named)
+        return shmfb__name_listen(p->r.name, s->memfd, p->r.nonce, s);
+    int sock = shmfb__spawned_socket();
+    if (sock < 0)
+        return sock;
+    int rc = shmfb__handoff_send(sock, s->memfd, 0, ++s->next_token, "");
+    if (rc < 0)
+        return rc;
+    struct ucred cred = {0};
+    socklen_t len = sizeof(cred);
+    getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len);
+    s->peers[0] =
+        (struct shmfb__peer){.fd = sock, .pidfd = -1, .uid = cred.uid, .token = s->next_token};
+    shmfb__peer_watch(&s->peers[0], cred.pid);
+    s->npeers = 1;
+    unsetenv(SHMFB_SOCKET_ENV); /* used: a second create must not take it */
+    return 0;
+}
+
+static void producer_init(struct shmfb_producer *p, const struct shmfb_producer_desc *d)
+{
+    shmfb__server_init(p, d->flags, d->share_uid);
+    p->width = d->width ? d->width : d->max_width;
+    p->height = d->height ? d->height : d->max_height;
+    p->timeout_ns = (int64_t)(d->timeout_ms ? d->timeout_ms : DEFAULT_TIMEOUT_MS) * 1000000;
 }
 
 int shmfb_producer_create(const char *name, const struct shmfb_producer_desc *desc,
@@ -39,20 +76,32 @@ int shmfb_producer_create(const char *name, const struct shmfb_producer_desc *de
         rc = desc_check(desc);
     if (rc < 0)
         goto fail_free;
-    struct shmfb__geometry geo = {desc->max_width, desc->max_height, desc->format, desc->pacing};
-    rc = name ? shmfb__region_create(p->r.name, &geo, &p->r)
-              : shmfb__region_create_spawned(&geo, &p->r);
+    producer_init(p, desc);
+    uint32_t nbuffers = desc->pacing != SHMFB_PACING_MAILBOX ? 1
+                        : desc->buffers                      ? (uint32_t)desc->buffers
+                                                             : 3;
+    struct shmfb__geometry geo = {desc->max_width, desc->max_height, desc->format, desc->pacing,
+                                  nbuffers};
+    rc = shmfb__region_create(&geo, &p->r, &p->srv.memfd);
     if (rc < 0)
         goto fail_free;
-    p->width = desc->width ? desc->width : desc->max_width;
-    p->height = desc->height ? desc->height : desc->max_height;
-    p->timeout_ns = (int64_t)(desc->timeout_ms ? desc->timeout_ms : DEFAULT_TIMEOUT_MS) * 1000000;
+    rc = shmfb__mailbox_init(p, desc->flags & SHMFB_OWN_IMAGE);
+    if (rc < 0)
+        goto fail_region;
     /* Before the first present, probes see the initial size. */
-    atomic_store_explicit(&p->r.hdr->frame.width, p->width, memory_order_relaxed);
-    atomic_store_explicit(&p->r.hdr->frame.height, p->height, memory_order_relaxed);
+    atomic_store_explicit(&p->r.records[0].width, p->width, memory_order_relaxed);
+    atomic_store_explicit(&p->r.records[0].height, p->height, memory_order_relaxed);
+    /* The name appears only now, with the framebuffer complete. */
+    rc = rendezvous(p, name != NULL);
+    if (rc < 0)
+        goto fail_region;
     *out = p;
     return 0;
 
+fail_region:
+    shmfb__server_close(p);
+    shmfb__mailbox_free(p);
+    shmfb__region_unmap(&p->r);
 fail_free:
     free(p);
     return rc;
@@ -62,19 +111,39 @@ void shmfb_producer_destroy(struct shmfb_producer *p)
 {
     if (!p)
         return;
-    struct wire_header *h = p->r.hdr;
-    atomic_store_explicit(&h->state, WIRE_STATE_CLOSED, memory_order_release);
-    atomic_fetch_add_explicit(&h->cons_wake, 1, memory_order_release);
-    shmfb__sync_wake_all(&h->cons_wake);
-    if (p->r.named)
-        shm_unlink(p->r.name);
+    /* Connections first: a consumer woken below finds its hung up. */
+    shmfb__server_close(p);
+    shmfb__wake_consumers(p->r.hdr);
+    shmfb__sync_wake_all(&p->r.hdr->cons_wake);
+    shmfb__mailbox_free(p);
     shmfb__region_unmap(&p->r);
     free(p);
 }
 
+int shmfb_producer_fd(const struct shmfb_producer *p)
+{
+    return p->srv.listen_fd;
+}
+
+int shmfb_producer_dispatch(struct shmfb_producer *p)
+{
+    shmfb__peers_check(p);
+    return 0;
+}
+
 uint32_t *shmfb_producer_pixels(const struct shmfb_producer *p)
 {
-    return p->r.pixels;
+    return p->pixels;
+}
+
+int shmfb_producer_acquire(struct shmfb_producer *p, struct shmfb_back *back)
+{
+    if (!back)
+        return -EINVAL;
+    int b = shmfb__back_acquire(p, back->repair, &back->nrepair, false);
+    back->pixels = shmfb__region_buffer(&p->r, (uint32_t)b);
+    back->stride = p->r.stride;
+    return 0;
 }
 
 int32_t shmfb_producer_stride(const struct shmfb_producer *p)
@@ -126,22 +195,24 @@ int shmfb_producer_resize(struct shmfb_producer *p, int32_t width, int32_t heigh
     return 0;
 }
 
-/* Writes the frame record under its sequence lock. */
-static void record_write(struct shmfb_producer *p)
+/* Writes frame seq's record under its sequence lock. */
+static void record_write(struct shmfb_producer *p, uint32_t buffer)
 {
-    struct wire_frame *f = &p->r.hdr->frame;
-    uint32_t lock = p->frame_lock;
-    p->frame_lock += 2;
+    uint32_t k = (uint32_t)(p->seq % WIRE_RECORDS);
+    struct wire_frame *f = &p->r.records[k];
+    uint32_t lock = p->frame_lock[k];
+    p->frame_lock[k] += 2;
     atomic_store_explicit(&f->lock, lock + 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_release);
     atomic_store_explicit(&f->width, p->width, memory_order_relaxed);
     atomic_store_explicit(&f->height, p->height, memory_order_relaxed);
     atomic_store_explicit(&f->ndamage, p->ndamage, memory_order_relaxed);
     atomic_store_explicit(&f->seq, p->seq, memory_order_relaxed);
+    atomic_store_explicit(&f->buffer, buffer, memory_order_relaxed);
     for (uint32_t i = 0; i < p->ndamage; i++) {
         const int32_t v[4] = {p->damage[i].x, p->damage[i].y, p->damage[i].w, p->damage[i].h};
-        for (int k = 0; k < 4; k++)
-            atomic_store_explicit(&f->damage[i][k], v[k], memory_order_relaxed);
+        for (int j = 0; j < 4; j++)
+            atomic_store_explicit(&f->damage[i][j], v[j], memory_order_relaxed);
     }
     atomic_store_explicit(&f->lock, lock + 2, memory_order_release);
 }
@@ -149,7 +220,9 @@ static void record_write(struct shmfb_producer *p)
 static int all_taken(void *ctx, bool check)
 {
     struct shmfb_producer *p = ctx;
-    return shmfb__slots_pending(p->r.hdr, p->seq, check, false) == 0;
+    if (check)
+        shmfb__peers_check(p); /* drops those whose connection is gone */
+    return shmfb__slots_pending(p, p->seq, false) == 0;
 }
 
 /* FIFO: waits until every attached consumer has taken the frame just
@@ -159,10 +232,26 @@ static int all_taken(void *ctx, bool check)
 static void wait_taken(struct shmfb_producer *p)
 {
     struct wire_header *h = p->r.hdr;
-    const struct shmfb__wait w = {&h->prod_wake, &h->prod_waiters, &p->spin, &p->next_check,
-                                  (int)(p->timeout_ns / 1000000)};
+    struct shmfb__spin *spin = shmfb__producer_may_spin(p) ? &p->spin : NULL;
+    const struct shmfb__wait w = {&h->prod_wake, &h->prod_waiters, &h->prod_wake_ns,
+                                  spin,          &p->next_check,   (int)(p->timeout_ns / 1000000)};
     if (shmfb__wait_until(&w, all_taken, p) == -ETIMEDOUT)
-        shmfb__slots_pending(h, p->seq, false, true);
+        shmfb__slots_pending(p, p->seq, true);
+}
+
+/* Mailbox: the buffer this frame goes to, brought up to date from the
+ * private image unless the producer drew into it itself (acquire). */
+static int mailbox_back(struct shmfb_producer *p)
+{
+    if (p->back >= 0)
+        return p->back;
+    if (!p->image)
+        return -EINVAL;
+    struct shmfb_rect repair[SHMFB_MAX_DAMAGE];
+    uint32_t n;
+    int b = shmfb__back_acquire(p, repair, &n, true);
+    shmfb__image_copy(p, repair, n);
+    return b;
 }
 
 int shmfb_producer_present(struct shmfb_producer *p)
@@ -172,15 +261,22 @@ int shmfb_producer_present(struct shmfb_producer *p)
         p->damage[0] = (struct shmfb_rect){0, 0, p->width, p->height};
         p->ndamage = 1;
     }
+    int b = p->r.pacing == SHMFB_PACING_MAILBOX ? mailbox_back(p) : 0;
+    if (b < 0)
+        return b;
     p->seq++;
-    record_write(p);
+    record_write(p, (uint32_t)b);
+    shmfb__back_publish(p, b);
     atomic_store_explicit(&h->frame_seq, p->seq, memory_order_release);
     shmfb__wake_consumers(h);
     p->pub_width = p->width;
     p->pub_height = p->height;
     p->ndamage = 0;
+    shmfb__serve(p);
     if (p->r.pacing == SHMFB_PACING_FIFO)
         wait_taken(p);
+    else
+        shmfb__slots_drop_stuck(p);
     return 0;
 }
 

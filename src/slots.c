@@ -17,6 +17,7 @@ static void slot_forget(struct shmfb_consumer *c)
 {
     c->slot = -1;
     c->held = 0;
+    c->pinned = false;
     link_publish(c);
 }
 
@@ -36,8 +37,10 @@ bool shmfb__slot_claim(struct shmfb_consumer *c, int i)
     /* The frame already out counts as not taken: the next wait returns it. */
     c->taken = seq ? seq - 1 : 0;
     atomic_store_explicit(&s->pid, pid, memory_order_relaxed);
-    atomic_store_explicit(&s->start_time, shmfb__proc_start_time(pid), memory_order_relaxed);
+    atomic_store_explicit(&s->token, c->producer.token, memory_order_release);
     atomic_store_explicit(&s->taken_seq, c->taken, memory_order_relaxed);
+    atomic_store_explicit(&s->hold, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->hold_seq, 0, memory_order_relaxed);
     uint32_t attached = (claiming & ~3u) | WIRE_SLOT_ATTACHED;
     if (!atomic_compare_exchange_strong(&s->word, &claiming, attached))
         return false;
@@ -74,51 +77,52 @@ int shmfb__slot_free(struct shmfb_consumer *c)
     return ours ? 0 : -ENOTCONN;
 }
 
-static bool slot_dead(const struct wire_slot *s)
-{
-    int32_t pid = atomic_load_explicit(&s->pid, memory_order_relaxed);
-    uint64_t start = atomic_load_explicit(&s->start_time, memory_order_relaxed);
-    return !shmfb__proc_alive(pid, start);
-}
-
 /* Frees a slot whose consumer is gone or stuck.  The generation changes, so
  * that consumer learns it was dropped. */
-static void slot_drop(struct wire_slot *s, uint32_t word)
+void shmfb__slot_drop(struct wire_slot *s, uint32_t word)
 {
     atomic_compare_exchange_strong_explicit(&s->word, &word, WIRE_SLOT_NEXT(word, WIRE_SLOT_FREE),
                                             memory_order_acq_rel, memory_order_relaxed);
 }
 
-/* Frees slots whose holder died without detaching (or mid-claim). */
-void shmfb__slots_reap(struct wire_header *h)
-{
-    for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
-        struct wire_slot *s = &h->slots[i];
-        uint32_t w = atomic_load_explicit(&s->word, memory_order_acquire);
-        int32_t pid = atomic_load_explicit(&s->pid, memory_order_relaxed);
-        if (WIRE_SLOT_STATE(w) != WIRE_SLOT_FREE && pid > 0 && slot_dead(s))
-            slot_drop(s, w);
-    }
-}
-
-/* Counts attached consumers that have not taken frame `seq`.  With
- * `check_alive`, dead ones are dropped; with `drop_all`, every laggard is. */
-int shmfb__slots_pending(struct wire_header *h, uint64_t seq, bool check_alive, bool drop_all)
+int shmfb__slots_pending(struct shmfb_producer *p, uint64_t seq, bool drop_all)
 {
     int pending = 0;
     for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
-        struct wire_slot *s = &h->slots[i];
+        struct wire_slot *s = &p->r.hdr->slots[i];
         uint32_t w = atomic_load_explicit(&s->word, memory_order_acquire);
         if (WIRE_SLOT_STATE(w) != WIRE_SLOT_ATTACHED ||
             atomic_load_explicit(&s->taken_seq, memory_order_acquire) >= seq)
             continue;
-        if (drop_all || (check_alive && slot_dead(s))) {
-            slot_drop(s, w);
+        if (drop_all) {
+            shmfb__slot_drop(s, w);
             continue;
         }
         pending++;
     }
     return pending;
+}
+
+void shmfb__slots_drop_stuck(struct shmfb_producer *p)
+{
+    int64_t now = shmfb__now_ns();
+    for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
+        struct wire_slot *s = &p->r.hdr->slots[i];
+        uint32_t w = atomic_load_explicit(&s->word, memory_order_acquire);
+        uint64_t taken = atomic_load_explicit(&s->taken_seq, memory_order_acquire);
+        if (WIRE_SLOT_STATE(w) != WIRE_SLOT_ATTACHED || taken >= p->seq) {
+            p->seen_since[i] = 0; /* nothing waits for it */
+            continue;
+        }
+        if (taken != p->seen_taken[i] || p->seen_since[i] == 0) {
+            p->seen_taken[i] = taken; /* pending from now on */
+            p->seen_since[i] = now;
+            continue;
+        }
+        /* Frames have been waiting for it, untaken, the whole timeout. */
+        if (now - p->seen_since[i] >= p->timeout_ns)
+            shmfb__slot_drop(s, w);
+    }
 }
 
 int shmfb__slots_attached(const struct wire_header *h)
@@ -131,30 +135,56 @@ int shmfb__slots_attached(const struct wire_header *h)
     return n;
 }
 
-bool shmfb__producer_gone(const struct shmfb__region *r)
+/* Once gone, always gone: a producer never comes back on a connection. */
+bool shmfb__producer_gone(struct shmfb_consumer *c)
 {
-    if (atomic_load_explicit(&r->hdr->state, memory_order_acquire) != WIRE_STATE_LIVE)
-        return true;
-    return !shmfb__proc_alive(r->producer_pid, r->producer_start);
+    if (!c->gone)
+        c->gone = shmfb__peer_gone(&c->producer, true);
+    return c->gone;
 }
 
 /* A wake skips the syscall when nobody sleeps.  Pairs with the waiter's
  * count before it sleeps (wait.c): either it sees the new word, or this sees
  * its count (both sequentially consistent).  A peer that corrupts a count
  * costs a waiter at most one liveness period. */
-static void wake(_Atomic uint32_t *word, _Atomic uint32_t *sleepers)
+static void wake(_Atomic uint32_t *word, _Atomic uint32_t *sleepers, _Atomic uint64_t *stamp)
 {
     atomic_fetch_add_explicit(word, 1, memory_order_seq_cst);
-    if (atomic_load_explicit(sleepers, memory_order_seq_cst))
-        shmfb__sync_wake_all(word);
+    if (!atomic_load_explicit(sleepers, memory_order_seq_cst))
+        return;
+    /* The sleeper learns from it what a wake-up costs (sync_linux.c). */
+    atomic_store_explicit(stamp, (uint64_t)shmfb__now_ns(), memory_order_relaxed);
+    shmfb__sync_wake_all(word);
 }
 
 void shmfb__wake_producer(struct wire_header *h)
 {
-    wake(&h->prod_wake, &h->prod_waiters);
+    wake(&h->prod_wake, &h->prod_waiters, &h->prod_wake_ns);
 }
 
 void shmfb__wake_consumers(struct wire_header *h)
 {
-    wake(&h->cons_wake, &h->cons_waiters);
+    wake(&h->cons_wake, &h->cons_waiters, &h->cons_wake_ns);
+}
+
+bool shmfb__consumer_may_spin(const struct shmfb_consumer *c)
+{
+    int32_t me = shmfb__sync_cpu();
+    if (c->slot >= 0)
+        atomic_store_explicit(&c->r.hdr->slots[c->slot].cpu, me, memory_order_relaxed);
+    return me < 0 || atomic_load_explicit(&c->r.hdr->prod_cpu, memory_order_relaxed) != me;
+}
+
+bool shmfb__producer_may_spin(const struct shmfb_producer *p)
+{
+    int32_t me = shmfb__sync_cpu();
+    atomic_store_explicit(&p->r.hdr->prod_cpu, me, memory_order_relaxed);
+    for (int i = 0; me >= 0 && i < SHMFB_MAX_CONSUMERS; i++) {
+        const struct wire_slot *s = &p->r.hdr->slots[i];
+        if (WIRE_SLOT_STATE(atomic_load_explicit(&s->word, memory_order_relaxed)) ==
+                WIRE_SLOT_ATTACHED &&
+            atomic_load_explicit(&s->cpu, memory_order_relaxed) == me)
+            return false;
+    }
+    return true;
 }

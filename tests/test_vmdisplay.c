@@ -274,7 +274,8 @@ START_TEST(text_beyond_bmp)
     const uint32_t cps[] = {0xE9, 0x20AC, 0x1F600, 0x10FFFF, 0x1D11E};
     for (int i = 0; i < 5; i++)
         send_text(cps[i]);
-    send_text(0x110000); /* not a code point: dropped */
+    struct shmfb_event not_cp = {.type = SHMFB_EVENT_TEXT, .code = 0x110000};
+    ck_assert_int_eq(shmfb_consumer_send(con, &not_cp), -EINVAL); /* not a code point */
     send(SHMFB_EVENT_TEXT, 0, 0, 0x1F600, 0, SHMFB_MOD_ALT, 0);
     for (int i = 0; i < 5; i++)
         expect(EventTypeKeyboard, (sqInt)cps[i], EventKeyChar, 0, (sqInt)cps[i], 0);

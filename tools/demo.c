@@ -30,6 +30,10 @@ static const char demo_usage[] =
     "  --fps N         frames per second, 0 for as fast as possible (default 60)\n"
     "  --seconds S     stop after S seconds (default 0: no limit)\n"
     "  --sprite PNG    sprite image (default: the installed sprite.png)\n"
+    "  --pacing MODE   fifo (default: wait for every viewer to take each frame),\n"
+    "                  mailbox (never wait for a viewer that holds a frame;\n"
+    "                  viewers get the newest) or free (no pacing at all)\n"
+    "  --buffers N     shared buffers for mailbox pacing, 2..8 (default 3)\n"
     "  -h, --help      show this help\n";
 
 struct demo_opts {
@@ -39,6 +43,8 @@ struct demo_opts {
     long fps;
     double seconds;
     const char *sprite;
+    uint32_t pacing;
+    long buffers;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -62,7 +68,29 @@ static int install_signals(void)
     return 0;
 }
 
-enum { OPT_SIZE = 256, OPT_MAX, OPT_FRAMES, OPT_FPS, OPT_SECONDS, OPT_SPRITE };
+enum {
+    OPT_SIZE = 256,
+    OPT_MAX,
+    OPT_FRAMES,
+    OPT_FPS,
+    OPT_SECONDS,
+    OPT_SPRITE,
+    OPT_PACING,
+    OPT_BUFFERS
+};
+
+static int parse_pacing(const struct args *a, uint32_t *out)
+{
+    static const char *const names[] = {"fifo", "free", "mailbox"};
+    for (uint32_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(a->value, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    }
+    args_usage_error(a, "--pacing must be fifo, mailbox or free, not '%s'", a->value);
+    return -1;
+}
 
 static int parse_option(const struct args *a, int opt, struct demo_opts *o)
 {
@@ -82,6 +110,10 @@ static int parse_option(const struct args *a, int opt, struct demo_opts *o)
         return args_long(a, 0, 100000, &o->fps);
     case OPT_SECONDS:
         return args_double(a, 0, 1e9, &o->seconds);
+    case OPT_PACING:
+        return parse_pacing(a, &o->pacing);
+    case OPT_BUFFERS:
+        return args_long(a, 2, SHMFB_MAX_BUFFERS, &o->buffers);
     default: /* OPT_SPRITE */
         o->sprite = a->value;
         return 0;
@@ -113,6 +145,8 @@ static int parse_args(int argc, char **argv, struct demo_opts *o)
         {"fps", required_argument, NULL, OPT_FPS},
         {"seconds", required_argument, NULL, OPT_SECONDS},
         {"sprite", required_argument, NULL, OPT_SPRITE},
+        {"pacing", required_argument, NULL, OPT_PACING},
+        {"buffers", required_argument, NULL, OPT_BUFFERS},
         {NULL, 0, NULL, 0},
     };
     struct args a = {.prog = "shmfb",
@@ -122,7 +156,7 @@ static int parse_args(int argc, char **argv, struct demo_opts *o)
     bool have_size = false;
     int opt;
 
-    *o = (struct demo_opts){NULL, 640, 480, 0, 0, 0, 60, 0, NULL};
+    *o = (struct demo_opts){NULL, 640, 480, 0, 0, 0, 60, 0, NULL, SHMFB_PACING_FIFO, 0};
     args_start(&a, argc, argv);
     while ((opt = args_next(&a)) > 0) {
         have_size |= opt == OPT_SIZE;
@@ -133,6 +167,8 @@ static int parse_args(int argc, char **argv, struct demo_opts *o)
         return a.status;
     if (a.nrest > 1)
         return args_usage_error(&a, "unexpected argument '%s'", a.rest[1]);
+    if (o->buffers && o->pacing != SHMFB_PACING_MAILBOX)
+        return args_usage_error(&a, "--buffers needs --pacing mailbox");
     args_producer_name(a.nrest ? a.rest[0] : NULL, "/shmfb-demo", &o->name);
     return settle_size(&a, o, have_size);
 }
@@ -299,6 +335,8 @@ int cli_demo(int argc, char **argv)
     desc.max_height = o.max_height;
     desc.width = o.width;
     desc.height = o.height;
+    desc.pacing = o.pacing;
+    desc.buffers = (int32_t)o.buffers;
     if ((rc = shmfb_producer_create(o.name, &desc, &p)) < 0) {
         rc = cli_fail(o.name ? o.name : "spawned framebuffer", shmfb_strerror(rc));
         goto fail_create;

@@ -16,7 +16,7 @@ static const char usage[] =
     "Commands:\n"
     "  demo [NAME]          run an animated producer (default name /shmfb-demo)\n"
     "  snap NAME OUT.png    write the next frame of a framebuffer to a PNG file\n"
-    "  ls [--reap]          list framebuffers in /dev/shm; remove stale ones\n"
+    "  ls [--reap]          list live framebuffers; remove what dead ones left\n"
     "  bench [ARGS]         measure the library against the machine\n"
     "\n"
     "Options:\n"

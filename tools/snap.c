@@ -19,7 +19,7 @@ static const char snap_usage[] =
     "\n"
     "Options:\n"
     "  --now           take the last presented frame at once, without attaching\n"
-    "                  (works on a stale framebuffer; may tear while it is drawn)\n"
+    "                  (may tear if the producer draws meanwhile)\n"
     "  --timeout MS    longest wait for a frame (default 2000; -1: no limit)\n"
     "  --alpha         write an RGBA file with the pixels' alpha bytes as stored\n"
     "                  (meaningful for ARGB framebuffers; default: RGB)\n"

@@ -2,7 +2,8 @@
  *   spawn_child frames N   create (no name), wait for one event, present N
  *                          frames whose first pixel is 0xFF000000 | n, exit N
  *   spawn_child exit       exit 7 without creating anything
- *   spawn_child sleep      sleep without creating anything */
+ *   spawn_child sleep      sleep without creating anything
+ *   spawn_child hold       create, present one frame, sleep (until killed) */
 #include <shmfb/shmfb.h>
 
 #include <stdlib.h>
@@ -31,6 +32,15 @@ int main(int argc, char **argv)
         return frames(atoi(argv[2]));
     if (argc == 2 && strcmp(argv[1], "exit") == 0)
         return 7;
+    if (argc == 2 && strcmp(argv[1], "hold") == 0) {
+        struct shmfb_producer_desc d = {.max_width = 16, .max_height = 16};
+        struct shmfb_producer *p;
+        if (shmfb_producer_create(NULL, &d, &p) < 0)
+            return 100;
+        shmfb_producer_present(p);
+        sleep(30);
+        return 0;
+    }
     if (argc == 2 && strcmp(argv[1], "sleep") == 0) {
         sleep(30);
         return 0;

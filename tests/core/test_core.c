@@ -1,4 +1,5 @@
 /* libshmfb core: creation, validation, errors, frames between processes. */
+#include "hostile.h"
 #include "testutil.h"
 
 #include <shmfb/shmfb.h>
@@ -7,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -43,22 +45,18 @@ static void draw(uint32_t *px, int32_t stride, int w, int h, uint64_t seq)
             px[y * (stride / 4) + x] = pattern(seq, x, y);
 }
 
-/* Writes into a framebuffer's header behind the library's back. */
-static void poke(const char *name, size_t offset, const void *v, size_t n)
+/* Writes into a framebuffer's header behind the library's back, through a
+ * consumer's mapping of the shared memfd. */
+static void poke(struct wire_header *h, size_t offset, const void *v, size_t n)
 {
-    int fd = shm_open(name, O_RDWR, 0);
-    ck_assert_int_ge(fd, 0);
-    char *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    ck_assert_ptr_ne(m, MAP_FAILED);
-    memcpy(m + offset, v, n);
-    munmap(m, 4096);
-    close(fd);
+    memcpy((char *)h + offset, v, n);
 }
 
 static int open_rc(const char *name)
 {
     struct shmfb_consumer *c = (struct shmfb_consumer *)1;
-    int rc = shmfb_consumer_open(name, NULL, &c);
+    const struct shmfb_consumer_desc d = {.timeout_ms = 300};
+    int rc = shmfb_consumer_open(name, &d, &c);
     if (rc < 0)
         ck_assert_ptr_null(c);
     shmfb_consumer_close(c);
@@ -138,7 +136,18 @@ START_TEST(sizes)
     ck_assert_int_eq(shmfb_producer_create(name, &d, &p), -EINVAL);
     d = (struct shmfb_producer_desc){.max_width = 4, .max_height = 4, .pacing = 9};
     ck_assert_int_eq(shmfb_producer_create(name, &d, &p), -EINVAL);
-    d = (struct shmfb_producer_desc){.max_width = 4, .max_height = 4, .flags = 1};
+    d = (struct shmfb_producer_desc){.max_width = 4, .max_height = 4, .flags = 1u << 5};
+    ck_assert_int_eq(shmfb_producer_create(name, &d, &p), -EINVAL);
+    d = (struct shmfb_producer_desc){.max_width = 4, .max_height = 4, .pacing = 3};
+    ck_assert_int_eq(shmfb_producer_create(name, &d, &p), -EINVAL);
+    d = (struct shmfb_producer_desc){.max_width = 4, .max_height = 4, .buffers = 2};
+    ck_assert_int_eq(shmfb_producer_create(name, &d, &p), -EINVAL); /* FIFO: one buffer */
+    d.pacing = SHMFB_PACING_MAILBOX;
+    d.buffers = 1;
+    ck_assert_int_eq(shmfb_producer_create(name, &d, &p), -EINVAL);
+    d.buffers = SHMFB_MAX_BUFFERS + 1;
+    ck_assert_int_eq(shmfb_producer_create(name, &d, &p), -EINVAL);
+    d.buffers = -2;
     ck_assert_int_eq(shmfb_producer_create(name, &d, &p), -EINVAL);
     ck_assert_int_eq(shmfb_producer_create(name, &d, NULL), -EINVAL);
 }
@@ -161,42 +170,59 @@ END_TEST
 
 /* ---- hostile regions ------------------------------------------------------ */
 
-static void raw_object(const char *name, size_t size, const void *head, size_t n)
+static int plain_file(void)
 {
-    int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+    char path[128];
+    snprintf(path, sizeof(path), "%s/plain", tu_tmpdir());
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(ftruncate(fd, (off_t)size), 0);
-    if (n)
-        ck_assert_int_eq(write(fd, head, n), (ssize_t)n);
-    close(fd);
+    ck_assert_int_eq(ftruncate(fd, 1 << 20), 0);
+    unlink(path);
+    return fd;
 }
 
-START_TEST(not_shmfb)
+/* A producer impostor hands out what it likes; consumers refuse all but a
+ * sealed, valid framebuffer, each with its own error. */
+START_TEST(hostile_producers)
 {
     char name[96];
-    tu_name(name, sizeof(name), "garbage");
     const char junk[] = "this is not a framebuffer header at all";
-    raw_object(name, 8192, junk, sizeof(junk));
-    ck_assert_int_eq(open_rc(name), -EPROTO);
-    struct shmfb_info info;
-    ck_assert_int_eq(shmfb_probe(name, &info), -EPROTO);
-    ck_assert_int_eq(shmfb_reap(name), -EPROTO);
-    shm_unlink(name);
-
-    tu_name(name, sizeof(name), "tiny");
-    raw_object(name, 3, "abc", 3);
-    ck_assert_int_eq(open_rc(name), -EPROTO);
-    shm_unlink(name);
-
-    tu_name(name, sizeof(name), "empty");
-    raw_object(name, 0, NULL, 0);
-    ck_assert_int_eq(open_rc(name), -EAGAIN);
-    shm_unlink(name);
-
-    tu_name(name, sizeof(name), "unset");
-    raw_object(name, 8192, NULL, 0);
-    ck_assert_int_eq(open_rc(name), -EAGAIN);
-    shm_unlink(name);
+    struct fake_producer f;
+    const struct {
+        int fd;
+        int rc;
+    } cases[] = {
+        {sealed_memfd(junk, sizeof(junk), 8192), -EPROTO},
+        {sealed_memfd("abc", 3, 3), -EPROTO},
+        {sealed_memfd(NULL, 0, 0), -EPROTO},
+        {memfd_create("unsealed", MFD_CLOEXEC), -EPERM},
+        {plain_file(), -EPERM},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        tu_name(name, sizeof(name), "impostor");
+        fake_start(&f, name, cases[i].fd, 1);
+        ck_assert_msg(open_rc(name) == cases[i].rc, "case %zu: %d", i, open_rc(name));
+        struct shmfb_info info;
+        ck_assert_int_eq(shmfb_probe(name, &info), cases[i].rc);
+        ck_assert_int_eq(shmfb_reap(name), -EBUSY); /* its lock is held */
+        fake_stop(&f);
+        close(cases[i].fd);
+    }
+    /* A valid framebuffer, but not the one the lock file names: the
+     * consumer waits for a handoff that does not come. */
+    struct shmfb_producer *p = make("/shmfbt-other-nonce", 8, 8, SHMFB_PACING_FREE);
+    tu_name(name, sizeof(name), "nonce");
+    fake_start(&f, name, producer_memfd("/shmfbt-other-nonce"), 12345);
+    ck_assert_int_eq(open_rc(name), -ETIMEDOUT);
+    fake_stop(&f);
+    shmfb_producer_destroy(p);
+    /* Sockets nobody listens on, and plain files, are not framebuffers. */
+    tu_name(name, sizeof(name), "nobody");
+    fake_start(&f, name, -1, 0);
+    close(f.sock);
+    f.sock = open("/dev/null", O_RDONLY);
+    ck_assert_int_eq(open_rc(name), -ENOENT);
+    fake_stop(&f);
 }
 END_TEST
 
@@ -205,51 +231,76 @@ START_TEST(bad_headers)
     char name[96];
     tu_name(name, sizeof(name), "hdr");
     struct shmfb_producer *p = make(name, 64, 32, SHMFB_PACING_FREE);
-    ck_assert_int_eq(open_rc(name), 0);
+    struct shmfb_consumer *c0;
+    ck_assert_int_eq(shmfb_consumer_open(name, NULL, &c0), 0);
+    struct wire_header *c = hostile_header(c0);
 
     uint32_t v = 3;
-    poke(name, 8, &v, 4); /* version: newer */
+    poke(c, 8, &v, 4); /* version: newer */
     ck_assert_int_eq(open_rc(name), -EPROTONOSUPPORT);
     v = 1; /* older */
-    poke(name, 8, &v, 4);
+    poke(c, 8, &v, 4);
     ck_assert_int_eq(open_rc(name), -EPROTONOSUPPORT);
     v = 0;
-    poke(name, 8, &v, 4);
+    poke(c, 8, &v, 4);
     ck_assert_int_eq(open_rc(name), -EBADMSG);
     v = 2;
-    poke(name, 8, &v, 4);
+    poke(c, 8, &v, 4);
     ck_assert_int_eq(open_rc(name), 0);
 
     int32_t w = 0;
-    poke(name, 24, &w, 4); /* max_width */
+    poke(c, 24, &w, 4); /* max_width */
     ck_assert_int_eq(open_rc(name), -EBADMSG);
     w = 1 << 30;
-    poke(name, 24, &w, 4);
+    poke(c, 24, &w, 4);
     ck_assert_int_eq(open_rc(name), -EBADMSG);
     w = 128; /* consistent-looking but not the layout the stride says */
-    poke(name, 24, &w, 4);
+    poke(c, 24, &w, 4);
     ck_assert_int_eq(open_rc(name), -EBADMSG);
     w = 64;
-    poke(name, 24, &w, 4);
+    poke(c, 24, &w, 4);
     uint64_t off = 12;
-    poke(name, 48, &off, 8); /* buffer_offset */
+    poke(c, 88, &off, 8); /* buffer_offset */
     ck_assert_int_eq(open_rc(name), -EBADMSG);
+    uint32_t n = 3;
+    poke(c, 48, &n, 4); /* nbuffers, without mailbox pacing */
+    ck_assert_int_eq(open_rc(name), -EBADMSG);
+    uint64_t big = UINT64_MAX / 2;
+    poke(c, 16, &big, 8); /* total_size */
+    ck_assert_int_eq(open_rc(name), -EBADMSG);
+    shmfb_consumer_close(c0);
     shmfb_producer_destroy(p);
 }
 END_TEST
 
-START_TEST(truncated_object)
+/* The memfd is sealed: nobody holding it (a consumer, or anyone who finds
+ * it through /proc) can shrink or grow it, so no mapping can fault. */
+START_TEST(truncation_refused)
 {
     char name[96];
     tu_name(name, sizeof(name), "trunc");
     struct shmfb_producer *p = make(name, 256, 256, SHMFB_PACING_FREE);
-    int fd = shm_open(name, O_RDWR, 0);
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", producer_memfd(name));
+    int fd = open(path, O_RDWR | O_CLOEXEC);
     ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(ftruncate(fd, 8192), 0);
+    struct stat st;
+    ck_assert_int_eq(fstat(fd, &st), 0);
+    ck_assert_int_eq(ftruncate(fd, 8192), -1);
+    ck_assert_int_eq(errno, EPERM);
+    ck_assert_int_eq(ftruncate(fd, 0), -1);
+    ck_assert_int_eq(ftruncate(fd, st.st_size * 2), -1);
+    ck_assert_int_eq(pwrite(fd, "x", 1, st.st_size + 100), -1);
+    ck_assert_int_eq(errno, EPERM);
+    ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), -1); /* sealed seals */
     close(fd);
-    ck_assert_int_eq(open_rc(name), -EMSGSIZE);
-    struct shmfb_info info;
-    ck_assert_int_eq(shmfb_probe(name, &info), -EMSGSIZE);
+    struct shmfb_consumer *c = attach(name);
+    memset(shmfb_producer_pixels(p), 0x5a, 256 * 4);
+    ck_assert_int_eq(shmfb_producer_present(p), 0);
+    struct shmfb_frame f;
+    ck_assert_int_eq(shmfb_consumer_wait(c, 1000, &f), 0);
+    ck_assert_uint_eq(f.pixels[255], 0x5a5a5a5a);
+    shmfb_consumer_close(c);
     shmfb_producer_destroy(p);
 }
 END_TEST
@@ -622,11 +673,143 @@ START_TEST(producer_killed)
     ck_assert_int_eq(shmfb_consumer_attach(c), -EISCONN);
     shmfb_consumer_close(c);
     tu_wait_child(pid, 1000);
+    /* Nothing blocks the name: it is not listed, and a new producer takes
+     * it at once. */
     struct shmfb_info info;
-    ck_assert_int_eq(shmfb_probe(name, &info), 0);
-    ck_assert_int_eq(info.alive, 0);
-    ck_assert_int_eq(shmfb_reap(name), 0);
+    ck_assert_int_eq(shmfb_probe(name, &info), -ENOENT);
     ck_assert_int_eq(open_rc(name), -ENOENT);
+    ck_assert_int_eq(tu_live_names(), 0);
+    struct shmfb_producer *p = make(name, 16, 16, SHMFB_PACING_FREE);
+    ck_assert_int_eq(shmfb_probe(name, &info), 0);
+    ck_assert_int_eq(info.alive, 1);
+    ck_assert_int_eq(info.producer_pid, getpid());
+    ck_assert_int_eq(shmfb_reap(name), -EBUSY);
+    shmfb_producer_destroy(p);
+    ck_assert_int_eq(shmfb_reap(name), -ENOENT);
+}
+END_TEST
+
+/* R1: a peer that leaves frame records' locks odd ("being written") stops
+ * nobody: the producer never reads its lock back, so every frame it writes
+ * is readable, and FIFO presents do not wait out their timeout. */
+START_TEST(odd_record_locks)
+{
+    char name[96];
+    tu_name(name, sizeof(name), "oddlock");
+    struct shmfb_producer_desc d = {.max_width = 16, .max_height = 16, .timeout_ms = 1500};
+    struct shmfb_producer *p;
+    ck_assert_int_eq(shmfb_producer_create(name, &d, &p), 0);
+    enum { FRAMES = 40 };
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct shmfb_consumer *c = attach(name);
+        struct shmfb_frame f;
+        for (uint64_t want = 1; want <= FRAMES; want++) {
+            if (shmfb_consumer_wait(c, 5000, &f) != 0 || f.seq != want ||
+                f.pixels[17] != pattern(want, 1, 1))
+                _exit((int)want);
+            shmfb_consumer_release(c);
+        }
+        _exit(0);
+    }
+    while (shmfb_producer_consumers(p) == 0)
+        usleep(1000);
+    struct shmfb_consumer *spy;
+    ck_assert_int_eq(shmfb_consumer_open(name, NULL, &spy), 0);
+    struct wire_header *h = hostile_header(spy);
+    struct wire_frame *rec = (struct wire_frame *)((char *)h + h->records_offset);
+    for (unsigned i = 0; i < WIRE_RECORDS; i++)
+        atomic_store(&rec[i].lock, 12345u); /* odd */
+    int64_t t0 = tu_now_ms();
+    for (uint64_t s = 1; s <= FRAMES; s++) {
+        draw(shmfb_producer_pixels(p), shmfb_producer_stride(p), 16, 16, s);
+        ck_assert_int_eq(shmfb_producer_present(p), 0);
+    }
+    ck_assert_int_lt(tu_now_ms() - t0, 1500);
+    ck_assert_int_eq(tu_wait_child(pid, 5000), 0);
+    shmfb_producer_dispatch(p);
+    ck_assert_int_eq(shmfb_producer_consumers(p), 0);
+    shmfb_consumer_close(spy);
+    shmfb_producer_destroy(p);
+}
+END_TEST
+
+/* R1, the consumer's side: the newest record broken after it was written
+ * makes a consumer skip that frame, not wait for it forever; the next frame
+ * comes whole, with full damage. */
+START_TEST(broken_newest_record)
+{
+    char name[96];
+    tu_name(name, sizeof(name), "oddnewest");
+    struct shmfb_producer *p = make(name, 16, 16, SHMFB_PACING_FREE);
+    ck_assert_int_eq(shmfb_producer_present(p), 0);
+    struct shmfb_consumer *c = attach(name);
+    struct wire_header *h = hostile_header(c);
+    struct wire_frame *rec = (struct wire_frame *)((char *)h + h->records_offset);
+    atomic_store(&rec[1].lock, 777u);
+    struct shmfb_frame f;
+    ck_assert_int_eq(shmfb_consumer_wait(c, 200, &f), -ETIMEDOUT);
+    draw(shmfb_producer_pixels(p), shmfb_producer_stride(p), 16, 16, 2);
+    shmfb_producer_damage(p, &(struct shmfb_rect){0, 0, 1, 1});
+    ck_assert_int_eq(shmfb_producer_present(p), 0);
+    ck_assert_int_eq(shmfb_consumer_wait(c, 1000, &f), 0);
+    ck_assert_uint_eq(f.seq, 2);
+    ck_assert_uint_eq(f.flags & SHMFB_FRAME_FULL, SHMFB_FRAME_FULL);
+    ck_assert_uint_eq(f.pixels[17], pattern(2, 1, 1));
+    shmfb_consumer_close(c);
+    shmfb_producer_destroy(p);
+}
+END_TEST
+
+/* R4: free pacing drops consumers that stop taking frames (here: stopped
+ * processes holding every slot) once frames have waited for them longer
+ * than the timeout, so a new consumer can attach. */
+START_TEST(free_drops_stuck)
+{
+    char name[96];
+    tu_name(name, sizeof(name), "freestuck");
+    struct shmfb_producer_desc d = {
+        .max_width = 8, .max_height = 8, .pacing = SHMFB_PACING_FREE, .timeout_ms = 300};
+    struct shmfb_producer *p;
+    ck_assert_int_eq(shmfb_producer_create(name, &d, &p), 0);
+    pid_t kids[SHMFB_MAX_CONSUMERS];
+    for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
+        kids[i] = fork();
+        if (kids[i] == 0) {
+            struct shmfb_consumer *c;
+            int rc = shmfb_consumer_open(name, NULL, &c);
+            if (rc == 0)
+                rc = shmfb_consumer_attach(c);
+            if (rc < 0) {
+                fprintf(stderr, "consumer %d: %s\n", i, shmfb_strerror(rc));
+                _exit(1);
+            }
+            raise(SIGSTOP);
+            _exit(0);
+        }
+    }
+    int64_t t_attach = tu_now_ms();
+    while (shmfb_producer_consumers(p) < SHMFB_MAX_CONSUMERS && tu_now_ms() - t_attach < 10000)
+        shmfb_producer_dispatch(p);
+    ck_assert_int_eq(shmfb_producer_consumers(p), SHMFB_MAX_CONSUMERS);
+    struct shmfb_consumer *late;
+    ck_assert_int_eq(shmfb_consumer_open(name, NULL, &late), 0);
+    ck_assert_int_eq(shmfb_consumer_attach(late), -EUSERS);
+    int64_t t0 = tu_now_ms();
+    while (shmfb_consumer_attach(late) == -EUSERS && tu_now_ms() - t0 < 3000) {
+        ck_assert_int_eq(shmfb_producer_present(p), 0);
+        usleep(20 * 1000);
+    }
+    ck_assert_int_eq(shmfb_consumer_detach(late), 0);
+    ck_assert_int_ge(tu_now_ms() - t0, 250);
+    ck_assert_int_lt(tu_now_ms() - t0, 3000);
+    ck_assert_int_eq(shmfb_producer_consumers(p), 0);
+    for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
+        kill(kids[i], SIGKILL);
+        tu_wait_child(kids[i], 2000);
+    }
+    shmfb_consumer_close(late);
+    shmfb_producer_destroy(p);
 }
 END_TEST
 
@@ -638,9 +821,9 @@ static Suite *core_suite(void)
     tcase_add_test(errors, names);
     tcase_add_test(errors, sizes);
     tcase_add_test(errors, exists_and_missing);
-    tcase_add_test(errors, not_shmfb);
+    tcase_add_test(errors, hostile_producers);
     tcase_add_test(errors, bad_headers);
-    tcase_add_test(errors, truncated_object);
+    tcase_add_test(errors, truncation_refused);
     tcase_add_test(errors, slots);
     tcase_add_test(errors, strerror_distinct);
     suite_add_tcase(s, errors);
@@ -659,12 +842,16 @@ static Suite *core_suite(void)
     tcase_add_test(procs, fifo_two_processes);
     tcase_add_test(procs, consumer_killed);
     tcase_add_test(procs, producer_killed);
+    tcase_add_test(procs, odd_record_locks);
+    tcase_add_test(procs, broken_newest_record);
+    tcase_add_test(procs, free_drops_stuck);
     suite_add_tcase(s, procs);
     return s;
 }
 
 int main(void)
 {
+    hostile_runtime_dir();
     tu_sweep_stale();
     SRunner *sr = srunner_create(core_suite());
     srunner_run_all(sr, CK_NORMAL);

@@ -1,4 +1,5 @@
 /* Input events (consumer -> producer). */
+#include "hostile.h"
 #include "testutil.h"
 
 #include <shmfb/shmfb.h>
@@ -154,9 +155,11 @@ START_TEST(resize_clamped)
     pair_open(&x, "evresize", SHMFB_PACING_FREE);
     struct shmfb_event big = {.type = SHMFB_EVENT_RESIZE, .x = 5000, .y = 150};
     struct shmfb_event neg = {.type = SHMFB_EVENT_RESIZE, .x = -4, .y = 0};
+    struct shmfb_event one = {.type = SHMFB_EVENT_RESIZE, .x = 1, .y = 1};
     struct shmfb_event ev;
     ck_assert_int_eq(shmfb_consumer_send(x.c, &big), 0);
-    ck_assert_int_eq(shmfb_consumer_send(x.c, &neg), 0);
+    ck_assert_int_eq(shmfb_consumer_send(x.c, &neg), -EINVAL);
+    ck_assert_int_eq(shmfb_consumer_send(x.c, &one), 0);
     ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), 0);
     ck_assert_int_eq(ev.x, 320);
     ck_assert_int_eq(ev.y, 150);
@@ -267,7 +270,7 @@ static void *race_sender(void *arg)
     for (uint32_t i = 0; i < RACE_EVENTS; i++) {
         struct shmfb_event e = text(i, i + 1);
         int rc = shmfb_consumer_send(r->c, &e);
-        ck_assert(rc == 0 || rc == -ENOTCONN || rc == -ECONNRESET);
+        ck_assert_msg(rc == 0 || rc == -ENOTCONN || rc == -ECONNRESET, "send: %d", rc);
         r->sent[i] = rc == 0;
         if (i % 64 == 0)
             sched_yield();
@@ -322,6 +325,152 @@ START_TEST(send_beside_waiter)
 }
 END_TEST
 
+/* Every field a sender may get wrong is refused by the sending side. */
+START_TEST(send_validates_fields)
+{
+    struct pair x;
+    pair_open(&x, "evfields", SHMFB_PACING_FREE);
+    const struct shmfb_event bad[] = {
+        {.type = SHMFB_EVENT_BUTTON_DOWN, .code = 0},
+        {.type = SHMFB_EVENT_BUTTON_UP, .code = 6},
+        {.type = SHMFB_EVENT_MOTION, .mods = 1u << 5},
+        {.type = SHMFB_EVENT_MOTION, .buttons = 1u << 5},
+        {.type = SHMFB_EVENT_MOTION, .x = (1 << 24) + 1},
+        {.type = SHMFB_EVENT_MOTION, .y = -(1 << 24) - 1},
+        {.type = SHMFB_EVENT_WHEEL, .y = (1 << 16) + 1},
+        {.type = SHMFB_EVENT_TEXT, .code = 0xD800},
+        {.type = SHMFB_EVENT_TEXT, .code = 0xDFFF},
+        {.type = SHMFB_EVENT_TEXT, .code = 0x110000},
+        {.type = SHMFB_EVENT_KEY_DOWN, .code = 0x10000, .sym = 'a'},
+        {.type = SHMFB_EVENT_KEY_UP, .code = 4, .sym = 0xDABC},
+        {.type = SHMFB_EVENT_KEY_UP, .code = 4, .sym = SHMFB_KEY_SPECIAL | 0x10000},
+        {.type = SHMFB_EVENT_RESIZE, .x = 0, .y = 5},
+        {.type = SHMFB_EVENT_RESIZE + 1},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(shmfb_consumer_send(x.c, &bad[i]) == -EINVAL, "case %zu", i);
+    const struct shmfb_event good[] = {
+        {.type = SHMFB_EVENT_TEXT, .code = 0x10FFFF},
+        {.type = SHMFB_EVENT_KEY_DOWN, .code = 0xFFFF, .sym = SHMFB_KEY_SPECIAL | 0xFFFF},
+        {.type = SHMFB_EVENT_MOTION, .x = -(1 << 24), .y = 1 << 24, .buttons = 0x1F, .mods = 0x1F},
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+        ck_assert_msg(shmfb_consumer_send(x.c, &good[i]) == 0, "case %zu", i);
+    struct shmfb_event ev;
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+        ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), 0);
+    ck_assert_uint_eq(shmfb_producer_events_invalid(x.p), 0);
+    pair_close(&x);
+}
+END_TEST
+
+/* A hostile consumer writes its ring directly: the producer drops and
+ * counts every event with a bad field, and clears unused fields. */
+static _Atomic uint32_t *ring_slot0(struct shmfb_consumer *c, struct wire_slot **slot)
+{
+    struct wire_header *h = hostile_header(c);
+    int i = 0;
+    while (WIRE_SLOT_STATE(atomic_load(&h->slots[i].word)) != WIRE_SLOT_ATTACHED)
+        i++;
+    *slot = &h->slots[i];
+    return (_Atomic uint32_t *)((char *)h + h->rings_offset) +
+           (size_t)i * WIRE_RING_CAPACITY * WIRE_EVENT_WORDS;
+}
+
+static void ring_put(_Atomic uint32_t *ring, struct wire_slot *s, const struct shmfb_event *e)
+{
+    uint32_t head = atomic_load(&s->ev_head);
+    uint32_t w[WIRE_EVENT_WORDS];
+    memcpy(w, e, sizeof(w));
+    for (unsigned k = 0; k < WIRE_EVENT_WORDS; k++)
+        atomic_store(&ring[(head % WIRE_RING_CAPACITY) * WIRE_EVENT_WORDS + k], w[k]);
+    atomic_store(&s->ev_head, head + 1);
+}
+
+START_TEST(hostile_ring_events)
+{
+    struct pair x;
+    pair_open(&x, "evhostile", SHMFB_PACING_FREE);
+    struct wire_slot *s;
+    _Atomic uint32_t *ring = ring_slot0(x.c, &s);
+    const struct shmfb_event bad[] = {
+        {.type = SHMFB_EVENT_BUTTON_DOWN, .code = 9},
+        {.type = SHMFB_EVENT_TEXT, .code = 0x110000},
+        {.type = SHMFB_EVENT_TEXT, .code = 0xD834},
+        {.type = SHMFB_EVENT_MOTION, .mods = 0x80000000u},
+        {.type = SHMFB_EVENT_KEY_DOWN, .code = 0x12345},
+        {.type = 0},
+        {.type = 4000},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ring_put(ring, s, &bad[i]);
+    /* Valid, with garbage in the fields its type does not use. */
+    struct shmfb_event close_ev = {.type = SHMFB_EVENT_CLOSE,
+                                   .time_ms = 7,
+                                   .x = 99,
+                                   .code = 0xFFFFFFFF,
+                                   .sym = 5,
+                                   .buttons = 0xFF};
+    ring_put(ring, s, &close_ev);
+    struct shmfb_event ev;
+    ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), 0);
+    ck_assert_uint_eq(ev.type, SHMFB_EVENT_CLOSE);
+    ck_assert_uint_eq(ev.time_ms, 7);
+    ck_assert_int_eq(ev.x, 0);
+    ck_assert_uint_eq(ev.code, 0);
+    ck_assert_uint_eq(ev.sym, 0);
+    ck_assert_uint_eq(ev.buttons, 0);
+    ck_assert_uint_eq(shmfb_producer_events_invalid(x.p), sizeof(bad) / sizeof(bad[0]));
+    ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), -EAGAIN);
+    pair_close(&x);
+}
+END_TEST
+
+/* A consumer that keeps its ring moving cannot hold a poll: each call
+ * returns within a bounded amount of work. */
+struct flood {
+    _Atomic uint32_t *ring;
+    struct wire_slot *slot;
+    _Atomic int stop;
+};
+
+static void *flood_ring(void *arg)
+{
+    struct flood *f = arg;
+    struct shmfb_event bad = {.type = SHMFB_EVENT_TEXT, .code = 0xDC00};
+    while (!atomic_load(&f->stop))
+        ring_put(f->ring, f->slot, &bad);
+    return NULL;
+}
+
+START_TEST(poll_bounded)
+{
+    struct pair x;
+    pair_open(&x, "evflood", SHMFB_PACING_FREE);
+    static struct flood f;
+    f.ring = ring_slot0(x.c, &f.slot);
+    atomic_store(&f.stop, 0);
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, flood_ring, &f), 0);
+    int64_t longest = 0, until = tu_now_ms() + 1000;
+    int calls = 0;
+    while (tu_now_ms() < until) {
+        struct shmfb_event ev;
+        int64_t t0 = tu_now_ms();
+        ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), -EAGAIN);
+        int64_t took = tu_now_ms() - t0;
+        longest = took > longest ? took : longest;
+        calls++;
+    }
+    atomic_store(&f.stop, 1);
+    pthread_join(t, NULL);
+    ck_assert_int_gt(calls, 10);
+    ck_assert_msg(longest < 250, "one poll took %lld ms", (long long)longest);
+    ck_assert_uint_gt(shmfb_producer_events_invalid(x.p), 0);
+    pair_close(&x);
+}
+END_TEST
+
 static Suite *events_suite(void)
 {
     Suite *s = suite_create("events");
@@ -335,12 +484,16 @@ static Suite *events_suite(void)
     tcase_add_test(ring, several_consumers_oldest_first);
     tcase_add_test(ring, wait_wakes_across_processes);
     tcase_add_test(ring, send_beside_waiter);
+    tcase_add_test(ring, send_validates_fields);
+    tcase_add_test(ring, hostile_ring_events);
+    tcase_add_test(ring, poll_bounded);
     suite_add_tcase(s, ring);
     return s;
 }
 
 int main(void)
 {
+    hostile_runtime_dir();
     tu_sweep_stale();
     SRunner *sr = srunner_create(events_suite());
     srunner_run_all(sr, CK_NORMAL);

@@ -1,5 +1,6 @@
 /* The spawned handshake: shmfb_spawn(), a producer created with no name,
  * shmfb_consumer_open_socket(). */
+#include "hostile.h"
 #include "testutil.h"
 
 #include <shmfb/shmfb.h>
@@ -96,36 +97,119 @@ START_TEST(spawned_failures)
 }
 END_TEST
 
-/* A descriptor that is not sealed, or a message that is not a handoff, is
- * refused. */
-START_TEST(spawned_hostile_peer)
+/* Sends a handoff message as a hostile peer writes it: `fds` descriptors
+ * attached (0, 1 or 2 copies of fd). */
+static void send_handoff(int sock, const struct wire_handoff *m, int fd, int fds)
+{
+    int two[2] = {fd, fd};
+    char ctl[CMSG_SPACE(sizeof(two))];
+    memset(ctl, 0, sizeof(ctl));
+    struct iovec iov = {.iov_base = (void *)m, .iov_len = sizeof(*m)};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (fds > 0) {
+        msg.msg_control = ctl;
+        msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)fds);
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)fds);
+        memcpy(CMSG_DATA(cm), two, sizeof(int) * (size_t)fds);
+    }
+    ck_assert_int_eq(sendmsg(sock, &msg, 0), sizeof(*m));
+}
+
+static int hostile_open(const struct wire_handoff *m, int fd, int fds)
 {
     int sv[2];
-    struct shmfb_consumer *c;
+    struct shmfb_consumer *c = (struct shmfb_consumer *)1;
     ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    ck_assert_int_eq(write(sv[1], "garbage!", 8), 8);
-    ck_assert_int_eq(shmfb_consumer_open_socket(sv[0], 1000, NULL, &c), -EPROTO);
+    if (m)
+        send_handoff(sv[1], m, fd, fds);
+    else
+        ck_assert_int_eq(write(sv[1], "garbage!", 8), 8);
+    int rc = shmfb_consumer_open_socket(sv[0], 1000, NULL, &c);
+    if (rc == 0)
+        shmfb_consumer_close(c);
+    else
+        ck_assert_ptr_null(c);
     close(sv[0]);
     close(sv[1]);
+    return rc;
+}
 
-    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    int fd = memfd_create("unsealed", MFD_CLOEXEC);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(ftruncate(fd, 1 << 20), 0);
-    char ctl[CMSG_SPACE(sizeof(int))] = {0};
-    struct iovec iov = {.iov_base = "SHMFBFD1", .iov_len = 8};
-    struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-    ck_assert_int_eq(sendmsg(sv[1], &msg, 0), 8);
-    close(fd);
-    ck_assert_int_eq(shmfb_consumer_open_socket(sv[0], 1000, NULL, &c), -EPERM);
-    close(sv[0]);
-    close(sv[1]);
+/* A descriptor that is not sealed, or a message that is not a handoff of
+ * this version, is refused, and nothing sent along leaks. */
+START_TEST(spawned_hostile_peer)
+{
+    struct wire_handoff ok = {.version = WIRE_VERSION, .token = 1};
+    memcpy(ok.tag, WIRE_HANDOFF_TAG, sizeof(ok.tag));
+    int unsealed = memfd_create("unsealed", MFD_CLOEXEC);
+    ck_assert_int_eq(ftruncate(unsealed, 1 << 20), 0);
+    struct shmfb_producer_desc d = {.max_width = 8, .max_height = 8};
+    struct shmfb_producer *p;
+    char name[96];
+    tu_name(name, sizeof(name), "real");
+    ck_assert_int_eq(shmfb_producer_create(name, &d, &p), 0);
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", producer_memfd(name));
+    int real = open(path, O_RDWR | O_CLOEXEC);
+    ck_assert_int_ge(real, 0);
+
+    ck_assert_int_eq(hostile_open(NULL, -1, 0), -EPROTO);
+    ck_assert_int_eq(hostile_open(&ok, unsealed, 1), -EPERM);
+    ck_assert_int_eq(hostile_open(&ok, real, 0), -EPROTO); /* no descriptor */
+    ck_assert_int_eq(hostile_open(&ok, real, 1), 0);
+    ck_assert_int_eq(hostile_open(&ok, real, 2), 0); /* the second is closed */
+    struct wire_handoff m = ok;
+    m.version = 1;
+    ck_assert_int_eq(hostile_open(&m, real, 1), -EPROTONOSUPPORT);
+    m = ok;
+    m.tag[0] = 'X';
+    ck_assert_int_eq(hostile_open(&m, real, 1), -EPROTO);
+    m = ok;
+    m.status = EACCES;
+    ck_assert_int_eq(hostile_open(&m, -1, 0), -EACCES);
+    m.status = EUSERS;
+    ck_assert_int_eq(hostile_open(&m, -1, 0), -EUSERS);
+    m.status = 12345;
+    ck_assert_int_eq(hostile_open(&m, real, 1), -EPROTO);
+    m = ok;
+    memset(m.name, 'x', sizeof(m.name)); /* no NUL */
+    ck_assert_int_eq(hostile_open(&m, real, 1), -EPROTO);
+    close(real);
+    close(unsealed);
+    shmfb_producer_destroy(p);
+}
+END_TEST
+
+/* A viewer killed with SIGKILL takes its spawned producer with it. */
+START_TEST(spawned_dies_with_parent)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t viewer = fork();
+    ck_assert_int_ge(viewer, 0);
+    if (viewer == 0) {
+        char *argv[] = {SPAWN_CHILD, "hold", NULL};
+        int32_t pid;
+        int sock;
+        if (shmfb_spawn(argv, &pid, &sock) < 0 || write(fds[1], &pid, sizeof(pid)) != 4)
+            _exit(1);
+        pause();
+        _exit(0);
+    }
+    int32_t producer;
+    ck_assert_int_eq(read(fds[0], &producer, sizeof(producer)), sizeof(producer));
+    close(fds[0]);
+    close(fds[1]);
+    ck_assert_int_eq(kill(producer, 0), 0);
+    kill(viewer, SIGKILL);
+    ck_assert_int_eq(tu_wait_child(viewer, 2000), 128 + SIGKILL);
+    int64_t t0 = tu_now_ms();
+    while (kill(producer, 0) == 0 && tu_now_ms() - t0 < 5000)
+        usleep(10 * 1000);
+    ck_assert_msg(kill(producer, 0) < 0 && errno == ESRCH,
+                  "the spawned producer outlived its viewer");
 }
 END_TEST
 
@@ -137,12 +221,14 @@ static Suite *spawn_suite(void)
     tcase_add_test(spawn, spawned_frames);
     tcase_add_test(spawn, spawned_failures);
     tcase_add_test(spawn, spawned_hostile_peer);
+    tcase_add_test(spawn, spawned_dies_with_parent);
     suite_add_tcase(s, spawn);
     return s;
 }
 
 int main(void)
 {
+    hostile_runtime_dir();
     tu_sweep_stale();
     SRunner *sr = srunner_create(spawn_suite());
     srunner_run_all(sr, CK_NORMAL);

@@ -166,10 +166,16 @@ case_missing_name() {
     expect_error "$rc" "$W/view.err" "no such framebuffer"
 }
 
-# A shared memory object that is not a framebuffer: one clear line, non-zero.
+# A name held by something that is not a shmfb producer: one clear line,
+# non-zero.
 case_not_shmfb() {
     local rc=0
-    "$GARBAGE" "/$NAME-junk" || fail "could not create the junk object"
+    bg "$W/garbage.err" "$GARBAGE" "/$NAME-junk" >"$W/garbage.out"
+    for _ in $(seq 100); do
+        grep -q ready "$W/garbage.out" && break
+        sleep 0.05
+    done
+    grep -q ready "$W/garbage.out" || fail "the impostor did not take the name"
     env -u DISPLAY "$VIEW" "$NAME-junk" 2>"$W/view.err" || rc=$?
     expect_error "$rc" "$W/view.err" "not a shmfb framebuffer"
 }

@@ -20,6 +20,9 @@ W=$OUT/$CASE
 NAME=e2e-$CASE-$$
 PIDS=()
 rm -rf "$W" && mkdir -p "$W" || exit 1
+# Names of this run live in a runtime directory of its own.
+mkdir -m 700 "$W/run" || exit 1
+export SHMFB_RUNTIME_DIR=$W/run
 # The viewer's own leak check must not trip over SDL's and Xlib's caches.
 export LSAN_OPTIONS=suppressions=$HERE/lsan.supp:print_suppressions=0
 
@@ -38,7 +41,6 @@ cleanup() {
         kill "${PIDS[i]}" 2>/dev/null
         wait "${PIDS[i]}" 2>/dev/null
     done
-    rm -f "/dev/shm/$NAME" "/dev/shm/$NAME-junk"
 }
 trap cleanup EXIT
 

@@ -6,7 +6,6 @@
  *   tools_helper produce [NAME] WxH MAXWxH xrgb|argb FPS
  *       FPS 0: present one frame, then idle; FPS < 0: never present; without
  *       NAME, started by `tools_helper spawn` (or a viewer), a private one
- *   tools_helper plain NAME BYTES
  *   tools_helper check-pattern PNG SEQ WxH MAXWxH alpha|noalpha
  *   tools_helper expect-demo PNG SEQ WxH MAXWxH SPRITE
  *   tools_helper follow NAME FRAMES
@@ -139,21 +138,6 @@ static int produce(char **argv, bool named)
     }
     shmfb_producer_destroy(p);
     return rc < 0 ? fail("produce", rc) : 0;
-}
-
-static int plain(char **argv)
-{
-    int fd = shm_open(argv[1], O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    static const char junk[] = "not a framebuffer, just some bytes";
-
-    if (fd < 0)
-        return fail(argv[1], -errno);
-    if (ftruncate(fd, atol(argv[2])) != 0 || write(fd, junk, sizeof(junk)) < 0) {
-        close(fd);
-        return fail(argv[1], -errno);
-    }
-    close(fd);
-    return 0;
 }
 
 /* Compares \p got with \p want exactly; on a mismatch says where and writes
@@ -423,8 +407,6 @@ int main(int argc, char **argv)
         return produce(argv + 1, argc == 7);
     if (argc >= 4 && strcmp(argv[1], "spawn") == 0)
         return spawn(argv + 1);
-    if (argc == 4 && strcmp(argv[1], "plain") == 0)
-        return plain(argv + 1);
     if (argc == 7 && strcmp(argv[1], "check-pattern") == 0)
         return check_pattern(argv + 1);
     if (argc == 7 && strcmp(argv[1], "expect-demo") == 0)
