@@ -39,7 +39,9 @@ NAME_MAX = _lib.NAME_MAX
 DIM_MAX = _lib.DIM_MAX
 EVENT_QUEUE = _lib.EVENT_QUEUE
 CURSOR_MAX = _lib.CURSOR_MAX
+MAX_BUFFERS = _lib.MAX_BUFFERS
 SOCKET_ENV = _lib.SOCKET_ENV
+RUNTIME_DIR_ENV = _lib.RUNTIME_DIR_ENV
 
 
 def name_check(name):
@@ -58,9 +60,26 @@ def probe(name):
 
 
 def reap(name):
-    """Removes the name of a framebuffer whose producer is gone; raises
-    Error -EBUSY if its producer is alive."""
+    """Removes the files a dead producer of ``name`` left behind (harmless
+    anyway: the next producer of the name replaces them).  Raises Error
+    -EBUSY if its producer is alive, -ENOENT if nothing is there."""
     check(_lib.lib.shmfb_reap(os.fsencode(name)), name)
+
+
+def names(*, stale=False, reap=False):
+    """The framebuffers in the runtime directory (SHMFB_RUNTIME_DIR, else
+    $XDG_RUNTIME_DIR/shmfb, ...), in name order, as (name, alive) pairs:
+    the live ones, and with stale=True also names whose producer died and
+    left files behind; reap=True removes those and reports them."""
+    found = []
+
+    def collect(_ctx, name, alive):
+        found.append((name.decode("ascii", "replace"), bool(alive)))
+        return 0
+
+    flags = (_lib.LIST_STALE if stale else 0) | (_lib.LIST_REAP if reap else 0)
+    check(_lib.lib.shmfb_list(_lib.ListCallback(collect), None, flags))
+    return found
 
 
 def spawned():
@@ -71,5 +90,6 @@ def spawned():
 
 __all__ = ["Producer", "Consumer", "Frame", "Event", "EventType", "Button", "Mod", "Format",
            "Pacing", "FrameFlags", "WaitFlags", "Rect", "Info", "Cursor", "CursorState", "Error",
-           "strerror", "name_check", "probe", "reap", "spawned", "KEY_SPECIAL", "MAX_CONSUMERS",
-           "MAX_DAMAGE", "NAME_MAX", "DIM_MAX", "EVENT_QUEUE", "CURSOR_MAX", "SOCKET_ENV"]
+           "strerror", "name_check", "probe", "reap", "names", "spawned", "KEY_SPECIAL",
+           "MAX_CONSUMERS", "MAX_DAMAGE", "NAME_MAX", "DIM_MAX", "EVENT_QUEUE", "CURSOR_MAX",
+           "MAX_BUFFERS", "SOCKET_ENV", "RUNTIME_DIR_ENV"]

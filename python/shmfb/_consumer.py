@@ -45,6 +45,7 @@ class Frame:
         self._held = held
         self._private = None
         self.at_attach = at_attach
+        self._addr = s.pixels  # the buffer holding it (several with mailbox pacing)
         self.seq = s.seq
         self.width = s.width
         self.height = s.height
@@ -134,20 +135,26 @@ def to_image(pixels, alpha, Image):
 class Consumer:
     """Opens a framebuffer to read its frames.
 
-    Consumer(name, *, attach=False): opens framebuffer ``name`` and validates
-    it (nothing in it is trusted).  attach() takes a consumer slot; only then
-    can frames be waited for and events sent.  Consumer.spawn() starts a
-    producer program and opens its private framebuffer.
+    Consumer(name, *, attach=False, timeout_ms=None, trust_uid=None): opens
+    framebuffer ``name`` and validates it (nothing in it is trusted).
+    timeout_ms bounds the wait for the producer to answer (default 5000);
+    trust_uid also accepts a producer running as that user.  attach() takes
+    a consumer slot; only then can frames be waited for and events sent.
+    Consumer.spawn() starts a producer program and opens its private
+    framebuffer.
 
     Calls on one consumer are serialised, except send(), which may run on one
     thread while another waits for frames.  close() (or the with block, or
     garbage collection) detaches and unmaps; pixel views stay valid memory.
     """
 
-    def __init__(self, name, *, attach=False):
+    def __init__(self, name, *, attach=False, timeout_ms=None, trust_uid=None):
         self._init()
         h = ctypes.c_void_p()
-        check(lib.shmfb_consumer_open(os.fsencode(name), None, ctypes.byref(h)), name)
+        desc = _lib.ConsumerDesc(flags=_lib.TRUST_UID if trust_uid is not None else 0,
+                                 trust_uid=trust_uid or 0, timeout_ms=timeout_ms or 0)
+        check(lib.shmfb_consumer_open(os.fsencode(name), ctypes.byref(desc), ctypes.byref(h)),
+              name)
         self._setup(h.value, name)
         if attach:
             self.attach()
@@ -159,7 +166,7 @@ class Consumer:
         self._attached = False
         self._attach_seq = 0
         self._held = None
-        self._fmap = None
+        self._fmaps = {}  # buffer address -> Mapping of it for the views
         self._spares = None
         self._sock = None
         self.pid = None
@@ -252,7 +259,7 @@ class Consumer:
             self._drop_held()
             h, self._handle = self._handle, None
             self._attached = False
-            self._fmap = None
+            self._fmaps = {}
             self._spares.close()
             lib.shmfb_consumer_close(h)
             if self._sock is not None:
@@ -403,7 +410,7 @@ class Consumer:
         with self._lock:
             check(lib.shmfb_consumer_peek(self._h(), ctypes.byref(s)), self.name)
             f = Frame(self, s, False)
-            src = _raw_view(lib.shmfb_consumer_pixels(self._handle), f)
+            src = _raw_view(f._addr, f)
             f._private = src.copy()
             f._private.flags.writeable = False
         return f
@@ -420,8 +427,9 @@ class Consumer:
         if f is None:
             return
         f._held = False
-        if self._fmap is not None and self._fmap.exported():
-            fmap, self._fmap = self._fmap, None
+        fmap = self._fmaps.get(f._addr)
+        if fmap is not None and fmap.exported():
+            del self._fmaps[f._addr]
             fmap.freeze(f.height * f.stride, self._spares)
 
     def _after_error(self, rc):
@@ -433,10 +441,12 @@ class Consumer:
             if not frame._held or self._held is not frame:
                 raise BufferError(f"frame {frame.seq} was released; its pixels may have "
                                   "changed (take copy() before releasing)")
-            if self._fmap is None:
-                addr = lib.shmfb_consumer_pixels(self._h())
-                self._fmap = Mapping(addr, self._spares.length, readonly=True)
-            return self._fmap.view(frame.width, frame.height, frame.stride)
+            fmap = self._fmaps.get(frame._addr)
+            if fmap is None:
+                self._h()
+                fmap = self._fmaps[frame._addr] = Mapping(frame._addr, self._spares.length,
+                                                          readonly=True)
+            return fmap.view(frame.width, frame.height, frame.stride)
 
     # ---- input ------------------------------------------------------------
 

@@ -14,7 +14,17 @@ NAME_MAX = 200
 DIM_MAX = 16384
 EVENT_QUEUE = 256
 CURSOR_MAX = 64
+MAX_BUFFERS = 8
 SOCKET_ENV = "SHMFB_SOCKET"
+RUNTIME_DIR_ENV = "SHMFB_RUNTIME_DIR"
+
+# enum shmfb_producer_flags, shmfb_consumer_flags, shmfb_list_flags
+SHARE_UID = 1 << 0
+SHARE_ANY = 1 << 1
+OWN_IMAGE = 1 << 2
+TRUST_UID = 1 << 0
+LIST_STALE = 1 << 0
+LIST_REAP = 1 << 1
 
 
 class Rect(Structure):
@@ -24,7 +34,13 @@ class Rect(Structure):
 class ProducerDesc(Structure):
     _fields_ = [("max_width", c_int32), ("max_height", c_int32), ("width", c_int32),
                 ("height", c_int32), ("format", c_uint32), ("pacing", c_uint32),
-                ("timeout_ms", c_int32), ("flags", c_uint32)]
+                ("timeout_ms", c_int32), ("flags", c_uint32), ("share_uid", c_uint32),
+                ("buffers", c_int32)]
+
+
+class BackStruct(Structure):
+    _fields_ = [("pixels", c_void_p), ("stride", c_int32), ("nrepair", c_uint32),
+                ("repair", Rect * MAX_DAMAGE)]
 
 
 class FrameStruct(Structure):
@@ -35,7 +51,7 @@ class FrameStruct(Structure):
 
 
 class ConsumerDesc(Structure):
-    _fields_ = [("flags", c_uint32)]
+    _fields_ = [("flags", c_uint32), ("trust_uid", c_uint32), ("timeout_ms", c_int32)]
 
 
 class EventStruct(Structure):
@@ -62,7 +78,10 @@ class CursorStruct(Structure):
 STRUCTS = {"shmfb_rect": Rect, "shmfb_producer_desc": ProducerDesc,
            "shmfb_frame": FrameStruct, "shmfb_consumer_desc": ConsumerDesc,
            "shmfb_event": EventStruct, "shmfb_info": InfoStruct,
-           "shmfb_cursor": CursorStruct}
+           "shmfb_cursor": CursorStruct, "shmfb_back": BackStruct}
+
+# int (*fn)(void *ctx, const char *name, bool alive)
+ListCallback = ctypes.CFUNCTYPE(c_int, c_void_p, c_char_p, ctypes.c_bool)
 
 _producer_p = c_void_p
 _consumer_p = c_void_p
@@ -73,6 +92,9 @@ _PROTOTYPES = {
     "shmfb_name_check": (c_int, [c_char_p, c_char_p, c_size_t]),
     "shmfb_producer_create": (c_int, [c_char_p, POINTER(ProducerDesc), POINTER(c_void_p)]),
     "shmfb_producer_destroy": (None, [_producer_p]),
+    "shmfb_producer_fd": (c_int, [_producer_p]),
+    "shmfb_producer_dispatch": (c_int, [_producer_p]),
+    "shmfb_producer_acquire": (c_int, [_producer_p, POINTER(BackStruct)]),
     "shmfb_producer_pixels": (c_void_p, [_producer_p]),
     "shmfb_producer_stride": (c_int32, [_producer_p]),
     "shmfb_producer_size": (None, [_producer_p, POINTER(c_int32), POINTER(c_int32),
@@ -86,6 +108,7 @@ _PROTOTYPES = {
     "shmfb_producer_poll_event": (c_int, [_producer_p, POINTER(EventStruct)]),
     "shmfb_producer_wait": (c_int, [_producer_p, c_int, c_uint32]),
     "shmfb_producer_events_dropped": (c_uint64, [_producer_p]),
+    "shmfb_producer_events_invalid": (c_uint64, [_producer_p]),
     "shmfb_producer_set_cursor": (c_int, [_producer_p, c_uint32, c_void_p, c_int32, c_int32,
                                           c_int32, c_int32]),
     "shmfb_consumer_cursor": (c_int, [_consumer_p, POINTER(CursorStruct)]),
@@ -107,6 +130,7 @@ _PROTOTYPES = {
     "shmfb_consumer_open_socket": (c_int, [c_int, c_int, POINTER(ConsumerDesc),
                                            POINTER(c_void_p)]),
     "shmfb_probe": (c_int, [c_char_p, POINTER(InfoStruct)]),
+    "shmfb_list": (c_int, [ListCallback, c_void_p, c_uint32]),
     "shmfb_reap": (c_int, [c_char_p]),
 }
 

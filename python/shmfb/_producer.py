@@ -20,6 +20,14 @@ from ._types import (CursorState, Event, Format, Pacing, WaitFlags, maybe_enum, 
 SLICE_MS = 100
 
 
+def _union(rects):
+    x0 = min(r[0] for r in rects)
+    y0 = min(r[1] for r in rects)
+    x1 = max(r[0] + r[2] for r in rects)
+    y1 = max(r[1] + r[3] for r in rects)
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
 def remaining_ms(deadline):
     """Milliseconds left until a time.monotonic() deadline (None: no bound)."""
     if deadline is None:
@@ -41,16 +49,20 @@ class Producer:
     """Creates a framebuffer and draws into it.
 
     Producer(name, width, height, *, max_width=None, max_height=None,
-             format="xrgb8888", pacing="fifo", timeout_ms=None)
+             format="xrgb8888", pacing="fifo", buffers=None, timeout_ms=None,
+             share_uid=None, share_any=False)
 
     name: "/name" or "name" ([A-Za-z0-9._-], at most 200 characters), or None
     in a program started by a viewer (``shmfb-view -- PROGRAM``; SHMFB_SOCKET
     set): the framebuffer is then private and handed to that viewer.
     width, height: the initial size; max_width/max_height: the capacity
     (default: the initial size), which resize() may not exceed.
-    format: Format or "xrgb8888"/"argb8888"; pacing: Pacing or "fifo"/"free";
-    timeout_ms: how long a fifo present waits for a consumer before dropping
-    it as stuck (default 2000).
+    format: Format or "xrgb8888"/"argb8888".
+    pacing: Pacing or "fifo"/"free"/"mailbox"; buffers: the shared buffers of
+    mailbox pacing (2..8, default 3).
+    timeout_ms: how long a present waits for a consumer before dropping it
+    as stuck (default 2000).
+    share_uid: also let that user's consumers connect; share_any: any user's.
 
     Calls on one producer are serialised: use it from one thread at a time,
     or accept that a call waits for the one in progress.  Closing (close(),
@@ -60,15 +72,26 @@ class Producer:
     """
 
     def __init__(self, name, width, height, *, max_width=None, max_height=None,
-                 format=Format.XRGB8888, pacing=Pacing.FIFO, timeout_ms=None):
+                 format=Format.XRGB8888, pacing=Pacing.FIFO, buffers=None, timeout_ms=None,
+                 share_uid=None, share_any=False):
         self._handle = None
         self._lock = threading.RLock()
         self._map = None
+        self._image = None
+        self._damage = []
+        pacing = to_pacing(pacing)
+        # Mailbox pacing: the image is an array of this process (a view of
+        # it can never dangle), copied into the shared buffer at present.
+        flags = ((_lib.SHARE_UID if share_uid is not None else 0)
+                 | (_lib.SHARE_ANY if share_any else 0)
+                 | (_lib.OWN_IMAGE if pacing == Pacing.MAILBOX else 0))
         desc = _lib.ProducerDesc(
             max_width=width if max_width is None else max_width,
             max_height=height if max_height is None else max_height, width=width,
-            height=height, format=to_format(format), pacing=to_pacing(pacing),
-            timeout_ms=0 if timeout_ms is None else timeout_ms)
+            height=height, format=to_format(format), pacing=pacing,
+            timeout_ms=0 if timeout_ms is None else timeout_ms, flags=flags,
+            share_uid=0 if share_uid is None else share_uid,
+            buffers=0 if buffers is None else buffers)
         if desc.width <= 0 or desc.height <= 0:
             # Zero means "the capacity" to the C library; here it is an error.
             check(-errno.EINVAL, name)
@@ -81,6 +104,8 @@ class Producer:
         self.pacing = maybe_enum(Pacing, desc.pacing)
         self.stride = lib.shmfb_producer_stride(self._handle)
         self.capacity = self._sizes()[2:]
+        if flags & _lib.OWN_IMAGE:
+            self._image = np.zeros((self.capacity[1], self.stride // 4), np.uint32)
         raw = lib.shmfb_producer_name(self._handle).decode("ascii")
         self.name = raw or None
 
@@ -146,12 +171,16 @@ class Producer:
 
     @property
     def pixels(self):
-        """A writable numpy uint32 view, shape (height, width), of the
-        framebuffer's pixels (native-endian 0xAARRGGBB; rows are ``stride``
-        bytes apart).  No copy: what is written here is what consumers see.
-        After resize() take a new view for the new shape."""
+        """A writable numpy uint32 view, shape (height, width), of the image
+        (native-endian 0xAARRGGBB; rows are ``stride`` bytes apart).  With
+        fifo and free pacing it is the shared buffer itself (no copy: what is
+        written here is what consumers see); with mailbox pacing it is this
+        process's image, copied into a shared buffer (only what changed) at
+        present.  After resize() take a new view for the new shape."""
         with self._lock:
             w, h, _, max_h = self._sizes()
+            if self._image is not None:
+                return self._image[:h, :w]
             if self._map is None:
                 addr = lib.shmfb_producer_pixels(self._h())
                 self._map = Mapping(addr, page_round(self.stride * max_h), readonly=False)
@@ -163,6 +192,10 @@ class Producer:
         with self._lock:
             r = _lib.Rect(int(x), int(y), int(w), int(h))
             check(lib.shmfb_producer_damage(self._h(), ctypes.byref(r)))
+            if self._image is not None:
+                self._damage.append((r.x, r.y, r.w, r.h))
+                if len(self._damage) > _lib.MAX_DAMAGE:
+                    self._damage = [_union(self._damage)]
 
     def resize(self, width, height):
         """Changes the size at the next present (within the capacity)."""
@@ -172,11 +205,33 @@ class Producer:
     def present(self):
         """Publishes the frame drawn since the last present and wakes the
         consumers.  With fifo pacing, returns once every attached consumer has
-        taken it (or was dropped as dead or stuck); the GIL is released
-        meanwhile.  Returns the frame's sequence number."""
+        taken it (or was dropped as dead or stuck); with mailbox pacing it
+        waits only while consumers hold every spare buffer.  The GIL is
+        released meanwhile.  Returns the frame's sequence number."""
         with self._lock:
-            check(lib.shmfb_producer_present(self._h()))
-            return lib.shmfb_producer_frame(self._handle)
+            h = self._h()
+            if self._image is not None:
+                self._fill_back(h)
+            check(lib.shmfb_producer_present(h))
+            return lib.shmfb_producer_frame(h)
+
+    def _fill_back(self, h):
+        """Mailbox: copies what the next shared buffer lacks from the image."""
+        back = _lib.BackStruct()
+        check(lib.shmfb_producer_acquire(h, ctypes.byref(back)))
+        w, ht = self._sizes()[:2]
+        rects = [(r.x, r.y, r.w, r.h) for r in back.repair[:min(back.nrepair, _lib.MAX_DAMAGE)]]
+        rects += self._damage or [(0, 0, w, ht)]
+        self._damage = []
+        rows = self.capacity[1]
+        # A view into the library's buffer that lives only during this call.
+        buf = (ctypes.c_char * (rows * back.stride)).from_address(back.pixels)
+        dst = np.ndarray((rows, back.stride // 4), np.uint32, buf)
+        for x, y, rw, rh in rects:
+            x0, y0 = max(x, 0), max(y, 0)
+            x1, y1 = min(x + rw, w), min(y + rh, ht)
+            if x0 < x1 and y0 < y1:
+                dst[y0:y1, x0:x1] = self._image[y0:y1, x0:x1]
 
     @property
     def frame(self):
@@ -189,6 +244,25 @@ class Producer:
         """Number of consumers attached now."""
         with self._lock:
             return lib.shmfb_producer_consumers(self._h())
+
+    def fileno(self):
+        """The socket a named producer listens on, for a program that sleeps
+        in a select/poll loop of its own: when it is readable, call
+        dispatch().  Waits, presents and polling events answer consumers
+        already.  -1 for a spawned producer."""
+        with self._lock:
+            return lib.shmfb_producer_fd(self._h())
+
+    def dispatch(self):
+        """Answers consumers waiting to connect, without blocking."""
+        with self._lock:
+            check(lib.shmfb_producer_dispatch(self._h()))
+
+    @property
+    def events_invalid(self):
+        """Input events dropped because a field was out of range."""
+        with self._lock:
+            return lib.shmfb_producer_events_invalid(self._h())
 
     @property
     def events_dropped(self):

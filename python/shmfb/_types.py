@@ -17,8 +17,9 @@ class Format(enum.IntEnum):
 
 class Pacing(enum.IntEnum):
     """How Producer.present() paces the producer (see the C header)."""
-    FIFO = 0  #: present returns once every attached consumer took the frame
-    FREE = 1  #: present publishes and returns at once
+    FIFO = 0     #: present returns once every attached consumer took the frame
+    FREE = 1     #: present publishes and returns at once
+    MAILBOX = 2  #: several buffers: consumers get the newest complete frame
 
 
 _FORMAT_NAMES = {"xrgb": Format.XRGB8888, "xrgb8888": Format.XRGB8888,

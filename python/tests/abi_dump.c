@@ -1,9 +1,13 @@
 /*
  * Prints what the C compiler makes of the structs and constants in shmfb.h,
- * one "struct field offset size" or "constant value" line each, for the
- * Python tests to compare with their ctypes declarations.
+ * one "struct field offset size" or "const NAME value" line each, for the
+ * Python tests to compare with their ctypes declarations; and, as "wire"
+ * lines, the few offsets of the private layout (src/wire.h) the tests that
+ * play a hostile producer write to.
  */
 #include <shmfb/shmfb.h>
+
+#include "../../src/wire.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -29,8 +33,12 @@ static void rect_and_descs(void)
     FIELD(shmfb_producer_desc, pacing);
     FIELD(shmfb_producer_desc, timeout_ms);
     FIELD(shmfb_producer_desc, flags);
+    FIELD(shmfb_producer_desc, share_uid);
+    FIELD(shmfb_producer_desc, buffers);
     SIZE(shmfb_consumer_desc);
     FIELD(shmfb_consumer_desc, flags);
+    FIELD(shmfb_consumer_desc, trust_uid);
+    FIELD(shmfb_consumer_desc, timeout_ms);
 }
 
 static void frame_and_event(void)
@@ -74,6 +82,15 @@ static void info(void)
     FIELD(shmfb_info, size_bytes);
 }
 
+static void back(void)
+{
+    SIZE(shmfb_back);
+    FIELD(shmfb_back, pixels);
+    FIELD(shmfb_back, stride);
+    FIELD(shmfb_back, nrepair);
+    FIELD(shmfb_back, repair);
+}
+
 static void cursor(void)
 {
     SIZE(shmfb_cursor);
@@ -84,6 +101,33 @@ static void cursor(void)
     FIELD(shmfb_cursor, hot_x);
     FIELD(shmfb_cursor, hot_y);
     FIELD(shmfb_cursor, pixels);
+}
+
+#define WIRE(s, f) printf("wire %s.%s %zu\n", #s, #f, offsetof(struct wire_##s, f))
+
+static void wire(void)
+{
+    WIRE(header, version);
+    WIRE(header, total_size);
+    WIRE(header, max_width);
+    WIRE(header, nbuffers);
+    WIRE(header, cursor_offset);
+    WIRE(header, buffer_offset);
+    WIRE(cursor, lock);
+    WIRE(cursor, state);
+    WIRE(cursor, width);
+    WIRE(cursor, height);
+    WIRE(cursor, hot_x);
+    WIRE(cursor, hot_y);
+    WIRE(cursor, seq);
+    WIRE(handoff, tag);
+    WIRE(handoff, version);
+    WIRE(handoff, status);
+    WIRE(handoff, token);
+    WIRE(handoff, name);
+    printf("wire handoff.sizeof %zu\n", sizeof(struct wire_handoff));
+    printf("wire version %u\n", WIRE_VERSION);
+    printf("wire tag %s\n", WIRE_HANDOFF_TAG);
 }
 
 static void constants(void)
@@ -111,6 +155,14 @@ static void constants(void)
     CONSTANT(SHMFB_CURSOR_DEFAULT);
     CONSTANT(SHMFB_CURSOR_HIDDEN);
     CONSTANT(SHMFB_CURSOR_SHAPE);
+    CONSTANT(SHMFB_MAX_BUFFERS);
+    CONSTANT(SHMFB_PACING_MAILBOX);
+    CONSTANT(SHMFB_SHARE_UID);
+    CONSTANT(SHMFB_SHARE_ANY);
+    CONSTANT(SHMFB_OWN_IMAGE);
+    CONSTANT(SHMFB_TRUST_UID);
+    CONSTANT(SHMFB_LIST_STALE);
+    CONSTANT(SHMFB_LIST_REAP);
     CONSTANT(SHMFB_EVENT_MOTION);
     CONSTANT(SHMFB_EVENT_BUTTON_DOWN);
     CONSTANT(SHMFB_EVENT_BUTTON_UP);
@@ -140,6 +192,8 @@ int main(void)
     frame_and_event();
     info();
     cursor();
+    back();
     constants();
+    wire();
     return 0;
 }

@@ -1,17 +1,22 @@
 """Shared fixtures of the Python tests.
 
 Run through ctest (the README's test command), which sets SHMFB_LIBRARY,
-SHMFB_TOOL, SHMFB_VIEW, SHMFB_ABI_DUMP, SHMFB_SPRITE and PYTHONPATH for the
-build being tested, and in a sanitizer build LD_PRELOAD (the runtimes) and
-SHMFB_PRELOAD (the same, for programs started with a clean environment).
+SHMFB_TOOL, SHMFB_VIEW, SHMFB_ABI_DUMP, SHMFB_BENCH_PEER, SHMFB_SPRITE and
+PYTHONPATH for the build being tested, and in a sanitizer build LD_PRELOAD
+(the runtimes).  Each test process keeps its framebuffer names in a runtime
+directory of its own (SHMFB_RUNTIME_DIR), which the programs it starts
+inherit.
 """
 
+import atexit
 import itertools
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -22,6 +27,15 @@ missing = [v for v in REQUIRED if not os.environ.get(v)]
 if missing:
     raise pytest.UsageError("run these tests through ctest (they need " + ", ".join(missing) +
                             "): bash scripts/test.sh --quick -R python_")
+
+# Programs this process starts (also Python ones importing the tests'
+# modules) use the same directory.
+RUNTIME_DIR = os.environ.get("SHMFB_PYTEST_RUNTIME_DIR")
+if not RUNTIME_DIR:
+    RUNTIME_DIR = tempfile.mkdtemp(prefix="shmfb-pytest-")  # 0700, short for socket paths
+    os.environ["SHMFB_PYTEST_RUNTIME_DIR"] = RUNTIME_DIR
+    atexit.register(shutil.rmtree, RUNTIME_DIR, True)
+os.environ["SHMFB_RUNTIME_DIR"] = RUNTIME_DIR
 
 PYTHON = sys.executable
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -45,14 +59,22 @@ def foreign_env(**extra):
 
 @pytest.fixture
 def fbname(request):
-    """A framebuffer name unique to this test; its object is removed after."""
+    """A framebuffer name unique to this test; files a killed producer left
+    behind are removed after."""
+    import shmfb
     name = f"/pytest-{os.getpid()}-{next(_counter)}-{request.node.name[:40]}"
     name = "".join(c if c.isalnum() or c in "/._-" else "_" for c in name)
     yield name
     try:
-        os.unlink("/dev/shm" + name)
-    except FileNotFoundError:
+        shmfb.reap(name)
+    except (shmfb.Error, ValueError):
         pass
+
+
+def live(name):
+    """Whether a producer of `name` is alive (its name is listed)."""
+    import shmfb
+    return (name, True) in shmfb.names()
 
 
 def run_tool(*args, timeout=30, check=True):
@@ -83,14 +105,14 @@ def maps():
 
 
 def pixel_maps():
-    """The mappings pixels can live in: framebuffers (/dev/shm, memfd) and
+    """The mappings pixels can live in: framebuffers (memfd "shmfb") and
     released frames' copies (memfd "shmfb-frame").  Python's and the
     sanitizers' own heaps come and go, so the rest is not compared."""
     out = []
     for line in maps():
         f = line.split(maxsplit=5)
         path = f[5] if len(f) > 5 else ""
-        if path.startswith("/dev/shm/") or path.startswith("/memfd:"):
+        if path.startswith("/memfd:"):
             out.append(line)
     return out
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import shmfb
-from conftest import PYTHON
+from conftest import PYTHON, live
 
 
 def pattern(seq, w, h):
@@ -67,7 +67,7 @@ def test_defaults_and_enums(fbname):
         shmfb.Producer(fbname, 8, 4, pacing="later")
     with pytest.raises(ValueError, match="unknown format"):
         shmfb.Producer(fbname, 8, 4, format="rgb565")
-    assert not os.path.exists("/dev/shm" + fbname)
+    assert not live(fbname)
 
 
 def test_damage_resize_and_frames_in_one_process(fbname):
@@ -235,14 +235,17 @@ def test_spawned_producer_and_reap(fbname, tmp_path):
         c.send(shmfb.Event.close_request())
         f.release()
         assert c.wait_child(10000) == 0
-    # Reap: a named framebuffer whose producer died without closing.
+    # A named framebuffer whose producer died without closing: the name is
+    # free, its files are listed as stale until reaped.
     script = f"import os, shmfb; p = shmfb.Producer({fbname!r}, 8, 8); os._exit(0)"
     subprocess.run([PYTHON, "-c", script], check=True)
-    info = shmfb.probe(fbname)
-    assert not info.alive
-    shmfb.reap(fbname)
     with pytest.raises(FileNotFoundError):
         shmfb.probe(fbname)
+    assert (fbname, False) in shmfb.names(stale=True) and not live(fbname)
+    shmfb.reap(fbname)
+    assert fbname not in [n for n, _ in shmfb.names(stale=True)]
+    with pytest.raises(FileNotFoundError):
+        shmfb.reap(fbname)
 
 
 def test_frame_to_image(fbname):

@@ -2,8 +2,6 @@
 consumer reads, wake-ups, and a hostile producer's records."""
 
 import errno
-import mmap
-import struct
 import subprocess
 import textwrap
 import time
@@ -11,6 +9,7 @@ import time
 import numpy as np
 import pytest
 
+import hostile
 import shmfb
 from conftest import PYTHON
 from test_errors import raises
@@ -110,30 +109,29 @@ def test_wait_any_wakes(fbname):
     assert child.returncode == 0
 
 
-def cursor_record(name):
-    """Offset of the shared cursor record (white-box: the header's
-    cursor_offset, for playing a hostile producer)."""
-    with open("/dev/shm" + name, "rb") as f:
-        f.seek(416)
-        return struct.unpack("<Q", f.read(8))[0]
-
-
 def test_hostile_records(fbname):
+    """Whatever a hostile producer writes, a consumer gets -EBADMSG or
+    -EAGAIN, never a shape outside the limits."""
+    w = hostile.wire()
     with shmfb.Producer(fbname, 64, 48) as p, shmfb.Consumer(fbname) as c:
         p.set_cursor([[1, 2], [3, 4]])
-        at = cursor_record(fbname)
-        with open("/dev/shm" + fbname, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+        with hostile.Region(fbname) as r:
+            at = r.peek(w["header.cursor_offset"], "<Q")
             bad = [(7, 2, 2, 0, 0), (2, 0, 2, 0, 0), (2, 65, 2, 0, 0), (2, 2, 65, 0, 0),
                    (2, 2, 2, 2, 0), (2, 2, 2, 0, 2), (2, 2, 2, -1, 0), (2, -4, -4, 0, 0),
                    (1, 2, 2, 0, 0), (0, 0, 0, 1, 0), (2, 2**31 - 1, 2, 0, 0),
                    (2, 2, -2**31, 0, 0)]
-            for i, (state, w, h, hx, hy) in enumerate(bad):
-                struct.pack_into("<Iiiii", m, at + 4, state, w, h, hx, hy)
-                struct.pack_into("<Q", m, at + 24, 100 + i)
+            for i, (state, width, height, hx, hy) in enumerate(bad):
+                r.poke(at + w["cursor.state"], "<I", state)
+                r.poke(at + w["cursor.width"], "<i", width)
+                r.poke(at + w["cursor.height"], "<i", height)
+                r.poke(at + w["cursor.hot_x"], "<i", hx)
+                r.poke(at + w["cursor.hot_y"], "<i", hy)
+                r.poke(at + w["cursor.seq"], "<Q", 100 + i)
                 raises(errno.EBADMSG, c.cursor)
             # A lock left odd: the copy gives up instead of spinning forever.
-            lock = struct.unpack_from("<I", m, at)[0]
-            struct.pack_into("<I", m, at, lock | 1)
+            lock = r.peek(at + w["cursor.lock"], "<I")
+            r.poke(at + w["cursor.lock"], "<I", lock | 1)
             t0 = time.monotonic()
             raises(errno.EAGAIN, c.cursor)
             assert time.monotonic() - t0 < 1

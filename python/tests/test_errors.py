@@ -3,18 +3,18 @@ shmfb.Error with the errno, the library's sentence, and the built-in
 OSError subclass where there is one."""
 
 import errno
-import mmap
+import fcntl
 import os
 import socket
-import struct
 import subprocess
 import sys
 import time
 
 import pytest
 
+import hostile
 import shmfb
-from conftest import PYTHON
+from conftest import PYTHON, live
 
 SENTENCES = {
     errno.EINVAL: "invalid argument",
@@ -38,6 +38,7 @@ SENTENCES = {
     errno.ENOTSOCK: "no name given and not started by a viewer (SHMFB_SOCKET unset or not a "
                     "socket)",
     errno.EPERM: "framebuffer descriptor is not sealed against shrinking",
+    errno.EACCES: "permission denied",
 }
 BUILTIN = {errno.ENOENT: FileNotFoundError, errno.EEXIST: FileExistsError,
            errno.ETIMEDOUT: TimeoutError, errno.EPIPE: BrokenPipeError,
@@ -62,21 +63,6 @@ def raises(err, fn, *args, filename=None, sentence=None, **kw):
     if filename is not None:
         assert e.filename == filename
     return e
-
-
-def raw_object(name, size, head=b""):
-    fd = os.open("/dev/shm" + name, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.ftruncate(fd, size)
-        os.write(fd, head)
-    finally:
-        os.close(fd)
-
-
-def poke(name, offset, fmt, value):
-    """Writes into a framebuffer's header behind the library's back."""
-    with open("/dev/shm" + name, "r+b") as f, mmap.mmap(f.fileno(), 4096) as m:
-        struct.pack_into(fmt, m, offset, value)
 
 
 def test_sentences_are_the_librarys():
@@ -111,7 +97,7 @@ def test_sizes_and_options(fbname):
     raises(errno.EINVAL, shmfb.Producer, fbname, 4, 4, format=9)
     raises(errno.EINVAL, shmfb.Producer, fbname, 4, 4, pacing=9)
     raises(errno.EINVAL, shmfb.Producer, fbname, 4, 4, timeout_ms=-5)
-    assert not os.path.exists("/dev/shm" + fbname)
+    assert not live(fbname)
     with shmfb.Producer(fbname, 10, 8, max_width=100, max_height=80) as p:
         raises(errno.ERANGE, p.resize, 101, 10)
         raises(errno.ERANGE, p.resize, 10, 81)
@@ -126,55 +112,107 @@ def test_exists_and_missing(fbname):
         raises(errno.EBUSY, shmfb.reap, fbname, filename=fbname)
     raises(errno.ENOENT, shmfb.Consumer, fbname, filename=fbname)
     raises(errno.ENOENT, shmfb.probe, fbname)
-    raises(errno.ENOENT, shmfb.reap, fbname)
+    raises(errno.ENOENT, shmfb.reap, fbname)  # nothing left behind
 
 
-def test_not_shmfb(fbname):
-    raw_object(fbname, 8192, b"this is not a framebuffer header at all")
-    raises(errno.EPROTO, shmfb.Consumer, fbname)
-    raises(errno.EPROTO, shmfb.probe, fbname)
-    raises(errno.EPROTO, shmfb.reap, fbname)
-    os.unlink("/dev/shm" + fbname)
-    raw_object(fbname, 3, b"abc")
-    raises(errno.EPROTO, shmfb.Consumer, fbname)
-    os.unlink("/dev/shm" + fbname)
-    raw_object(fbname, 0)
-    raises(errno.EAGAIN, shmfb.Consumer, fbname)
-    os.unlink("/dev/shm" + fbname)
-    raw_object(fbname, 8192)
-    raises(errno.EAGAIN, shmfb.Consumer, fbname)
+def sealed_memfd(data, size):
+    fd = os.memfd_create("impostor", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    os.write(fd, data)
+    os.ftruncate(fd, size)
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW)
+    return fd
 
 
-def version_of(name):
-    with open("/dev/shm" + name, "rb") as f:
-        f.seek(8)
-        return struct.unpack("<I", f.read(4))[0]
+def hostile_open(message, fds=()):
+    """Consumer.from_socket on a socket a hostile peer wrote `message` to."""
+    a, b = socket.socketpair()
+    with a, b:
+        if fds:
+            socket.send_fds(b, [message], list(fds))
+        else:
+            b.send(message)
+        c = shmfb.Consumer.from_socket(a, 1000)
+        c.close()
+
+
+def test_hostile_handoffs(fbname):
+    """Whatever a peer hands over, only a sealed, valid framebuffer opens;
+    everything else is refused, each with its own error."""
+    w = hostile.wire()
+    ok = hostile.handoff(w)
+    junk = sealed_memfd(b"this is not a framebuffer header at all", 8192)
+    tiny = sealed_memfd(b"abc", 3)
+    unsealed = os.memfd_create("unsealed", os.MFD_CLOEXEC)
+    os.ftruncate(unsealed, 1 << 20)
+    with shmfb.Producer(fbname, 8, 8, pacing="free"):
+        real = os.open(hostile.memfd_path(fbname), os.O_RDWR | os.O_CLOEXEC)
+        try:
+            raises(errno.EPROTO, hostile_open, b"garbage!")
+            raises(errno.EPERM, hostile_open, ok, [unsealed])
+            raises(errno.EPROTO, hostile_open, ok)  # no descriptor
+            raises(errno.EPROTO, hostile_open, ok, [junk])
+            raises(errno.EPROTO, hostile_open, ok, [tiny])
+            hostile_open(ok, [real])  # the real one opens
+            raises(errno.EPROTONOSUPPORT, hostile_open, hostile.handoff(w, version=1), [real])
+            raises(errno.EPROTO, hostile_open, hostile.handoff(w, tag="XHMFB-HO"), [real])
+            raises(errno.EACCES, hostile_open, hostile.handoff(w, status=errno.EACCES))
+            raises(errno.EUSERS, hostile_open, hostile.handoff(w, status=errno.EUSERS))
+            raises(errno.EPROTO, hostile_open, hostile.handoff(w, status=12345), [real])
+        finally:
+            for fd in (real, junk, tiny, unsealed):
+                os.close(fd)
+
+
+def test_runtime_directory(tmp_path):
+    """A runtime directory that is a file, or a default one others may
+    enter, is refused."""
+    afile = tmp_path / "file"
+    afile.write_text("")
+    xdg = tmp_path / "xdg"
+    (xdg / "shmfb").mkdir(parents=True)
+    os.chmod(xdg / "shmfb", 0o755)
+    check = ("import errno, shmfb\n"
+             "try:\n"
+             "    shmfb.Producer('/pytest-rundir', 4, 4)\n"
+             "except shmfb.Error as e:\n"
+             "    print(errno.errorcode[e.errno], isinstance(e, PermissionError), e.strerror)\n")
+    env = dict(os.environ, SHMFB_RUNTIME_DIR=str(afile))
+    r = subprocess.run([PYTHON, "-c", check], env=env, capture_output=True, text=True,
+                       check=True)
+    assert r.stdout == f"ENOTDIR False {os.strerror(errno.ENOTDIR)}\n"
+    env = dict(os.environ, XDG_RUNTIME_DIR=str(xdg))
+    env.pop("SHMFB_RUNTIME_DIR")
+    r = subprocess.run([PYTHON, "-c", check], env=env, capture_output=True, text=True,
+                       check=True)
+    assert r.stdout == f"EACCES True {SENTENCES[errno.EACCES]}\n"
 
 
 def test_bad_headers(fbname):
-    with shmfb.Producer(fbname, 64, 32, pacing="free"):
+    w = hostile.wire()
+    with shmfb.Producer(fbname, 64, 32, pacing="free"), hostile.Region(fbname) as r:
+        def refused(err):
+            raises(err, shmfb.Consumer, fbname, timeout_ms=300)
+
         shmfb.Consumer(fbname).close()
-        v = version_of(fbname)  # the layout this library writes (and reads)
+        v = r.peek(w["header.version"], "<I")  # the layout this library writes
+        assert v == w["version"]
         for other in [v + 1] + ([v - 1] if v > 1 else []):
-            poke(fbname, 8, "<I", other)
-            raises(errno.EPROTONOSUPPORT, shmfb.Consumer, fbname)
-        poke(fbname, 8, "<I", 0)
-        raises(errno.EBADMSG, shmfb.Consumer, fbname)
-        poke(fbname, 8, "<I", v)
+            r.poke(w["header.version"], "<I", other)
+            refused(errno.EPROTONOSUPPORT)
+        r.poke(w["header.version"], "<I", 0)
+        refused(errno.EBADMSG)
+        r.poke(w["header.version"], "<I", v)
         shmfb.Consumer(fbname).close()
-        for w in (0, 1 << 30, 128):  # max_width
-            poke(fbname, 24, "<i", w)
-            raises(errno.EBADMSG, shmfb.Consumer, fbname)
-        poke(fbname, 24, "<i", 64)
-        poke(fbname, 48, "<Q", 12)  # buffer_offset
-        raises(errno.EBADMSG, shmfb.Consumer, fbname)
-
-
-def test_truncated_object(fbname):
-    with shmfb.Producer(fbname, 256, 256, pacing="free"):
-        os.truncate("/dev/shm" + fbname, 8192)
-        raises(errno.EMSGSIZE, shmfb.Consumer, fbname)
-        raises(errno.EMSGSIZE, shmfb.probe, fbname)
+        for width in (0, 1 << 30, 128):  # not the layout the stride says
+            r.poke(w["header.max_width"], "<i", width)
+            refused(errno.EBADMSG)
+        r.poke(w["header.max_width"], "<i", 64)
+        r.poke(w["header.buffer_offset"], "<Q", 12)
+        refused(errno.EBADMSG)
+        r.poke(w["header.nbuffers"], "<I", 3)  # without mailbox pacing
+        refused(errno.EBADMSG)
+        r.poke(w["header.total_size"], "<Q", 2**63 - 1)
+        refused(errno.EBADMSG)
 
 
 def test_slots(fbname):
@@ -250,9 +288,14 @@ def test_producer_killed(fbname):
         assert not c.producer_alive
         raises(errno.EISCONN, c.attach)
         c.close()
-    assert not shmfb.probe(fbname).alive
-    shmfb.reap(fbname)
+    # Nothing blocks the name: it is not listed, and a new producer takes it.
+    raises(errno.ENOENT, shmfb.probe, fbname)
     raises(errno.ENOENT, shmfb.Consumer, fbname)
+    assert not live(fbname)
+    with shmfb.Producer(fbname, 16, 16, pacing="free"):
+        assert shmfb.probe(fbname).alive and live(fbname)
+        raises(errno.EBUSY, shmfb.reap, fbname)
+    raises(errno.ENOENT, shmfb.reap, fbname)
 
 
 def test_spawn_errors(tmp_path):
@@ -285,20 +328,3 @@ def test_not_spawned():
         r = subprocess.run([PYTHON, "-c", check], env=env, capture_output=True, text=True,
                            stdin=subprocess.DEVNULL, check=True)
         assert r.stdout == f"True {SENTENCES[errno.ENOTSOCK]}\n"
-
-
-def test_bad_handoffs():
-    a, b = socket.socketpair()
-    with a, b:
-        b.send(b"garbage!")
-        raises(errno.EPROTO, shmfb.Consumer.from_socket, a, 1000)
-    # A descriptor that is not sealed against shrinking.
-    a, b = socket.socketpair()
-    fd = os.memfd_create("unsealed", os.MFD_CLOEXEC)
-    try:
-        os.ftruncate(fd, 65536)
-        with a, b:
-            socket.send_fds(b, [b"SHMFBFD1"], [fd])  # the handoff tag
-            raises(errno.EPERM, shmfb.Consumer.from_socket, a.fileno(), 1000)
-    finally:
-        os.close(fd)

@@ -10,7 +10,7 @@ import threading
 import numpy as np
 
 import shmfb
-from conftest import EXAMPLES, PYTHON, read_png, run_tool, wait_until
+from conftest import EXAMPLES, PYTHON, live, read_png, run_tool, wait_until
 
 sys.path.insert(0, EXAMPLES)
 import plasma  # noqa: E402
@@ -26,7 +26,7 @@ def opaque(img):
 def test_plasma_by_name_equals_its_render(fbname, tmp_path):
     with subprocess.Popen([PYTHON, PLASMA, "--name", fbname, "--size", "96x64", "--fps", "60"],
                           stderr=subprocess.PIPE, text=True) as proc:
-        assert wait_until(lambda: os.path.exists("/dev/shm" + fbname) or proc.poll(), 10)
+        assert wait_until(lambda: live(fbname) or proc.poll(), 10)
         out = str(tmp_path / "plasma.png")
         r = run_tool("snap", fbname, out, "--timeout", "5000")
         seq = int(re.search(r"frame (\d+), 96x64", r.stdout).group(1))
@@ -39,7 +39,7 @@ def test_plasma_by_name_equals_its_render(fbname, tmp_path):
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0 and err == ""
-    assert not os.path.exists("/dev/shm" + fbname)
+    assert not live(fbname)
 
 
 def test_plasma_usage_and_errors(fbname):

@@ -5,6 +5,7 @@ import subprocess
 import time
 
 import numpy as np
+import pytest
 
 import shmfb
 from conftest import SPRITE, TOOL, read_png, run_tool
@@ -37,11 +38,12 @@ def snap_while_presenting(p, name, out, *args):
     return int(m.group(2)), (int(m.group(3)), int(m.group(4)))
 
 
-def test_python_producer_equals_snap_rgb(fbname, tmp_path):
+@pytest.mark.parametrize("pacing", ["fifo", "mailbox"])
+def test_python_producer_equals_snap_rgb(fbname, tmp_path, pacing):
     # Width not a multiple of anything and a larger capacity: rows are
     # stride apart, not width.
     w, h = 301, 157
-    with shmfb.Producer(fbname, w, h, max_width=640, max_height=480) as p:
+    with shmfb.Producer(fbname, w, h, max_width=640, max_height=480, pacing=pacing) as p:
         img = drawing(w, h, 1)
         p.pixels[...] = img
         out = str(tmp_path / "rgb.png")
