@@ -208,7 +208,7 @@ int shmfb_producer_poll_event(struct shmfb_producer *p, struct shmfb_event *ev)
         uint32_t tail;
         int slot = oldest_slot(p, &tail, ev);
         if (slot < 0)
-            return -EAGAIN;
+            break; /* none queued: ev may hold a dropped event's fields */
         if (!ring_take(p, slot, tail))
             continue; /* overwritten while copied: read again */
         if (!event_check(ev)) {
