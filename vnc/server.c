@@ -114,14 +114,19 @@ static int on_desktop_size(int width, int height, int nscreens, rfbExtDesktopScr
                            rfbClientPtr cl)
 {
     struct vnc_bridge *b = bridge_of(cl);
+    struct vnc_client *vc = cl->clientData;
     (void)nscreens;
     (void)screens;
-    if (b->opt.no_input)
+    if (b->opt.no_input || !vc)
         return rfbExtDesktopSize_ResizeProhibited;
     if (width < 1 || height < 1)
         return rfbExtDesktopSize_InvalidScreenLayout;
+    uint64_t now = vnc_now_ms();
+    if (vc->resize_ms && now - vc->resize_ms < VNC_RESIZE_MIN_MS)
+        return rfbExtDesktopSize_OutOfResources;
+    vc->resize_ms = now;
     struct shmfb_event ev = {
-        .type = SHMFB_EVENT_RESIZE, .time_ms = (uint32_t)vnc_now_ms(), .x = width, .y = height};
+        .type = SHMFB_EVENT_RESIZE, .time_ms = (uint32_t)now, .x = width, .y = height};
     pthread_mutex_lock(&b->input_lock);
     bool sent = b->input && shmfb_consumer_send(b->input, &ev) == 0;
     pthread_mutex_unlock(&b->input_lock);
@@ -189,6 +194,21 @@ static enum rfbNewClientAction on_new_client(rfbClientPtr cl)
     cl->clientGoneHook = on_client_gone;
     say_clients(vc->peer, "connected", n);
     return RFB_CLIENT_ACCEPT;
+}
+
+/* Bits per pixel libvncserver's encoders can produce.  It stores a client's
+ * SetPixelFormat before checking it, and its output thread may already be
+ * encoding with it: 0..7 bits per pixel divide by zero there.  So a bad
+ * format is replaced by the server's at once, before the client is closed. */
+static rfbBool set_translate(rfbClientPtr cl)
+{
+    uint8_t bpp = cl->format.bitsPerPixel;
+    if (bpp != 8 && bpp != 16 && bpp != 24 && bpp != 32) {
+        cl->format = cl->screen->serverFormat;
+        rfbCloseClient(cl);
+        return FALSE;
+    }
+    return rfbSetTranslateFunction(cl);
 }
 
 /* VNC authentication against the one password; a wrong guess costs the
@@ -366,6 +386,7 @@ static void setup_screen(struct vnc_bridge *b, rfbScreenInfoPtr s)
     s->newClientHook = on_new_client;
     s->setDesktopSizeHook = on_desktop_size;
     s->getCursorPtr = vnc_cursor_for_client;
+    s->setTranslateFunction = set_translate;
     s->versionString = VNC_PROG;
     if (b->password) {
         static char *list[2];

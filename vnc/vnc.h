@@ -32,6 +32,9 @@
 #define VNC_MAX_CLIENTS 64
 /** A client that has not finished its handshake after this long is dropped. */
 #define VNC_HANDSHAKE_MS 10000
+/** Shortest time between two desktop size requests of a client that are
+ *  forwarded (libvncserver 0.9.14 keeps 24 bytes per accepted request). */
+#define VNC_RESIZE_MIN_MS 100
 /** A client whose socket accepts nothing for this long is dropped. */
 #define VNC_CLIENT_WAIT_MS 5000
 
@@ -223,6 +226,7 @@ struct vnc_client {
     struct vnc_input input;           /**< client's input thread only */
     char peer[80];                    /**< "address:port" */
     uint64_t since_ms;                /**< when it connected */
+    uint64_t resize_ms;               /**< when its last desktop size request was forwarded */
     struct vnc_client_cursor *cursor; /**< client's output thread only */
 };
 
