@@ -211,6 +211,22 @@ static rfbBool set_translate(rfbClientPtr cl)
     return rfbSetTranslateFunction(cl);
 }
 
+/*
+ * Server-side scaling (the SetScale and PalmVNC scale messages) is not
+ * offered.  libvncserver 0.9.14 scales into a screen of width/factor by
+ * height/factor, which is 0 pixels wide or high for a frame under 255 pixels
+ * and a large factor, and then divides by that size while sending (and its
+ * scaled screens do not follow size changes).  This definition takes the
+ * place of libvncserver's: the library calls this exported function through
+ * its PLT, and the executable's definition comes first.  A scale request
+ * then leaves the client at the real size; the vnc_fuzz test sends them.
+ */
+__attribute__((visibility("default"))) void rfbScalingSetup(rfbClientPtr cl, int width, int height);
+void rfbScalingSetup(rfbClientPtr cl, int width, int height)
+{
+    rfbLog("client %s asked for scaling to %dx%d: not offered\n", cl->host, width, height);
+}
+
 /* VNC authentication against the one password; a wrong guess costs the
  * guesser a second (on its own thread). */
 static rfbBool check_password(rfbClientPtr cl, const char *response, int len)

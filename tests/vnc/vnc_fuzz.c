@@ -16,6 +16,8 @@
  *              up), then a 1 MiB cut text on a new connection (must be read
  *              and the connection must go on answering update requests)
  *   midupdate  handshake, ask for the whole frame, close after a few bytes
+ *   scale      handshake, zlib, then server-side scaling by large factors
+ *              (SetScale, PalmVNC's) between update requests
  *   cycles     handshake and clean close
  *   silent     connect, say nothing, stay until killed
  *   stall      handshake, keep asking for updates, never read; until killed
@@ -360,6 +362,37 @@ static void one_midupdate(int fd)
     get(fd, msgbuf, 1 + below(2000));
 }
 
+/* An update request and, in the same segment, a scale request: the output
+ * thread (which waits a millisecond before sending) then sends the
+ * requested region through the scaled screen. */
+static void one_scale(int fd)
+{
+    uint16_t w, h;
+    uint8_t m[20];
+    if (!handshake(fd, &w, &h))
+        return;
+    m[0] = 2; /* SetEncodings: zlib, raw */
+    m[1] = 0;
+    be16(m + 2, 2);
+    be32(m + 4, 6);
+    be32(m + 8, 0);
+    put(fd, m, 12);
+    for (int k = 0; k < 20; k++) {
+        msg_update(m, w, h);
+        m[1] = 0;
+        be16(m + 2, 0);
+        be16(m + 4, 0);
+        be16(m + 6, w);
+        be16(m + 8, h);
+        m[10] = below(2) ? 8 : 15;
+        m[11] = below(2) ? 255 : (uint8_t)(1 + below(255));
+        m[12] = m[13] = 0;
+        if (!put(fd, m, 14) || !drain(fd))
+            return;
+        usleep(20000);
+    }
+}
+
 static bool one_hugecut(void)
 {
     uint16_t w, h;
@@ -438,6 +471,8 @@ static int run(const char *mode, long count)
             one_truncated(fd);
         else if (strcmp(mode, "midupdate") == 0)
             one_midupdate(fd);
+        else if (strcmp(mode, "scale") == 0)
+            one_scale(fd);
         else if (strcmp(mode, "cycles") == 0) {
             uint16_t w, h;
             if (!handshake(fd, &w, &h)) {
