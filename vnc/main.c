@@ -194,6 +194,7 @@ int main(int argc, char **argv)
         rc = rc ? rc : ch.status;
     }
     vnc_frames_close(&b);
+    free(b.cursor);
     if (b.rfb.fd >= 0)
         close(b.rfb.fd);
     free(b.password);

@@ -215,7 +215,7 @@ int vnc_server_start(struct vnc_bridge *b, int32_t width, int32_t height);
 void vnc_server_stop(struct vnc_bridge *b);
 /** Main thread: a frame's damage is in the shadow; have it served. */
 void vnc_server_damage(struct vnc_bridge *b, const struct shmfb_frame *f);
-/** Main thread: the producer's cursor changed (NULL: none known). */
+/** Main thread: the producer's cursor changed. */
 void vnc_server_cursor(struct vnc_bridge *b, const struct shmfb_cursor *c);
 
 /** Sends events to the producer (any thread); dropped without one. */

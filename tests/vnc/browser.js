@@ -8,6 +8,8 @@
 //   click X Y        a left click at framebuffer pixel X,Y of the canvas
 //   type TEXT        typed on the keyboard, focus in the canvas
 //   shot PNG         what the canvas shows, as a PNG file
+//   cursor image|none  the pointer over the canvas becomes the server's
+//                    cursor image (a CSS url), or none
 //
 // Exits 0 on success, 1 with one line on failure, 77 without chromium.
 'use strict';
@@ -94,6 +96,20 @@ async function shot(page, out) {
   fs.writeFileSync(out, Buffer.from(url.split(',')[1], 'base64'));
 }
 
+async function cursor(page, kind) {
+  await canvas(page);
+  try {
+    await page.waitForFunction((k) => {
+      const c = document.querySelector('#noVNC_container canvas').style.cursor;
+      return k === 'none' ? c === 'none' : c.startsWith('url(');
+    }, {timeout: timeoutMs}, kind);
+  } catch (e) {
+    const c = await page.evaluate(
+        () => document.querySelector('#noVNC_container canvas').style.cursor);
+    fail(`the canvas cursor is '${c.slice(0, 40)}', want ${kind}`);
+  }
+}
+
 async function run(browser, url, steps) {
   const page = await browser.newPage();
   await page.setViewport({width: 1400, height: 1000, deviceScaleFactor: 1});
@@ -111,6 +127,8 @@ async function run(browser, url, steps) {
       await page.keyboard.type(steps[i++], {delay: 20});
     else if (s === 'shot')
       await shot(page, steps[i++]);
+    else if (s === 'cursor')
+      await cursor(page, steps[i++]);
     else
       fail(`unknown step '${s}'`);
   }

@@ -172,14 +172,15 @@ case_cycles() {
 }
 
 # Random bytes, random messages of every type with random fields, messages
-# cut short, cut text announced as 2 GiB and a real 1 MiB one: the bridge
+# cut short, cut text announced as 2 GiB and a real 1 MiB one, scaling
+# requests that would scale a 320x200 frame to nothing: the bridge
 # stays up, serves the right pixels, never holds up the producer, and exits
 # cleanly (with the sanitizers: no memory error, no leak).
 case_fuzz() {
     start_producer "$NAME" --size 320x200 --fps 60 --timeout-ms 1000 --report "$W/report"
     start_bridge "/$NAME"
     local mode
-    for mode in "garbage 1 100" "messages 2 250" "truncated 3 60" "hugecut 4"; do
+    for mode in "garbage 1 100" "messages 2 250" "truncated 3 60" "hugecut 4" "scale 5 10"; do
         # shellcheck disable=SC2086
         "$VNC_FUZZ" "$ADDR" $mode 2>>"$W/fuzz.err" || fail "vnc-fuzz $mode: $(tail -1 "$W/fuzz.err")"
         log "vnc-fuzz $mode: survived"
@@ -298,14 +299,14 @@ case_web() {
 }
 
 # noVNC in headless Chromium: the page connects through websockify, its
-# canvas shows exactly the producer's frame, a click and typed keys reach
-# the producer and what it drew in answer reaches the canvas.
+# canvas shows exactly the producer's frame and a pointer, a click and typed
+# keys reach the producer and what it drew in answer reaches the canvas.
 case_browser() {
     start_toyvm --size 480x320
     start_bridge --web 0 "/$NAME"
     snap "$W/before.png"
-    "$NODE" "$HERE/browser.js" "$URL" expect "$W/before.png" click 100 80 type "hi" \
-        shot "$W/canvas.png" 2>"$W/browser.err"
+    "$NODE" "$HERE/browser.js" "$URL" expect "$W/before.png" cursor image click 100 80 \
+        type "hi" shot "$W/canvas.png" 2>"$W/browser.err"
     local rc=$?
     [ "$rc" -eq 77 ] && exit 77
     [ "$rc" -eq 0 ] || fail "$(tail -1 "$W/browser.err")"
@@ -317,4 +318,35 @@ case_browser() {
         fail "$(tail -1 "$W/browser2.err")"
     [ "$(grep -c "connected (1 client)" "$W/vnc.err")" -eq 2 ] || fail "not two browser sessions"
     stop_bridge
+}
+
+# The producer's cursor reaches clients that take cursor shapes; no client
+# ever gets a cursor drawn into the pixels, wherever its pointer is.
+case_cursor() {
+    convert -size 16x16 xc:none -fill 'rgba(255,0,0,1)' -draw 'rectangle 0,0 7,15' \
+        -fill 'rgba(0,0,255,1)' -draw 'rectangle 8,0 15,3' \
+        -fill 'rgba(0,255,0,0.25)' -draw 'rectangle 8,4 15,15' "PNG32:$W/cursor.png" ||
+        fail "cannot make the cursor image"
+    start_producer "$NAME" --size 320x200 --frames 20 --cursor "$W/cursor.png" --report "$W/report"
+    wait_for 10 test -s "$W/report" || fail "the producer did not finish its frames"
+    start_bridge "/$NAME"
+    client --cursor cursor 16 16 4 5 cursor-png "$W/cursor.png" move 20 20 move 100 100 \
+        pause 300 expect "/$NAME"
+    client move 20 20 move 100 100 pause 300 expect "/$NAME"
+    # Hidden, then shown again: a connected client is told at once.
+    "$VNC_CLIENT" --cursor "$ADDR" cursors 1 pause 1500 cursors 2 cursor-png "$W/cursor.png" \
+        2>"$W/toggle.err" &
+    local c=$!
+    sleep 0.5
+    kill -USR1 "$PROD"
+    sleep 0.5
+    kill -USR1 "$PROD"
+    wait "$c" || fail "after hide and show: $(cat "$W/toggle.err")"
+    # A producer that never set one: the default pointer, an arrow.
+    stop_bridge
+    kill -TERM "$PROD"
+    wait "$PROD"
+    start_toyvm --size 160x100
+    start_bridge "/$NAME"
+    client --cursor cursor 12 19 0 0 expect "/$NAME"
 }

@@ -440,6 +440,16 @@ static int step(rfbClient *cl, int argc, char **argv, int i)
                     int_arg(argv, i + 2, argc), int_arg(argv, i + 3, argc));
         return i + 4;
     }
+    if (strcmp(s, "cursors") == 0) {
+        int n = int_arg(argv, i, argc);
+        uint64_t until = now_ms() + (uint64_t)opts.timeout_ms;
+        while (cursor.seen < n) {
+            if (now_ms() >= until)
+                die("%d cursor shapes received, want %d", cursor.seen, n);
+            pump(cl, 50);
+        }
+        return i + 1;
+    }
     if (strcmp(s, "cursor-png") == 0 && i < argc) {
         expect_cursor_png(argv[i]);
         return i + 1;
@@ -491,6 +501,8 @@ int main(int argc, char **argv)
     while (i < argc)
         i = step(cl, argc, argv, i);
     free(cl->frameBuffer);
+    free(cl->rcSource);
+    free(cl->rcMask);
     rfbClientCleanup(cl);
     free(cursor.argb);
     return 0;
