@@ -10,8 +10,10 @@
  * a region while it is being copied over; the mark that follows every copy
  * makes it send that region again, so every client ends on the right pixels.
  *
- * The shadow is sized for the framebuffer's capacity and never moves while
- * served, so a size change never leaves a client reading freed memory.
+ * The shadow is sized for the framebuffer's capacity, so a size change
+ * never moves it; a new producer with a larger capacity gets a new shadow,
+ * and the old one stays allocated until exit, so no client ever reads freed
+ * memory.
  */
 #include "vnc.h"
 
@@ -52,8 +54,7 @@ uint64_t vnc_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* 0xAARRGGBB words, rows b->shadow->cap_w pixels apart.  rfbNewFramebuffer()
- * resets both to its own defaults, so this runs after every call of it. */
+/* 0xAARRGGBB words, rows b->shadow->cap_w pixels apart. */
 static void set_format(rfbScreenInfoPtr s, int32_t pitch)
 {
     s->serverFormat.redShift = 16;
@@ -167,6 +168,19 @@ static void on_client_gone(rfbClientPtr cl)
     cl->clientData = NULL;
 }
 
+/* An update request for an empty rectangle (0 wide or high) puts an empty
+ * rectangle into libvncserver's regions, and its zlib, ultra and tight
+ * encoders then divide by that width (0.9.14).  It is made a request for
+ * one pixel, which is harmless. */
+static void on_update_request(rfbClientPtr cl, rfbFramebufferUpdateRequestMsg *fur)
+{
+    (void)cl;
+    if (fur->w == 0 || fur->h == 0) {
+        fur->x = fur->y = 0;
+        fur->w = fur->h = 1;
+    }
+}
+
 static enum rfbNewClientAction on_new_client(rfbClientPtr cl)
 {
     struct vnc_bridge *b = bridge_of(cl);
@@ -192,34 +206,38 @@ static enum rfbNewClientAction on_new_client(rfbClientPtr cl)
     vc->since_ms = vnc_now_ms();
     cl->clientData = vc;
     cl->clientGoneHook = on_client_gone;
+    cl->clientFramebufferUpdateRequestHook = on_update_request;
     say_clients(vc->peer, "connected", n);
     return RFB_CLIENT_ACCEPT;
 }
 
-/* Bits per pixel libvncserver's encoders can produce.  It stores a client's
- * SetPixelFormat before checking it, and its output thread may already be
- * encoding with it: 0..7 bits per pixel divide by zero there.  So a bad
- * format is replaced by the server's at once, before the client is closed. */
+/* libvncserver stores a client's SetPixelFormat before checking it, and on
+ * a bad one closes the client but keeps both the format and the previous
+ * translation, while the client's output thread may be encoding: with 0..7
+ * bits per pixel its encoders divide by zero, with a translation that
+ * writes fewer bytes than the format says they send uninitialised memory.
+ * So a format it cannot serve is replaced by the server's, untranslated, at
+ * once. */
 static rfbBool set_translate(rfbClientPtr cl)
 {
     uint8_t bpp = cl->format.bitsPerPixel;
-    if (bpp != 8 && bpp != 16 && bpp != 24 && bpp != 32) {
-        cl->format = cl->screen->serverFormat;
-        rfbCloseClient(cl);
-        return FALSE;
-    }
-    return rfbSetTranslateFunction(cl);
+    if ((bpp == 8 || bpp == 16 || bpp == 24 || bpp == 32) && rfbSetTranslateFunction(cl))
+        return TRUE;
+    cl->format = cl->screen->serverFormat;
+    cl->translateFn = rfbTranslateNone;
+    rfbCloseClient(cl);
+    return FALSE;
 }
 
 /*
  * Server-side scaling (the SetScale and PalmVNC scale messages) is not
- * offered.  libvncserver 0.9.14 scales into a screen of width/factor by
- * height/factor, which is 0 pixels wide or high for a frame under 255 pixels
- * and a large factor, and then divides by that size while sending (and its
- * scaled screens do not follow size changes).  This definition takes the
+ * offered: libvncserver 0.9.14 keeps each scaled screen at the size it was
+ * made for when the framebuffer changes size (rfbNewFramebuffer does not
+ * touch them) and scales every update once more for it, while every client
+ * the bridge serves scales on its own side.  This definition takes the
  * place of libvncserver's: the library calls this exported function through
  * its PLT, and the executable's definition comes first.  A scale request
- * then leaves the client at the real size; the vnc_fuzz test sends them.
+ * then leaves the client at the real size; vnc-fuzz sends them.
  */
 __attribute__((visibility("default"))) void rfbScalingSetup(rfbClientPtr cl, int width, int height);
 void rfbScalingSetup(rfbClientPtr cl, int width, int height)
@@ -243,27 +261,67 @@ static rfbBool check_password(rfbClientPtr cl, const char *response, int len)
 /* The publisher thread                                                     */
 /* ------------------------------------------------------------------------ */
 
-/* Serves a new size (or a new shadow).  rfbNewFramebuffer() locks out every
- * client's sends while it switches, but resets the pixel format and stride
- * and re-derives each client's translation from that default; set them
- * again and re-derive them under each client's send lock.  A client that
- * sent in between got wrong colours, which the full update marked here
- * repaints. */
+/* Most clients whose sends publish_size() holds off; libvncserver's list
+ * also holds connections still in their handshake. */
+#define VNC_HELD_MAX (VNC_MAX_CLIENTS * 4)
+
+/* Takes a reference to every client and then its send lock, so that no
+ * update is being encoded and none of them can go away meanwhile.
+ * \returns how many are held. */
+static int hold_sends(rfbScreenInfoPtr s, rfbClientPtr *held)
+{
+    int n = 0;
+    rfbClientIteratorPtr it = rfbGetClientIterator(s);
+    rfbClientPtr cl;
+    while (n < VNC_HELD_MAX && (cl = rfbClientIteratorNext(it))) {
+        rfbIncrClientRef(cl);
+        held[n++] = cl;
+    }
+    rfbReleaseClientIterator(it);
+    for (int i = 0; i < n; i++)
+        pthread_mutex_lock(&held[i]->sendMutex);
+    return n;
+}
+
+/* Marks everything modified and schedules the new size for the client. */
+static void resized(rfbClientPtr cl, int32_t w, int32_t h)
+{
+    pthread_mutex_lock(&cl->updateMutex);
+    sraRgnDestroy(cl->modifiedRegion);
+    cl->modifiedRegion = sraRgnCreateRect(0, 0, w, h);
+    sraRgnMakeEmpty(cl->copyRegion);
+    cl->copyDX = cl->copyDY = 0;
+    if (cl->useNewFBSize)
+        cl->newFBSizePending = TRUE;
+    pthread_cond_signal(&cl->updateCond);
+    pthread_mutex_unlock(&cl->updateMutex);
+}
+
+/*
+ * Serves a new size (or a new, larger shadow).  These are the steps of
+ * rfbNewFramebuffer(), which is not used: in 0.9.14 it locks the clients'
+ * sends in one pass over the client list and unlocks them in another, so a
+ * client closed in between keeps its lock held for ever (its thread then
+ * hangs in its clean-up), and one accepted in between is unlocked without
+ * having been locked.  It also resets the pixel format, which never changes
+ * here.  Clients accepted while this runs read the new geometry or the old;
+ * both lie inside the shadow they are paired with.
+ */
 static void publish_size(struct vnc_bridge *b, uint32_t *pixels, int32_t pitch, int32_t w,
                          int32_t h)
 {
     rfbScreenInfoPtr s = b->screen;
-    rfbNewFramebuffer(s, (char *)pixels, w, h, 8, 3, 4);
-    set_format(s, pitch);
-    rfbClientIteratorPtr it = rfbGetClientIterator(s);
-    rfbClientPtr cl;
-    while ((cl = rfbClientIteratorNext(it))) {
-        pthread_mutex_lock(&cl->sendMutex);
-        s->setTranslateFunction(cl);
-        pthread_mutex_unlock(&cl->sendMutex);
+    rfbClientPtr held[VNC_HELD_MAX];
+    int n = hold_sends(s, held);
+    s->frameBuffer = (char *)pixels;
+    s->paddedWidthInBytes = pitch * 4;
+    s->width = w;
+    s->height = h;
+    for (int i = 0; i < n; i++) {
+        resized(held[i], w, h);
+        pthread_mutex_unlock(&held[i]->sendMutex);
+        rfbDecrClientRef(held[i]);
     }
-    rfbReleaseClientIterator(it);
-    rfbMarkRectAsModified(s, 0, 0, w, h);
 }
 
 /* Drops clients still in their handshake after VNC_HANDSHAKE_MS: a

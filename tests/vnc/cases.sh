@@ -180,7 +180,8 @@ case_fuzz() {
     start_producer "$NAME" --size 320x200 --fps 60 --timeout-ms 1000 --report "$W/report"
     start_bridge "/$NAME"
     local mode
-    for mode in "garbage 1 100" "messages 2 250" "truncated 3 60" "hugecut 4" "scale 5 10"; do
+    for mode in "garbage 1 100" "messages 2 250" "truncated 3 60" "hugecut 4" "scale 5 10" \
+        "empty 6 20"; do
         # shellcheck disable=SC2086
         "$VNC_FUZZ" "$ADDR" $mode 2>>"$W/fuzz.err" || fail "vnc-fuzz $mode: $(tail -1 "$W/fuzz.err")"
         log "vnc-fuzz $mode: survived"
@@ -349,4 +350,24 @@ case_cursor() {
     start_toyvm --size 160x100
     start_bridge "/$NAME"
     client --cursor cursor 12 19 0 0 expect "/$NAME"
+}
+
+# A whole session under valgrind's memcheck (the normal build): clients,
+# input, a resize, hostile clients, connect/disconnect cycles; no memory
+# error, no leak (memcheck's status 99 fails stop_bridge).
+case_valgrind() {
+    start_toyvm --size 320x200
+    RUN_UNDER="valgrind --error-exitcode=99 --track-origins=yes --leak-check=full --show-leak-kinds=definite,indirect
+        --errors-for-leak-kinds=definite,indirect --suppressions=$HERE/valgrind.supp
+        --log-file=$W/valgrind.log" start_bridge "/$NAME"
+    client expect "/$NAME" click 10 40 type "v" resize 200 150 expect "/$NAME"
+    log_has "key 'v'"
+    "$VNC_FUZZ" "$ADDR" cycles 1 20 || fail "cycles under valgrind"
+    "$VNC_FUZZ" "$ADDR" messages 7 30 || fail "hostile clients under valgrind"
+    client expect "/$NAME"
+    kill -TERM "$BRIDGE"
+    wait "$BRIDGE"
+    local rc=$?
+    [ "$rc" -eq 0 ] || fail "status $rc under valgrind: $(grep -A8 "ERROR SUMMARY\|definitely\|Invalid\|uninitialised" "$W/valgrind.log" | head -40)"
+    grep -q "ERROR SUMMARY: 0 errors" "$W/valgrind.log" || fail "memcheck reported errors"
 }

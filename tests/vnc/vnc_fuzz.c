@@ -18,6 +18,8 @@
  *   midupdate  handshake, ask for the whole frame, close after a few bytes
  *   scale      handshake, zlib, then server-side scaling by large factors
  *              (SetScale, PalmVNC's) between update requests
+ *   empty      handshake, zlib, tight or ultra, then update requests for
+ *              rectangles 0 wide or high
  *   cycles     handshake and clean close
  *   silent     connect, say nothing, stay until killed
  *   stall      handshake, keep asking for updates, never read; until killed
@@ -393,6 +395,31 @@ static void one_scale(int fd)
     }
 }
 
+static void one_empty(int fd)
+{
+    static const uint32_t encodings[] = {6, 7, 9, 16};
+    uint16_t w, h;
+    uint8_t m[12];
+    if (!handshake(fd, &w, &h))
+        return;
+    m[0] = 2;
+    m[1] = 0;
+    be16(m + 2, 1);
+    be32(m + 4, encodings[below(4)]);
+    put(fd, m, 8);
+    for (int k = 0; k < 20; k++) {
+        msg_update(m, w, h);
+        m[1] = (uint8_t)below(2);
+        be16(m + 2, below(w));
+        be16(m + 4, below(h));
+        be16(m + 6, below(2) ? 0 : below(w));
+        be16(m + 8, below(2) ? 0 : below(h));
+        if (!put(fd, m, 10) || !drain(fd))
+            return;
+        usleep(2000);
+    }
+}
+
 static bool one_hugecut(void)
 {
     uint16_t w, h;
@@ -473,6 +500,8 @@ static int run(const char *mode, long count)
             one_midupdate(fd);
         else if (strcmp(mode, "scale") == 0)
             one_scale(fd);
+        else if (strcmp(mode, "empty") == 0)
+            one_empty(fd);
         else if (strcmp(mode, "cycles") == 0) {
             uint16_t w, h;
             if (!handshake(fd, &w, &h)) {
