@@ -120,8 +120,8 @@ log_has() { wait_for 10 has_line "$1" || fail "toy-vm did not log '$1'"; }
 snap() { "$SHMFB" snap "/$NAME" "$1" --now >/dev/null || fail "shmfb snap failed"; }
 
 # Open descriptors and threads of a process.
-nfds() { ls "/proc/$1/fd" | wc -l; }
-nthreads() { ls "/proc/$1/task" | wc -l; }
+nfds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
+nthreads() { find "/proc/$1/task" -mindepth 1 -maxdepth 1 | wc -l; }
 
 # producer_report FILE TIMEOUT_MS: the producer stops animating (it keeps its
 # last frame) and none of its presents waited its whole timeout.
