@@ -86,6 +86,10 @@ static void got_cursor(rfbClient *cl, int xhot, int yhot, int w, int h, int bpp)
     cursor.hx = xhot;
     cursor.hy = yhot;
     cursor.seen++;
+    /* libvncclient 0.9.14 allocates a new mask for every shape without
+     * freeing the last one; this is its last use. */
+    free(cl->rcMask);
+    cl->rcMask = NULL;
 }
 
 static rfbClient *connect_to(const char *target)
