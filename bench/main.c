@@ -4,6 +4,8 @@
 #include "bench.h"
 #include "bench_internal.h"
 
+#include "args.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -63,117 +65,82 @@ static void usage(FILE *f, const char *prog)
             "  --size WxH       one frame size instead of 1920x1080 and 3840x2160\n"
             "  --only NAMES     only these measurements (comma-separated)\n"
             "  --json           machine-readable output on stdout instead of the table\n"
-            "  --help           this text\n\nmeasurements:\n",
+            "  --help           this text\n"
+            "  --version        the version\n\nmeasurements:\n",
             prog);
     for (int i = 0; i < NCASES; i++)
         fprintf(f, "  %-16s %s\n", cases[i].name, cases[i].what);
 }
 
-static int bad_arg(const struct options *o, const char *fmt, const char *arg)
-{
-    fprintf(stderr, "%s: ", o->prog);
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry '%s --help'.\n", o->prog);
-    return 2;
-}
-
-static bool parse_int(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (s[0] < '0' || s[0] > '9' || errno != 0 || v < lo || v > hi)
-        return false;
-    *out = v;
-    return *end == '\0' || *end == 'x';
-}
-
-static int parse_size(struct options *o, const char *arg)
-{
-    long w, h;
-    const char *x = strchr(arg, 'x');
-    if (x == NULL || !parse_int(arg, 1, SHMFB_DIM_MAX, &w) || *(x + 1) == '\0' ||
-        strchr(x + 1, 'x') != NULL || !parse_int(x + 1, 1, SHMFB_DIM_MAX, &h))
-        return bad_arg(o, "--size wants WIDTHxHEIGHT, each 1..16384, not '%s'", arg);
-    o->nsizes = 1;
-    o->w[0] = (int32_t)w;
-    o->h[0] = (int32_t)h;
-    return 0;
-}
-
-static int parse_only(struct options *o, const char *arg)
+static int parse_only(struct options *o, const struct args *a)
 {
     char buf[512];
-    snprintf(buf, sizeof(buf), "%s", arg);
+    snprintf(buf, sizeof(buf), "%s", a->value);
     char *save = NULL;
     for (char *t = strtok_r(buf, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
         int i = 0;
         while (i < NCASES && strcmp(cases[i].name, t) != 0)
             i++;
         if (i == NCASES)
-            return bad_arg(o, "no measurement is called '%s' (see --help for the list)", t);
+            return args_usage_error(a, "no measurement is called '%s'", t);
         o->only[i] = true;
     }
     o->only_set = true;
     for (int i = 0; i < NCASES; i++)
         if (o->only[i])
             return 0;
-    return bad_arg(o, "--only wants at least one name, not '%s'", arg);
+    return args_usage_error(a, "--only wants at least one name, not '%s'", a->value);
 }
 
-/* Splits "--opt=value" and "--opt value"; returns the value or NULL. */
-static const char *option_value(int argc, char **argv, int *i, const char *opt)
-{
-    size_t n = strlen(opt);
-    if (strncmp(argv[*i], opt, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0' || *i + 1 >= argc)
-        return NULL;
-    return argv[++*i];
-}
+enum { OPT_SHORT = 256, OPT_LONG, OPT_JSON, OPT_ITERATIONS, OPT_SIZE, OPT_ONLY };
 
-static int parse_valued(struct options *o, int argc, char **argv, int *i)
+static int parse_one(struct options *o, const struct args *a, int opt)
 {
-    const char *v;
     long n;
-    if ((v = option_value(argc, argv, i, "--iterations")) != NULL) {
-        if (!parse_int(v, 1, 10000000, &n) || strchr(v, 'x') != NULL)
-            return bad_arg(o, "--iterations wants a whole number 1..10000000, not '%s'", v);
+    switch (opt) {
+    case OPT_SHORT:
+    case OPT_LONG:
+        o->long_mode = opt == OPT_LONG;
+        return 0;
+    case OPT_JSON:
+        o->json = true;
+        return 0;
+    case OPT_ITERATIONS:
+        if (args_long(a, 1, 10000000, &n) < 0)
+            return -1;
         o->iterations = (int)n;
         return 0;
+    case OPT_SIZE:
+        o->nsizes = 1;
+        return args_size(a, &o->w[0], &o->h[0]);
+    default: /* OPT_ONLY */
+        return parse_only(o, a);
     }
-    if ((v = option_value(argc, argv, i, "--size")) != NULL)
-        return parse_size(o, v);
-    if ((v = option_value(argc, argv, i, "--only")) != NULL)
-        return parse_only(o, v);
-    const char *known[] = {"--iterations", "--size", "--only"};
-    for (size_t k = 0; k < 3; k++)
-        if (strcmp(argv[*i], known[k]) == 0)
-            return bad_arg(o, "%s needs a value", argv[*i]);
-    return bad_arg(o, "unknown option '%s'", argv[*i]);
 }
 
-/* Returns 0 to run, 1 after --help, 2 on a bad argument. */
+/* Returns -1 to run, or the exit status (0 after --help, 2 on a bad argument). */
 static int parse_args(struct options *o, int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout, o->prog);
-            return 1;
-        } else if (strcmp(a, "--short") == 0) {
-            o->long_mode = false;
-        } else if (strcmp(a, "--long") == 0) {
-            o->long_mode = true;
-        } else if (strcmp(a, "--json") == 0) {
-            o->json = true;
-        } else if (parse_valued(o, argc, argv, &i) != 0) {
-            return 2;
-        }
-    }
-    return 0;
+    static const struct option longopts[] = {
+        {"short", no_argument, NULL, OPT_SHORT},
+        {"long", no_argument, NULL, OPT_LONG},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"iterations", required_argument, NULL, OPT_ITERATIONS},
+        {"size", required_argument, NULL, OPT_SIZE},
+        {"only", required_argument, NULL, OPT_ONLY},
+        {NULL, 0, NULL, 0},
+    };
+    struct args a = {.prog = o->prog, .usage = usage, .longopts = longopts};
+    int opt;
+    args_start(&a, argc, argv);
+    while ((opt = args_next(&a)) > 0)
+        if (parse_one(o, &a, opt) != 0)
+            return ARGS_EXIT_USAGE;
+    if (opt == ARGS_STOP)
+        return a.status;
+    if (a.nrest > 0)
+        return args_usage_error(&a, "unexpected argument '%s'", a.rest[0]);
+    return -1;
 }
 
 /* ---- driver ----------------------------------------------------------- */
@@ -376,8 +343,8 @@ int shmfb_bench_main(int argc, char **argv)
     struct options o = {
         .prog = prog_name(argc, argv), .nsizes = 2, .w = {1920, 3840}, .h = {1080, 2160}};
     int rc = parse_args(&o, argc, argv);
-    if (rc != 0)
-        return rc == 1 ? 0 : rc;
+    if (rc >= 0)
+        return rc;
     struct bench_result res[NCASES * MAX_SIZES];
     struct bench_report rep = {.mode = o.iterations  ? "custom"
                                        : o.long_mode ? "long"

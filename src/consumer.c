@@ -1,31 +1,115 @@
 /* The consumer: attaches, waits for frames, reads validated copies. */
 #include "internal.h"
+#include "rect.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
-/* How often a waiting consumer checks that the producer is alive. */
-#define LIVENESS_PERIOD_NS (100 * 1000000LL)
-#define RECORD_TRIES       64
+#define RECORD_TRIES 64
 
-/* A new, unattached consumer on the region named `name`, or if that is
- * NULL, on the object behind `fd`. */
-static int consumer_new(const char *name, int fd, struct shmfb_consumer **out)
+#define OPEN_TIMEOUT_MS 5000
+
+/* A new, unattached consumer of the framebuffer in `memfd`, whose producer
+ * is at the other end of `peer` (taken over on success). */
+int shmfb__consumer_from_peer(int memfd, const struct shmfb__peer *peer,
+                              struct shmfb_consumer **out)
 {
     struct shmfb_consumer *c = calloc(1, sizeof(*c));
     if (!c)
         return -ENOMEM;
-    int rc = name ? region_open_name(name, &c->r) : region_open_fd(fd, &c->r);
+    int rc = shmfb__region_open_fd(memfd, &c->r);
     if (rc < 0) {
         free(c);
         return rc;
     }
+    c->producer = *peer;
     c->slot = -1;
     *out = c;
     return 0;
+}
+
+static bool producer_trusted(const struct shmfb_consumer_desc *d, uint32_t uid)
+{
+    if (uid == (uint32_t)geteuid())
+        return true;
+    return d && (d->flags & SHMFB_TRUST_UID) && uid == d->trust_uid;
+}
+
+/* The producer's memfd, reopened through its /proc entry without waiting
+ * for it; -1 where that does not reach (another user, another pid
+ * namespace, no /proc). */
+static int memfd_via_proc(int32_t pid, int memfd_no)
+{
+    char path[64];
+    if (pid <= 0 || memfd_no < 0)
+        return -1;
+    snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, memfd_no);
+    return open(path, O_RDWR | O_CLOEXEC);
+}
+
+/* Opens the framebuffer behind a connected name: through /proc when it can
+ * reach it (a region there that fails validation is an error, one with
+ * another nonce is not ours), else from the producer's handoff, which then
+ * also vouches for its credentials. */
+static int open_connected(const char *canon, const struct shmfb_consumer_desc *d,
+                          struct shmfb__peer *peer, const struct ucred *cred, int memfd_no,
+                          uint64_t nonce, struct shmfb_consumer **out)
+{
+    int memfd = memfd_via_proc(cred->pid, memfd_no);
+    if (memfd >= 0) {
+        shmfb__peer_watch(peer, cred->pid);
+        int rc = shmfb__consumer_from_peer(memfd, peer, out);
+        close(memfd);
+        if (rc < 0 || (*out)->r.nonce == nonce)
+            return rc;
+        shmfb__region_unmap(&(*out)->r);
+        free(*out);
+        *out = NULL;
+    }
+    int timeout = d && d->timeout_ms ? d->timeout_ms : OPEN_TIMEOUT_MS;
+    uint64_t token = peer->token;
+    int rc = shmfb__handoff_recv(peer->fd, timeout, canon, peer, &memfd);
+    if (rc < 0)
+        return rc;
+    peer->token = token;
+    rc = producer_trusted(d, peer->uid) ? shmfb__consumer_from_peer(memfd, peer, out) : -EACCES;
+    close(memfd);
+    return rc;
+}
+
+/* Connects to the name, checks who listens there, says hello, opens. */
+static int open_named(const char *canon, const struct shmfb_consumer_desc *d,
+                      struct shmfb_consumer **out)
+{
+    struct shmfb__peer peer = {.fd = -1, .pidfd = -1, .token = shmfb__random64()};
+    int memfd_no;
+    uint64_t nonce;
+    int rc = shmfb__name_connect(canon, &peer.fd, &memfd_no, &nonce);
+    if (rc < 0)
+        return rc;
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    if (getsockopt(peer.fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+        rc = -errno;
+    else if (!producer_trusted(d, cred.uid))
+        rc = -EACCES;
+    if (rc == 0)
+        rc = shmfb__hello_send(peer.fd, peer.token);
+    if (rc == 0) {
+        peer.uid = cred.uid;
+        rc = open_connected(canon, d, &peer, &cred, memfd_no, nonce, out);
+    }
+    if (rc < 0)
+        shmfb__peer_close(&peer);
+    else
+        memcpy((*out)->r.name, canon, sizeof((*out)->r.name));
+    return rc;
 }
 
 int shmfb_consumer_open(const char *name, const struct shmfb_consumer_desc *desc,
@@ -34,14 +118,13 @@ int shmfb_consumer_open(const char *name, const struct shmfb_consumer_desc *desc
     if (!out)
         return -EINVAL;
     *out = NULL;
-    if (!name || (desc && desc->flags != 0))
+    char canon[SHMFB_NAME_MAX + 2];
+    int rc = shmfb_name_check(name, canon, sizeof(canon));
+    if (rc < 0)
+        return rc;
+    if (desc && ((desc->flags & ~SHMFB_TRUST_UID) || desc->timeout_ms < 0))
         return -EINVAL;
-    return consumer_new(name, -1, out);
-}
-
-int consumer_from_fd(int fd, struct shmfb_consumer **out)
-{
-    return consumer_new(NULL, fd, out);
+    return open_named(canon, desc, out);
 }
 
 void shmfb_consumer_close(struct shmfb_consumer *c)
@@ -50,145 +133,41 @@ void shmfb_consumer_close(struct shmfb_consumer *c)
         return;
     if (c->slot >= 0)
         shmfb_consumer_detach(c);
-    region_unmap(&c->r);
+    shmfb__region_unmap(&c->r);
+    shmfb__peer_close(&c->producer);
     free(c);
-}
-
-static bool producer_gone(const struct region *r)
-{
-    if (atomic_load_explicit(&r->hdr->state, memory_order_acquire) != WIRE_STATE_LIVE)
-        return true;
-    return !proc_alive(r->producer_pid, r->producer_start);
 }
 
 int shmfb_consumer_producer_alive(const struct shmfb_consumer *c)
 {
-    return !producer_gone(&c->r);
-}
-
-void wake_producer(struct wire_header *h)
-{
-    atomic_fetch_add_explicit(&h->prod_wake, 1, memory_order_seq_cst);
-    if (atomic_load_explicit(&h->prod_waiters, memory_order_seq_cst))
-        sync_wake_all(&h->prod_wake);
-}
-
-/* Publishes the attachment for shmfb_consumer_send() on another thread. */
-static void link_publish(struct shmfb_consumer *c)
-{
-    uint64_t link = c->slot >= 0 ? ((uint64_t)(c->slot + 1) << 32) | c->slot_word : 0;
-    atomic_store_explicit(&c->link, link, memory_order_release);
-}
-
-/* Tries to claim slot i.  The slot is ours only once the second exchange
- * succeeds: the producer may drop a half-claimed slot. */
-static bool slot_claim(struct shmfb_consumer *c, int i)
-{
-    struct wire_slot *s = &c->r.hdr->slots[i];
-    uint32_t w = atomic_load_explicit(&s->word, memory_order_acquire);
-    if (WIRE_SLOT_STATE(w) != WIRE_SLOT_FREE)
-        return false;
-    uint32_t claiming = WIRE_SLOT_NEXT(w, WIRE_SLOT_CLAIMING);
-    if (!atomic_compare_exchange_strong(&s->word, &w, claiming))
-        return false;
-    int32_t pid = (int32_t)getpid();
-    uint64_t seq = atomic_load_explicit(&c->r.hdr->frame_seq, memory_order_acquire);
-    /* The frame already out counts as not taken: the next wait returns it. */
-    c->taken = seq ? seq - 1 : 0;
-    atomic_store_explicit(&s->pid, pid, memory_order_relaxed);
-    atomic_store_explicit(&s->start_time, proc_start_time(pid), memory_order_relaxed);
-    atomic_store_explicit(&s->heartbeat_ms, now_ms(), memory_order_relaxed);
-    atomic_store_explicit(&s->taken_seq, c->taken, memory_order_relaxed);
-    uint32_t attached = (claiming & ~3u) | WIRE_SLOT_ATTACHED;
-    if (!atomic_compare_exchange_strong(&s->word, &claiming, attached))
-        return false;
-    c->slot = i;
-    c->slot_word = attached;
-    c->held = 0;
-    link_publish(c);
-    return true;
-}
-
-/* Frees slots whose holder died without detaching (or mid-claim). */
-static void slots_reap(struct wire_header *h)
-{
-    for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
-        struct wire_slot *s = &h->slots[i];
-        uint32_t w = atomic_load_explicit(&s->word, memory_order_acquire);
-        int32_t pid = atomic_load_explicit(&s->pid, memory_order_relaxed);
-        uint64_t start = atomic_load_explicit(&s->start_time, memory_order_relaxed);
-        if (WIRE_SLOT_STATE(w) != WIRE_SLOT_FREE && pid > 0 && !proc_alive(pid, start))
-            atomic_compare_exchange_strong(&s->word, &w, WIRE_SLOT_NEXT(w, WIRE_SLOT_FREE));
-    }
+    return !c->gone && !shmfb__peer_gone(&c->producer, true);
 }
 
 int shmfb_consumer_attach(struct shmfb_consumer *c)
 {
     if (c->slot >= 0)
         return -EISCONN;
-    if (producer_gone(&c->r))
+    if (shmfb__producer_gone(c))
         return -EPIPE;
-    for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
-            if (slot_claim(c, i)) {
-                wake_producer(c->r.hdr);
-                return 0;
-            }
+    for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
+        if (shmfb__slot_claim(c, i)) {
+            shmfb__wake_producer(c->r.hdr);
+            return 0;
         }
-        slots_reap(c->r.hdr);
     }
     return -EUSERS;
 }
 
-/* Whether we still hold our slot; forgets it if the producer dropped us. */
-int slot_check(struct shmfb_consumer *c)
-{
-    if (c->slot < 0)
-        return -ENOTCONN;
-    struct wire_slot *s = &c->r.hdr->slots[c->slot];
-    if (atomic_load_explicit(&s->word, memory_order_acquire) == c->slot_word)
-        return 0;
-    c->slot = -1;
-    c->held = 0;
-    link_publish(c);
-    return -ECONNRESET;
-}
-
 int shmfb_consumer_detach(struct shmfb_consumer *c)
 {
-    if (slot_check(c) < 0) {
-        c->slot = -1;
-        return -ENOTCONN;
-    }
-    struct wire_slot *s = &c->r.hdr->slots[c->slot];
-    uint32_t w = c->slot_word;
-    int rc = atomic_compare_exchange_strong(&s->word, &w, WIRE_SLOT_NEXT(w, WIRE_SLOT_FREE))
-                 ? 0
-                 : -ENOTCONN;
-    c->slot = -1;
-    c->held = 0;
-    link_publish(c);
-    wake_producer(c->r.hdr);
+    int rc = shmfb__slot_free(c);
+    if (rc == 0)
+        shmfb__wake_producer(c->r.hdr);
     return rc;
 }
 
-/* Clips a damage rectangle read from the peer to the frame; false if empty. */
-static bool damage_clip(struct shmfb_rect *d, int32_t w, int32_t h)
-{
-    int64_t x0 = d->x, y0 = d->y;
-    int64_t x1 = x0 + d->w, y1 = y0 + d->h;
-    x0 = x0 < 0 ? 0 : x0;
-    y0 = y0 < 0 ? 0 : y0;
-    x1 = x1 > w ? w : x1;
-    y1 = y1 > h ? h : y1;
-    if (d->w <= 0 || d->h <= 0 || x1 <= x0 || y1 <= y0)
-        return false;
-    *d = (struct shmfb_rect){(int32_t)x0, (int32_t)y0, (int32_t)(x1 - x0), (int32_t)(y1 - y0)};
-    return true;
-}
-
-/* One attempt at a consistent copy of the record; false if it changed. */
-static bool record_copy(const struct wire_frame *wf, struct shmfb_frame *f)
+/* One attempt at a consistent copy of a record; false if it changed. */
+static bool record_copy(const struct wire_frame *wf, struct shmfb_frame *f, uint32_t *buffer)
 {
     uint32_t lock = atomic_load_explicit(&wf->lock, memory_order_acquire);
     if (lock & 1u)
@@ -197,6 +176,7 @@ static bool record_copy(const struct wire_frame *wf, struct shmfb_frame *f)
     f->height = atomic_load_explicit(&wf->height, memory_order_relaxed);
     f->ndamage = atomic_load_explicit(&wf->ndamage, memory_order_relaxed);
     f->seq = atomic_load_explicit(&wf->seq, memory_order_relaxed);
+    *buffer = atomic_load_explicit(&wf->buffer, memory_order_relaxed);
     uint32_t n = f->ndamage <= SHMFB_MAX_DAMAGE ? f->ndamage : 0;
     for (uint32_t i = 0; i < n; i++) {
         f->damage[i].x = atomic_load_explicit(&wf->damage[i][0], memory_order_relaxed);
@@ -210,14 +190,15 @@ static bool record_copy(const struct wire_frame *wf, struct shmfb_frame *f)
 
 /* Validates the private copy: geometry within capacity, damage clipped to
  * the frame (a frame with no usable damage is treated as fully damaged). */
-static int frame_validate(const struct region *r, struct shmfb_frame *f)
+static int frame_validate(const struct shmfb__region *r, struct shmfb_frame *f, uint32_t buffer)
 {
-    if (f->width < 1 || f->width > r->max_width || f->height < 1 || f->height > r->max_height)
+    if (f->width < 1 || f->width > r->max_width || f->height < 1 || f->height > r->max_height ||
+        buffer >= r->nbuffers)
         return -EBADMSG;
     uint32_t n = 0, in = f->ndamage <= SHMFB_MAX_DAMAGE ? f->ndamage : 0;
     for (uint32_t i = 0; i < in; i++) {
         struct shmfb_rect d = f->damage[i];
-        if (damage_clip(&d, f->width, f->height))
+        if (shmfb__rect_clip(&d, f->width, f->height))
             f->damage[n++] = d;
     }
     if (n == 0) {
@@ -226,43 +207,72 @@ static int frame_validate(const struct region *r, struct shmfb_frame *f)
     }
     f->ndamage = n;
     f->bounds = f->damage[0];
-    for (uint32_t i = 1; i < n; i++) {
-        const struct shmfb_rect *d = &f->damage[i];
-        int32_t x1 = f->bounds.x + f->bounds.w, y1 = f->bounds.y + f->bounds.h;
-        int32_t dx1 = d->x + d->w, dy1 = d->y + d->h;
-        f->bounds.x = d->x < f->bounds.x ? d->x : f->bounds.x;
-        f->bounds.y = d->y < f->bounds.y ? d->y : f->bounds.y;
-        f->bounds.w = (dx1 > x1 ? dx1 : x1) - f->bounds.x;
-        f->bounds.h = (dy1 > y1 ? dy1 : y1) - f->bounds.y;
-    }
+    for (uint32_t i = 1; i < n; i++)
+        f->bounds = shmfb__rect_union(f->bounds, f->damage[i]);
+    f->stride = r->stride;
+    f->format = r->format;
+    f->pixels = shmfb__region_buffer(r, buffer);
     return 0;
 }
 
-/* Reads and validates the current frame record.  -EAGAIN if the producer
- * kept rewriting it (or died mid-write) for RECORD_TRIES attempts. */
-int frame_read(const struct region *r, struct shmfb_frame *f)
+/* Reads and validates frame `seq`'s record.  -EAGAIN if the producer kept
+ * rewriting it (or died mid-write) for RECORD_TRIES attempts, or if the
+ * record already describes another frame. */
+static int record_read(const struct shmfb__region *r, uint64_t seq, struct shmfb_frame *f,
+                       uint32_t *buffer)
 {
     memset(f, 0, sizeof(*f));
     int tries = 0;
-    while (!record_copy(&r->hdr->frame, f)) {
+    while (!record_copy(&r->records[seq % WIRE_RECORDS], f, buffer)) {
         if (++tries >= RECORD_TRIES)
             return -EAGAIN;
         sched_yield();
     }
-    f->stride = r->stride;
-    f->format = r->format;
-    f->pixels = r->pixels;
-    return frame_validate(r, f);
+    if (f->seq != seq)
+        return -EAGAIN;
+    return frame_validate(r, f, *buffer);
+}
+
+/* The newest frame (or, before the first, the initial size). */
+int shmfb__frame_read(const struct shmfb__region *r, struct shmfb_frame *f)
+{
+    int rc = -EAGAIN;
+    uint32_t buffer;
+    for (int tries = 0; tries < RECORD_TRIES && rc == -EAGAIN; tries++)
+        rc = record_read(r, atomic_load_explicit(&r->hdr->frame_seq, memory_order_acquire), f,
+                         &buffer);
+    return rc;
+}
+
+/* Adds the damage of the frames skipped since the last one taken, so that
+ * the frame's damage covers everything that changed since then; full
+ * damage when one of them is forgotten or has another size. */
+static bool damage_skipped(struct shmfb_consumer *c, struct shmfb_frame *f)
+{
+    if (f->seq - c->last_seen >= WIRE_RECORDS)
+        return false;
+    for (uint64_t s = c->last_seen + 1; s < f->seq; s++) {
+        struct shmfb_frame g;
+        uint32_t buffer;
+        if (record_read(&c->r, s, &g, &buffer) < 0 || g.width != f->width || g.height != f->height)
+            return false;
+        for (uint32_t i = 0; i < g.ndamage; i++)
+            shmfb__rect_add(f->damage, &f->ndamage, g.damage[i]);
+    }
+    return true;
 }
 
 static void frame_mark(struct shmfb_consumer *c, struct shmfb_frame *f)
 {
     bool resized = c->last_seen && (f->width != c->last_width || f->height != c->last_height);
-    if (c->last_seen == 0 || f->seq != c->last_seen + 1 || resized) {
+    if (c->last_seen == 0 || resized || f->seq <= c->last_seen || !damage_skipped(c, f)) {
         f->flags |= SHMFB_FRAME_FULL;
         f->ndamage = 1;
-        f->damage[0] = f->bounds = (struct shmfb_rect){0, 0, f->width, f->height};
+        f->damage[0] = (struct shmfb_rect){0, 0, f->width, f->height};
     }
+    f->bounds = f->damage[0];
+    for (uint32_t i = 1; i < f->ndamage; i++)
+        f->bounds = shmfb__rect_union(f->bounds, f->damage[i]);
     if (resized)
         f->flags |= SHMFB_FRAME_RESIZED;
     c->last_seen = f->seq;
@@ -271,33 +281,67 @@ static void frame_mark(struct shmfb_consumer *c, struct shmfb_frame *f)
     c->held = f->seq;
 }
 
-/* Returns 1 and fills f if a frame newer than the last taken is out. */
-static int frame_poll(struct shmfb_consumer *c, struct shmfb_frame *f)
+/* Takes frame `seq` unseen: its record stays unreadable, so a peer broke
+ * its lock (the producer wrote it before publishing).  A FIFO producer
+ * goes on; the next frame comes with full damage. */
+static void frame_skip(struct shmfb_consumer *c, uint64_t seq)
 {
-    uint64_t seq = atomic_load_explicit(&c->r.hdr->frame_seq, memory_order_acquire);
-    if (seq == c->taken)
-        return 0;
-    int rc = frame_read(&c->r, f);
-    if (rc == -EAGAIN)
-        return 0;
-    if (rc < 0)
-        return rc;
-    frame_mark(c, f);
-    return 1;
+    c->held = seq;
+    shmfb_consumer_release(c);
 }
 
-/* What of `what` holds now: 0, a set of SHMFB_WAIT_* bits, or an error. */
-static int ready_now(struct shmfb_consumer *c, uint32_t what, struct shmfb_frame *frame)
+/* Returns 1 and fills f if a frame newer than the last taken is out; in
+ * mailbox pacing, with its buffer pinned. */
+static int frame_poll(struct shmfb_consumer *c, struct shmfb_frame *f)
 {
-    int r = (what & SHMFB_WAIT_CURSOR) && cursor_changed(c) ? SHMFB_WAIT_CURSOR : 0;
-    if (what & SHMFB_WAIT_FRAME) {
-        int rc = frame_poll(c, frame);
+    for (int tries = 0; tries < RECORD_TRIES; tries++) {
+        uint64_t seq = atomic_load_explicit(&c->r.hdr->frame_seq, memory_order_acquire);
+        if (seq == c->taken)
+            return 0;
+        uint32_t buffer;
+        int rc = record_read(&c->r, seq, f, &buffer);
+        if (rc == -EAGAIN) {
+            if (atomic_load_explicit(&c->r.hdr->frame_seq, memory_order_acquire) == seq)
+                frame_skip(c, seq);
+            return 0;
+        }
         if (rc < 0)
             return rc;
-        if (rc > 0)
-            r |= SHMFB_WAIT_FRAME;
+        if (!shmfb__pin(c, f, buffer))
+            continue; /* its buffer is being reused: a newer frame is out */
+        frame_mark(c, f);
+        return 1;
     }
-    return r;
+    return 0;
+}
+
+struct wait_ctx {
+    struct shmfb_consumer *c;
+    uint32_t what;
+    struct shmfb_frame *frame;
+};
+
+/* What of `what` holds now: 0, a set of SHMFB_WAIT_* bits, or an error. */
+static int ready_now(void *ctx, bool check)
+{
+    struct wait_ctx *w = ctx;
+    struct shmfb_consumer *c = w->c;
+    bool frames = w->what & SHMFB_WAIT_FRAME;
+    int rc = frames ? shmfb__slot_check(c) : 0;
+    if (rc < 0)
+        return rc;
+    int r = (w->what & SHMFB_WAIT_CURSOR) && shmfb__cursor_changed(c) ? SHMFB_WAIT_CURSOR : 0;
+    if (frames) {
+        rc = frame_poll(c, w->frame);
+        if (rc < 0)
+            return rc;
+        r |= rc > 0 ? SHMFB_WAIT_FRAME : 0;
+    }
+    if (r)
+        return r;
+    if (check && shmfb__producer_gone(c))
+        return -EPIPE;
+    return 0;
 }
 
 /* Spins a little before the first sleep (not when polling), so that a
@@ -308,45 +352,14 @@ int shmfb_consumer_wait_any(struct shmfb_consumer *c, int timeout_ms, uint32_t w
     what &= SHMFB_WAIT_FRAME | SHMFB_WAIT_CURSOR;
     if (!what || ((what & SHMFB_WAIT_FRAME) && !frame))
         return -EINVAL;
-    bool frames = what & SHMFB_WAIT_FRAME;
-    if (frames && c->held)
+    if ((what & SHMFB_WAIT_FRAME) && c->held)
         shmfb_consumer_release(c);
     struct wire_header *h = c->r.hdr;
-    int64_t start = now_ns();
-    bool spun = timeout_ms == 0;
-    for (;;) {
-        int rc = frames ? slot_check(c) : 0;
-        if (rc < 0)
-            return rc;
-        uint32_t v = atomic_load_explicit(&h->cons_wake, memory_order_acquire);
-        rc = ready_now(c, what, frame);
-        if (rc != 0)
-            return rc;
-        if (atomic_load_explicit(&h->state, memory_order_acquire) != WIRE_STATE_LIVE)
-            return -EPIPE;
-        if (!spun) {
-            spun = true;
-            sync_spin(&c->spin, &h->cons_wake, v);
-            continue;
-        }
-        int64_t now = now_ns();
-        /* Liveness costs a /proc read: at most once per period, also over
-         * many calls that poll with a zero timeout. */
-        if (now >= c->next_check) {
-            if (producer_gone(&c->r))
-                return -EPIPE;
-            c->next_check = now + LIVENESS_PERIOD_NS;
-        }
-        int64_t left = timeout_ms < 0 ? INT64_MAX : start + (int64_t)timeout_ms * 1000000 - now;
-        if (left <= 0)
-            return -ETIMEDOUT;
-        int64_t slice = c->next_check - now;
-        atomic_fetch_add_explicit(&h->cons_waiters, 1, memory_order_seq_cst);
-        sync_wait(&h->cons_wake, v, slice < left ? slice : left);
-        atomic_fetch_sub_explicit(&h->cons_waiters, 1, memory_order_relaxed);
-        if (frames)
-            atomic_store_explicit(&h->slots[c->slot].heartbeat_ms, now_ms(), memory_order_relaxed);
-    }
+    struct shmfb__spin *spin = shmfb__consumer_may_spin(c) ? &c->spin : NULL;
+    const struct shmfb__wait w = {&h->cons_wake, &h->cons_waiters, &h->cons_wake_ns,
+                                  spin,          &c->next_check,   timeout_ms};
+    struct wait_ctx ctx = {c, what, frame};
+    return shmfb__wait_until(&w, ready_now, &ctx);
 }
 
 int shmfb_consumer_wait(struct shmfb_consumer *c, int timeout_ms, struct shmfb_frame *frame)
@@ -357,17 +370,17 @@ int shmfb_consumer_wait(struct shmfb_consumer *c, int timeout_ms, struct shmfb_f
 
 int shmfb_consumer_release(struct shmfb_consumer *c)
 {
-    int rc = slot_check(c);
+    int rc = shmfb__slot_check(c);
     if (rc < 0)
         return rc;
     if (!c->held)
         return -EINVAL;
     struct wire_slot *s = &c->r.hdr->slots[c->slot];
-    atomic_store_explicit(&s->heartbeat_ms, now_ms(), memory_order_relaxed);
     atomic_store_explicit(&s->taken_seq, c->held, memory_order_release);
+    shmfb__unpin(c);
     c->taken = c->held;
     c->held = 0;
-    wake_producer(c->r.hdr);
+    shmfb__wake_producer(c->r.hdr);
     return 0;
 }
 
@@ -377,7 +390,7 @@ int shmfb_consumer_peek(struct shmfb_consumer *c, struct shmfb_frame *frame)
         return -EINVAL;
     if (atomic_load_explicit(&c->r.hdr->frame_seq, memory_order_acquire) == 0)
         return -EAGAIN;
-    int rc = frame_read(&c->r, frame);
+    int rc = shmfb__frame_read(&c->r, frame);
     if (rc == 0) {
         frame->flags = SHMFB_FRAME_FULL;
         frame->ndamage = 1;

@@ -41,7 +41,7 @@ int shmfb_producer_set_cursor(struct shmfb_producer *p, uint32_t state, const ui
     for (int32_t i = 0; i < width * height; i++)
         atomic_store_explicit(&c->pixels[i], argb[i], memory_order_relaxed);
     atomic_store_explicit(&c->lock, lock + 2, memory_order_release);
-    wake_consumers(p->r.hdr);
+    shmfb__wake_consumers(p->r.hdr);
     return 0;
 }
 
@@ -99,7 +99,7 @@ int shmfb_consumer_cursor(struct shmfb_consumer *c, struct shmfb_cursor *out)
     return fresh ? 1 : 0;
 }
 
-bool cursor_changed(const struct shmfb_consumer *c)
+bool shmfb__cursor_changed(const struct shmfb_consumer *c)
 {
     return atomic_load_explicit(&c->r.cursor->seq, memory_order_acquire) != c->cursor_seen;
 }

@@ -10,16 +10,18 @@
 #include <errno.h>
 #include <string.h>
 
-_Static_assert(sizeof(struct shmfb_event) == WIRE_EVENT_WORDS * 4, "event is 8 words");
-_Static_assert(offsetof(struct shmfb_event, x) == 8, "event layout");
-_Static_assert(offsetof(struct shmfb_event, code) == 16, "event layout");
-_Static_assert(offsetof(struct shmfb_event, buttons) == 28, "event layout");
-_Static_assert(SHMFB_EVENT_QUEUE == WIRE_RING_CAPACITY, "queue size");
-_Static_assert((WIRE_RING_CAPACITY & (WIRE_RING_CAPACITY - 1)) == 0, "power of two");
-
 #define RING_MASK (WIRE_RING_CAPACITY - 1u)
+/* However hostile the rings, one poll looks at no more events than this. */
+#define POLL_BUDGET (SHMFB_MAX_CONSUMERS * WIRE_RING_CAPACITY * 2)
 
-static _Atomic uint32_t *ring_event(const struct region *r, int slot, uint32_t index)
+#define MODS_ALL                                                                                   \
+    (SHMFB_MOD_SHIFT | SHMFB_MOD_CTRL | SHMFB_MOD_ALT | SHMFB_MOD_META | SHMFB_MOD_CAPS)
+#define BUTTONS_ALL  0x1Fu     /* bits of SHMFB_BUTTON_LEFT .. SHMFB_BUTTON_X2 */
+#define COORD_MAX    (1 << 24) /* pointer positions, also outside the frame */
+#define WHEEL_MAX    (1 << 16) /* scroll amount of one event */
+#define KEY_CODE_MAX 0xFFFFu   /* USB HID usage ids */
+
+static _Atomic uint32_t *ring_event(const struct shmfb__region *r, int slot, uint32_t index)
 {
     size_t words = (size_t)slot * WIRE_RING_CAPACITY + (index & RING_MASK);
     return r->rings + words * WIRE_EVENT_WORDS;
@@ -41,16 +43,71 @@ static void event_load(_Atomic uint32_t *src, struct shmfb_event *ev)
     memcpy(ev, w, sizeof(w));
 }
 
-static bool type_known(uint32_t type)
+static bool scalar_value(uint32_t c)
 {
-    return type >= SHMFB_EVENT_MOTION && type <= SHMFB_EVENT_RESIZE;
+    return c <= 0x10FFFFu && (c < 0xD800u || c > 0xDFFFu);
+}
+
+static bool coord_ok(int32_t v, int32_t limit)
+{
+    return v >= -limit && v <= limit;
+}
+
+static bool key_sym_ok(uint32_t s)
+{
+    if (s & SHMFB_KEY_SPECIAL)
+        return (s & ~SHMFB_KEY_SPECIAL) <= KEY_CODE_MAX;
+    return scalar_value(s);
+}
+
+/* Every field an event of its type uses, checked; the fields it does not
+ * use are cleared, so a producer never sees what a sender left there. */
+static bool event_check(struct shmfb_event *e)
+{
+    const struct shmfb_event in = *e;
+    *e = (struct shmfb_event){.type = in.type, .time_ms = in.time_ms, .mods = in.mods};
+    if (in.mods & ~MODS_ALL)
+        return false;
+    switch (in.type) {
+    case SHMFB_EVENT_BUTTON_DOWN:
+    case SHMFB_EVENT_BUTTON_UP:
+        e->code = in.code;
+        if (in.code < SHMFB_BUTTON_LEFT || in.code > SHMFB_BUTTON_X2)
+            return false;
+        /* fall through */
+    case SHMFB_EVENT_MOTION:
+        e->x = in.x, e->y = in.y, e->buttons = in.buttons;
+        return coord_ok(in.x, COORD_MAX) && coord_ok(in.y, COORD_MAX) &&
+               !(in.buttons & ~BUTTONS_ALL);
+    case SHMFB_EVENT_WHEEL:
+        e->x = in.x, e->y = in.y, e->buttons = in.buttons;
+        return coord_ok(in.x, WHEEL_MAX) && coord_ok(in.y, WHEEL_MAX) &&
+               !(in.buttons & ~BUTTONS_ALL);
+    case SHMFB_EVENT_KEY_DOWN:
+    case SHMFB_EVENT_KEY_UP:
+        e->code = in.code, e->sym = in.sym;
+        return in.code <= KEY_CODE_MAX && key_sym_ok(in.sym);
+    case SHMFB_EVENT_TEXT:
+        e->code = in.code;
+        return scalar_value(in.code);
+    case SHMFB_EVENT_RESIZE:
+        e->x = in.x, e->y = in.y;
+        return in.x >= 1 && in.y >= 1;
+    case SHMFB_EVENT_FOCUS_IN:
+    case SHMFB_EVENT_FOCUS_OUT:
+    case SHMFB_EVENT_CLOSE:
+        return true;
+    default:
+        return false;
+    }
 }
 
 /* Consumer side: drops the oldest event if the ring is full. */
 static void ring_make_room(struct wire_slot *s, uint32_t head)
 {
     uint32_t tail = atomic_load_explicit(&s->ev_tail, memory_order_acquire);
-    while (head - tail >= WIRE_RING_CAPACITY) {
+    /* Bounded: a producer that keeps moving the tail cannot hold us. */
+    for (int tries = 0; tries < 64 && head - tail >= WIRE_RING_CAPACITY; tries++) {
         if (atomic_compare_exchange_weak_explicit(&s->ev_tail, &tail, tail + 1,
                                                   memory_order_acq_rel, memory_order_acquire)) {
             atomic_fetch_add_explicit(&s->ev_dropped, 1, memory_order_relaxed);
@@ -61,7 +118,10 @@ static void ring_make_room(struct wire_slot *s, uint32_t head)
 
 int shmfb_consumer_send(struct shmfb_consumer *c, const struct shmfb_event *ev)
 {
-    if (!ev || !type_known(ev->type))
+    if (!ev)
+        return -EINVAL;
+    struct shmfb_event e = *ev;
+    if (!event_check(&e))
         return -EINVAL;
     /* Only the published attachment is read, and nothing of the handle is
      * written: another thread may be waiting, attaching or detaching. */
@@ -74,12 +134,11 @@ int shmfb_consumer_send(struct shmfb_consumer *c, const struct shmfb_event *ev)
         return -ECONNRESET;
     uint32_t head = atomic_load_explicit(&s->ev_head, memory_order_relaxed);
     ring_make_room(s, head);
-    struct shmfb_event e = *ev;
     if (e.time_ms == 0)
-        e.time_ms = (uint32_t)now_ms();
+        e.time_ms = (uint32_t)shmfb__now_ms();
     event_store(ring_event(&c->r, slot, head), &e);
     atomic_store_explicit(&s->ev_head, head + 1, memory_order_release);
-    wake_producer(c->r.hdr);
+    shmfb__wake_producer(c->r.hdr);
     return 0;
 }
 
@@ -89,7 +148,7 @@ int shmfb_consumer_send(struct shmfb_consumer *c, const struct shmfb_event *ev)
 static bool ring_peek(struct shmfb_producer *p, int slot, uint32_t *tail, struct shmfb_event *ev)
 {
     struct wire_slot *s = &p->r.hdr->slots[slot];
-    for (;;) {
+    for (int tries = 0; tries < 4; tries++) {
         uint32_t t = atomic_load_explicit(&s->ev_tail, memory_order_acquire);
         uint32_t h = atomic_load_explicit(&s->ev_head, memory_order_acquire);
         if (t == h)
@@ -102,6 +161,7 @@ static bool ring_peek(struct shmfb_producer *p, int slot, uint32_t *tail, struct
         *tail = t;
         return true;
     }
+    return false;
 }
 
 static bool ring_take(struct shmfb_producer *p, int slot, uint32_t tail)
@@ -129,30 +189,42 @@ static int oldest_slot(struct shmfb_producer *p, uint32_t *tail, struct shmfb_ev
     return best;
 }
 
-static void event_clamp(const struct region *r, struct shmfb_event *ev)
+static void event_clamp(const struct shmfb__region *r, struct shmfb_event *ev)
 {
     if (ev->type != SHMFB_EVENT_RESIZE)
         return;
-    ev->x = ev->x < 1 ? 1 : ev->x > r->max_width ? r->max_width : ev->x;
-    ev->y = ev->y < 1 ? 1 : ev->y > r->max_height ? r->max_height : ev->y;
+    ev->x = ev->x > r->max_width ? r->max_width : ev->x;
+    ev->y = ev->y > r->max_height ? r->max_height : ev->y;
 }
 
+/* Bounded however the consumers move their rings meanwhile (a busy or
+ * hostile consumer), and every event's fields are checked: bad ones are
+ * dropped and counted. */
 int shmfb_producer_poll_event(struct shmfb_producer *p, struct shmfb_event *ev)
 {
     if (!ev)
         return -EINVAL;
-    for (;;) {
+    for (int budget = POLL_BUDGET; budget > 0; budget--) {
         uint32_t tail;
         int slot = oldest_slot(p, &tail, ev);
         if (slot < 0)
-            return -EAGAIN;
+            break; /* none queued: ev may hold a dropped event's fields */
         if (!ring_take(p, slot, tail))
             continue; /* overwritten while copied: read again */
-        if (!type_known(ev->type))
+        if (!event_check(ev)) {
+            p->events_invalid++;
             continue;
+        }
         event_clamp(&p->r, ev);
         return 0;
     }
+    memset(ev, 0, sizeof(*ev));
+    return -EAGAIN;
+}
+
+uint64_t shmfb_producer_events_invalid(const struct shmfb_producer *p)
+{
+    return p->events_invalid;
 }
 
 static bool events_queued(const struct wire_header *h)
@@ -166,44 +238,39 @@ static bool events_queued(const struct wire_header *h)
     return false;
 }
 
-static int ready(struct shmfb_producer *p, uint32_t what)
+struct wait_ctx {
+    struct shmfb_producer *p;
+    uint32_t what;
+};
+
+static int ready(void *ctx, bool check)
 {
+    const struct wait_ctx *w = ctx;
+    struct shmfb_producer *p = w->p;
     int r = 0;
-    if ((what & SHMFB_WAIT_EVENT) && events_queued(p->r.hdr))
+    if ((w->what & SHMFB_WAIT_EVENT) && events_queued(p->r.hdr))
         r |= SHMFB_WAIT_EVENT;
-    if (what & SHMFB_WAIT_TAKEN) {
-        int64_t now = now_ns();
-        bool check = now >= p->next_check;
-        if (check)
-            p->next_check = now + 50 * 1000000LL;
-        if (pending_consumers(p->r.hdr, p->seq, check, false) == 0)
-            r |= SHMFB_WAIT_TAKEN;
-    }
+    /* A consumer that dies holding the frame is dropped by the liveness
+     * check, so TAKEN comes true then too. */
+    if (check)
+        shmfb__peers_check(p); /* answers newcomers, drops those who left */
+    if (check && p->r.pacing != SHMFB_PACING_FIFO)
+        shmfb__slots_drop_stuck(p);
+    if ((w->what & SHMFB_WAIT_TAKEN) && shmfb__slots_pending(p, p->seq, false) == 0)
+        r |= SHMFB_WAIT_TAKEN;
     return r;
 }
 
 int shmfb_producer_wait(struct shmfb_producer *p, int timeout_ms, uint32_t what)
 {
-    if (!(what & (SHMFB_WAIT_EVENT | SHMFB_WAIT_TAKEN)))
+    what &= SHMFB_WAIT_EVENT | SHMFB_WAIT_TAKEN;
+    if (!what)
         return -EINVAL;
     struct wire_header *h = p->r.hdr;
-    int64_t start = now_ns();
-    for (;;) {
-        uint32_t v = atomic_load_explicit(&h->prod_wake, memory_order_acquire);
-        int r = ready(p, what);
-        if (r)
-            return r;
-        int64_t left =
-            timeout_ms < 0 ? INT64_MAX : start + (int64_t)timeout_ms * 1000000 - now_ns();
-        if (left <= 0)
-            return -ETIMEDOUT;
-        /* Bounded slices, so a consumer that dies holding the frame is
-         * noticed by ready()'s liveness check. */
-        int64_t slice = 100 * 1000000LL;
-        atomic_store_explicit(&h->prod_waiters, 1, memory_order_seq_cst);
-        sync_wait(&h->prod_wake, v, slice < left ? slice : left);
-        atomic_store_explicit(&h->prod_waiters, 0, memory_order_relaxed);
-    }
+    const struct shmfb__wait w = {&h->prod_wake, &h->prod_waiters, &h->prod_wake_ns,
+                                  NULL,          &p->next_check,   timeout_ms};
+    struct wait_ctx ctx = {p, what};
+    return shmfb__wait_until(&w, ready, &ctx);
 }
 
 uint64_t shmfb_producer_events_dropped(const struct shmfb_producer *p)

@@ -1,4 +1,6 @@
-/* Private declarations shared by the library's modules. */
+/* Private declarations shared by the library's modules.  Every function
+ * here is prefixed shmfb__ so that a program linking the static library
+ * sees only the public shmfb_ names and these, never a bare one. */
 #ifndef SHMFB_INTERNAL_H
 #define SHMFB_INTERNAL_H
 
@@ -8,49 +10,107 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* How often a waiting side checks that its peers are alive (a /proc read
+ * per peer): dead peers are noticed within this period. */
+#define SHMFB__LIVENESS_NS (50 * 1000000LL)
+
 /* sync_linux.c: how long a waiter spins on a word before it sleeps; one
  * per waiting handle, zero-initialised. */
-struct sync_spin {
+struct shmfb__spin {
     int32_t limit_ns; /* current budget */
     uint32_t waits;   /* spins so far */
+    int32_t wake_ns;  /* what a sleeping wait's wake-up costs here; 0 unknown */
 };
 
 /* A mapped, validated region.  Geometry is a private copy taken once at
  * create/open time; nothing here is re-read from the shared header. */
-struct region {
+struct shmfb__region {
     struct wire_header *hdr; /* the mapping */
     size_t map_size;
-    uint32_t *pixels;
+    uint32_t *pixels; /* buffer 0 */
     int32_t max_width;
     int32_t max_height;
     int32_t stride;
     uint32_t format;
     uint32_t pacing;
-    int32_t producer_pid;
-    uint64_t producer_start;
-    _Atomic uint32_t *rings; /* event rings: nslots * capacity * words */
+    uint32_t nbuffers;
+    uint64_t buffer_size;       /* bytes from one buffer to the next */
+    uint64_t nonce;             /* the creator's, as validated */
+    struct wire_frame *records; /* WIRE_RECORDS of them */
+    _Atomic uint32_t *rings;    /* event rings: nslots * capacity * words */
     struct wire_cursor *cursor;
-    bool named; /* unlink on destroy */
-    char name[SHMFB_NAME_MAX + 2];
+    char name[SHMFB_NAME_MAX + 2]; /* canonical, "" when spawned */
+};
+
+/* The other end of a connection, as the kernel vouches for it. */
+struct shmfb__peer {
+    int fd;      /* the connection; its hang-up means the peer is gone */
+    int pidfd;   /* the peer's process, or -1 (no pidfds, or not visible) */
+    int32_t pid; /* in this process's pid namespace; 0 if not visible */
+    uint32_t uid;
+    uint64_t start;   /* /proc start time when there is no pidfd */
+    uint64_t token;   /* names the connection in a slot */
+    int64_t hello_by; /* producer side: a hello is due by then; 0 once read */
+};
+
+/* Connections a producer keeps at once (consumers, probes, snapshots). */
+#define SHMFB__MAX_PEERS 32
+
+/* The producer's side of the rendezvous. */
+struct shmfb__server {
+    int listen_fd; /* -1 when spawned */
+    int lock_fd;   /* held while the name is ours */
+    int memfd;     /* handed to each consumer */
+    uint32_t share_flags;
+    uint32_t share_uid;
+    uint64_t next_token;
+    int npeers;
+    struct shmfb__peer peers[SHMFB__MAX_PEERS];
+    char sock_path[108];
+    char lock_path[108];
+};
+
+/* The damage of one published frame, kept privately by the producer for
+ * bringing back buffers up to date (mailbox pacing). */
+struct shmfb__damage {
+    int32_t width, height;
+    uint32_t n;
+    struct shmfb_rect r[SHMFB_MAX_DAMAGE];
 };
 
 struct shmfb_producer {
-    struct region r;
-    int32_t width, height;         /* size the next present publishes */
-    int32_t pub_width, pub_height; /* size of the last present */
+    struct shmfb__region r;
+    struct shmfb__server srv;
+    uint32_t *pixels; /* what shmfb_producer_pixels() returns */
+    uint32_t *image;  /* mailbox: the private image (mmap), else NULL */
+    size_t image_size;
+    int back;                                /* buffer handed out by acquire, -1 none */
+    int latest;                              /* buffer of the last present, -1 none */
+    uint64_t age[WIRE_MAX_BUFFERS];          /* frame last written into each buffer */
+    struct shmfb__damage hist[WIRE_RECORDS]; /* frame s in hist[s % WIRE_RECORDS] */
+    int32_t width, height;                   /* size the next present publishes */
+    int32_t pub_width, pub_height;           /* size of the last present */
     uint32_t ndamage;
     struct shmfb_rect damage[SHMFB_MAX_DAMAGE];
     uint64_t seq;
-    uint32_t frame_lock;  /* the record's lock value, kept here: a peer may */
-    uint32_t cursor_lock; /* write the shared copies, never read them back */
-    uint64_t cursor_seq;
+    uint32_t frame_lock[WIRE_RECORDS]; /* record lock values, kept here: a */
+    uint32_t cursor_lock;              /* peer may write the shared copies, */
+    uint64_t cursor_seq;               /* so they are never read back */
     int64_t timeout_ns;
     int64_t next_check; /* when to look for dead consumers next */
-    struct sync_spin spin;
+    /* Stuck-consumer detection without waiting (free and mailbox pacing):
+     * the frame each slot had taken when last looked at, and since when. */
+    uint64_t seen_taken[SHMFB_MAX_CONSUMERS];
+    int64_t seen_since[SHMFB_MAX_CONSUMERS];
+    uint32_t claim_seen[SHMFB_MAX_CONSUMERS]; /* slot words seen mid-claim */
+    int64_t claim_since[SHMFB_MAX_CONSUMERS]; /* ... since then */
+    uint64_t events_invalid;
+    struct shmfb__spin spin;
 };
 
 struct shmfb_consumer {
-    struct region r;
+    struct shmfb__region r;
+    struct shmfb__peer producer;
     int slot;           /* -1 when not attached */
     uint32_t slot_word; /* our slot's word while we hold it */
     uint64_t taken;     /* last frame released */
@@ -59,52 +119,127 @@ struct shmfb_consumer {
     int32_t last_width, last_height;
     uint64_t cursor_seen; /* cursor seq last returned by shmfb_consumer_cursor */
     int64_t next_check;   /* when to look at the producer's liveness next */
-    struct sync_spin spin;
+    bool gone;            /* the producer was seen gone; stays so */
+    bool pinned;          /* mailbox: our slot holds a buffer */
+    struct shmfb__spin spin;
     /* (slot + 1) << 32 | slot word while attached, else 0: the one field
      * shmfb_consumer_send() reads, so it may run beside the owning thread. */
     _Atomic uint64_t link;
 };
 
-/* region.c */
-struct region_geometry {
+/* region.c: sealed memfds */
+struct shmfb__geometry {
     int32_t max_width, max_height;
-    uint32_t format, pacing;
+    uint32_t format, pacing, nbuffers;
 };
-int region_create(const char *name, const struct region_geometry *geo, struct region *out);
-int region_create_anonymous(const struct region_geometry *geo, struct region *out, int *fd);
-int region_open(const char *name, struct region *out);
-int region_open_fd(int fd, struct region *out);
-int region_open_name(const char *name, struct region *out); /* checks the name */
-void region_unmap(struct region *r);
+int shmfb__region_create(const struct shmfb__geometry *geo, struct shmfb__region *out, int *memfd);
+int shmfb__region_open_fd(int fd, struct shmfb__region *out);
+void shmfb__region_unmap(struct shmfb__region *r);
+uint32_t *shmfb__region_buffer(const struct shmfb__region *r, uint32_t i);
 
-/* proc.c */
-uint64_t proc_start_time(int32_t pid);
-bool proc_alive(int32_t pid, uint64_t start_time);
-uint64_t now_ms(void);
-int64_t now_ns(void);
+/* rendezvous.c: names as Unix sockets in a private runtime directory */
+int shmfb__name_listen(const char *canon, int memfd, uint64_t nonce, struct shmfb__server *s);
+void shmfb__name_unlisten(struct shmfb__server *s);
+/* Connects to the name's socket; *memfd_no and *nonce come from its lock
+ * file (-1 and 0 when it cannot be read). */
+int shmfb__name_connect(const char *canon, int *sock, int *memfd_no, uint64_t *nonce);
+
+/* handoff.c: the messages that carry a framebuffer over a socket */
+int shmfb__hello_send(int sock, uint64_t token);
+int shmfb__hello_recv(int sock, uint64_t *token);
+int shmfb__handoff_send(int sock, int memfd, int status, uint64_t token, const char *name);
+int shmfb__handoff_recv(int sock, int timeout_ms, const char *name, struct shmfb__peer *peer,
+                        int *memfd);
+void shmfb__peer_watch(struct shmfb__peer *peer, int32_t pid);
+/* A consumer's peer (its producer) may send a handoff late; it is read and
+ * dropped.  A producer's peers send nothing after their hello. */
+bool shmfb__peer_gone(const struct shmfb__peer *peer, bool late_handoff_ok);
+void shmfb__peer_close(struct shmfb__peer *peer);
+int shmfb__wait_readable(int fd, int timeout_ms);
+uint64_t shmfb__random64(void);
+
+/* server.c: the producer's connections */
+void shmfb__server_init(struct shmfb_producer *p, uint32_t share_flags, uint32_t share_uid);
+void shmfb__serve(struct shmfb_producer *p);
+/* Closes dead connections and drops the slots that name no live one. */
+void shmfb__peers_check(struct shmfb_producer *p);
+void shmfb__server_close(struct shmfb_producer *p);
+
+/* proc.c: processes and clocks */
+uint64_t shmfb__proc_start_time(int32_t pid);
+bool shmfb__proc_alive(int32_t pid, uint64_t start_time);
+uint64_t shmfb__now_ms(void);
+int64_t shmfb__now_ns(void);
 
 /* sync_linux.c: futex waits on 32-bit words in shared memory. */
-int sync_wait(_Atomic uint32_t *word, uint32_t expected, int64_t timeout_ns);
+int shmfb__sync_wait(_Atomic uint32_t *word, uint32_t expected, int64_t timeout_ns);
 /* Spins while *word == expected, for a budget learned from the earlier spins
- * of s (at most 100 us); true if the word changed. */
-bool sync_spin(struct sync_spin *s, _Atomic uint32_t *word, uint32_t expected);
-void sync_wake_all(_Atomic uint32_t *word);
-void sync_wake_one(_Atomic uint32_t *word);
+ * of s and never longer than a sleeping wake-up costs here (at most 100 us);
+ * true if the word changed. */
+bool shmfb__sync_spin(struct shmfb__spin *s, _Atomic uint32_t *word, uint32_t expected);
+/* Learns from one sleeping wait what a wake-up costs here. */
+void shmfb__sync_learn_wake(struct shmfb__spin *s, int64_t ns);
+/* The CPU this thread runs on now, -1 unknown. */
+int32_t shmfb__sync_cpu(void);
+void shmfb__sync_wake_all(_Atomic uint32_t *word);
 
-/* cursor.c */
-bool cursor_changed(const struct shmfb_consumer *c);
+/* wait.c: the one bounded wait loop behind every wait of the library.
+ * ready(ctx, check) is called before each sleep; `check` is true at most
+ * once per SHMFB__LIVENESS_NS (per *next_check), when it should look for
+ * dead peers.  It returns 0 to go on waiting, anything else to stop. */
+struct shmfb__wait {
+    _Atomic uint32_t *word;     /* futex word the other side bumps */
+    _Atomic uint32_t *sleepers; /* counted while asleep, so wakers can skip
+                                   the wake syscall when nobody sleeps */
+    _Atomic uint64_t *stamp;    /* when the waker last woke sleepers */
+    struct shmfb__spin *spin;   /* spin once before the first sleep; NULL: never */
+    int64_t *next_check;        /* the handle's liveness schedule */
+    int timeout_ms;             /* 0 polls; negative: no bound */
+};
+int shmfb__wait_until(const struct shmfb__wait *w, int (*ready)(void *ctx, bool check), void *ctx);
+
+/* slots.c: consumer slots, peer liveness, wake-ups */
+bool shmfb__slot_claim(struct shmfb_consumer *c, int i);
+int shmfb__slot_check(struct shmfb_consumer *c);
+int shmfb__slot_free(struct shmfb_consumer *c);
+void shmfb__slot_drop(struct wire_slot *s, uint32_t word);
+/* Counts attached consumers that have not taken frame `seq`; with
+ * `drop_all`, every laggard is dropped instead. */
+int shmfb__slots_pending(struct shmfb_producer *p, uint64_t seq, bool drop_all);
+/* Free and mailbox pacing: drops consumers that have left frames untaken
+ * for longer than the timeout. */
+void shmfb__slots_drop_stuck(struct shmfb_producer *p);
+int shmfb__slots_attached(const struct wire_header *h);
+bool shmfb__producer_gone(struct shmfb_consumer *c);
+void shmfb__wake_producer(struct wire_header *h);
+void shmfb__wake_consumers(struct wire_header *h);
+/* Whether spinning can catch the peer: not when it last ran on our CPU
+ * (it cannot run while we spin there). */
+bool shmfb__consumer_may_spin(const struct shmfb_consumer *c);
+bool shmfb__producer_may_spin(const struct shmfb_producer *p);
 
 /* spawn.c */
-int region_create_spawned(const struct region_geometry *geo, struct region *out);
+int shmfb__spawned_socket(void);
 
 /* consumer.c */
-int consumer_from_fd(int fd, struct shmfb_consumer **out);
-int frame_read(const struct region *r, struct shmfb_frame *f);
-int slot_check(struct shmfb_consumer *c);
-void wake_producer(struct wire_header *h);
+int shmfb__consumer_from_peer(int memfd, const struct shmfb__peer *peer,
+                              struct shmfb_consumer **out);
+int shmfb__frame_read(const struct shmfb__region *r, struct shmfb_frame *f);
 
-/* producer.c */
-void wake_consumers(struct wire_header *h);
-int pending_consumers(struct wire_header *h, uint64_t seq, bool check_alive, bool drop_all);
+/* cursor.c */
+bool shmfb__cursor_changed(const struct shmfb_consumer *c);
+
+/* mailbox.c: buffers for the producer, pinning for consumers */
+int shmfb__mailbox_init(struct shmfb_producer *p, bool own_image);
+void shmfb__mailbox_free(struct shmfb_producer *p);
+/* Picks (waiting if it must) the buffer the next frame goes to, and what
+ * it must repair; `with_current` adds the damage marked so far. */
+int shmfb__back_acquire(struct shmfb_producer *p, struct shmfb_rect *repair, uint32_t *n,
+                        bool with_current);
+void shmfb__back_publish(struct shmfb_producer *p, int buffer);
+void shmfb__image_copy(struct shmfb_producer *p, const struct shmfb_rect *r, uint32_t n);
+/* Consumer: pins the buffer of frame f; false if it was reused meanwhile. */
+bool shmfb__pin(struct shmfb_consumer *c, const struct shmfb_frame *f, uint32_t buffer);
+void shmfb__unpin(struct shmfb_consumer *c);
 
 #endif /* SHMFB_INTERNAL_H */

@@ -1,3 +1,4 @@
+/* Processes (alive, start time against pid reuse) and clocks. */
 #include "internal.h"
 
 #include <errno.h>
@@ -37,7 +38,7 @@ static int proc_stat(int32_t pid, char *state, uint64_t *start)
     return 0;
 }
 
-uint64_t proc_start_time(int32_t pid)
+uint64_t shmfb__proc_start_time(int32_t pid)
 {
     char state;
     uint64_t start;
@@ -46,7 +47,7 @@ uint64_t proc_start_time(int32_t pid)
 
 /* A process is gone when it does not exist, is a zombie (killed but not yet
  * reaped by its parent), or its pid now belongs to a newer process. */
-bool proc_alive(int32_t pid, uint64_t start_time)
+bool shmfb__proc_alive(int32_t pid, uint64_t start_time)
 {
     if (pid <= 0)
         return false;
@@ -61,14 +62,14 @@ bool proc_alive(int32_t pid, uint64_t start_time)
     return start_time == 0 || start == start_time;
 }
 
-int64_t now_ns(void)
+int64_t shmfb__now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-uint64_t now_ms(void)
+uint64_t shmfb__now_ms(void)
 {
-    return (uint64_t)(now_ns() / 1000000);
+    return (uint64_t)(shmfb__now_ns() / 1000000);
 }

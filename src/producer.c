@@ -1,13 +1,12 @@
 /* The producer: draws, marks damage, presents, paces. */
 #include "internal.h"
+#include "rect.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <sys/socket.h>
 
-/* How often a waiting producer looks for dead consumers. */
-#define LIVENESS_PERIOD_NS (50 * 1000000LL)
 #define DEFAULT_TIMEOUT_MS 2000
 
 static int desc_check(const struct shmfb_producer_desc *d)
@@ -15,13 +14,50 @@ static int desc_check(const struct shmfb_producer_desc *d)
     if (d->max_width <= 0 || d->max_height <= 0 || d->width < 0 || d->height < 0 ||
         d->timeout_ms < 0)
         return -EINVAL;
-    if (d->format > SHMFB_FORMAT_ARGB8888 || d->pacing > SHMFB_PACING_FREE || d->flags != 0)
+    if (d->format > SHMFB_FORMAT_ARGB8888 || d->pacing > SHMFB_PACING_MAILBOX ||
+        (d->flags & ~(SHMFB_SHARE_UID | SHMFB_SHARE_ANY | SHMFB_OWN_IMAGE)))
+        return -EINVAL;
+    if (d->pacing == SHMFB_PACING_MAILBOX
+            ? d->buffers == 1 || d->buffers < 0 || d->buffers > SHMFB_MAX_BUFFERS
+            : d->buffers != 0)
         return -EINVAL;
     if (d->max_width > SHMFB_DIM_MAX || d->max_height > SHMFB_DIM_MAX)
         return -EOVERFLOW;
     if (d->width > d->max_width || d->height > d->max_height)
         return -ERANGE;
     return 0;
+}
+
+/* Named: the name's socket; spawned: the socket of the consumer that
+ * started us, which becomes our one connection. */
+static int rendezvous(struct shmfb_producer *p, bool named)
+{
+    struct shmfb__server *s = &p->srv;
+    if (named)
+        return shmfb__name_listen(p->r.name, s->memfd, p->r.nonce, s);
+    int sock = shmfb__spawned_socket();
+    if (sock < 0)
+        return sock;
+    int rc = shmfb__handoff_send(sock, s->memfd, 0, ++s->next_token, "");
+    if (rc < 0)
+        return rc;
+    struct ucred cred = {0};
+    socklen_t len = sizeof(cred);
+    getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len);
+    s->peers[0] =
+        (struct shmfb__peer){.fd = sock, .pidfd = -1, .uid = cred.uid, .token = s->next_token};
+    shmfb__peer_watch(&s->peers[0], cred.pid);
+    s->npeers = 1;
+    unsetenv(SHMFB_SOCKET_ENV); /* used: a second create must not take it */
+    return 0;
+}
+
+static void producer_init(struct shmfb_producer *p, const struct shmfb_producer_desc *d)
+{
+    shmfb__server_init(p, d->flags, d->share_uid);
+    p->width = d->width ? d->width : d->max_width;
+    p->height = d->height ? d->height : d->max_height;
+    p->timeout_ns = (int64_t)(d->timeout_ms ? d->timeout_ms : DEFAULT_TIMEOUT_MS) * 1000000;
 }
 
 int shmfb_producer_create(const char *name, const struct shmfb_producer_desc *desc,
@@ -40,52 +76,74 @@ int shmfb_producer_create(const char *name, const struct shmfb_producer_desc *de
         rc = desc_check(desc);
     if (rc < 0)
         goto fail_free;
-    struct region_geometry geo = {desc->max_width, desc->max_height, desc->format, desc->pacing};
-    rc = name ? region_create(p->r.name, &geo, &p->r) : region_create_spawned(&geo, &p->r);
+    producer_init(p, desc);
+    uint32_t nbuffers = desc->pacing != SHMFB_PACING_MAILBOX ? 1
+                        : desc->buffers                      ? (uint32_t)desc->buffers
+                                                             : 3;
+    struct shmfb__geometry geo = {desc->max_width, desc->max_height, desc->format, desc->pacing,
+                                  nbuffers};
+    rc = shmfb__region_create(&geo, &p->r, &p->srv.memfd);
     if (rc < 0)
         goto fail_free;
-    p->width = desc->width ? desc->width : desc->max_width;
-    p->height = desc->height ? desc->height : desc->max_height;
-    p->timeout_ns = (int64_t)(desc->timeout_ms ? desc->timeout_ms : DEFAULT_TIMEOUT_MS) * 1000000;
+    rc = shmfb__mailbox_init(p, desc->flags & SHMFB_OWN_IMAGE);
+    if (rc < 0)
+        goto fail_region;
     /* Before the first present, probes see the initial size. */
-    atomic_store_explicit(&p->r.hdr->frame.width, p->width, memory_order_relaxed);
-    atomic_store_explicit(&p->r.hdr->frame.height, p->height, memory_order_relaxed);
+    atomic_store_explicit(&p->r.records[0].width, p->width, memory_order_relaxed);
+    atomic_store_explicit(&p->r.records[0].height, p->height, memory_order_relaxed);
+    /* The name appears only now, with the framebuffer complete. */
+    rc = rendezvous(p, name != NULL);
+    if (rc < 0)
+        goto fail_region;
     *out = p;
     return 0;
 
+fail_region:
+    shmfb__server_close(p);
+    shmfb__mailbox_free(p);
+    shmfb__region_unmap(&p->r);
 fail_free:
     free(p);
     return rc;
-}
-
-/* The wake syscall is skipped when no consumer sleeps.  Pairs with the
- * consumer's increment of cons_waiters before it sleeps: either it sees the
- * new cons_wake value, or this sees its count (both sequentially consistent).
- * A peer that corrupts the count costs a consumer at most one wait slice. */
-void wake_consumers(struct wire_header *h)
-{
-    atomic_fetch_add_explicit(&h->cons_wake, 1, memory_order_seq_cst);
-    if (atomic_load_explicit(&h->cons_waiters, memory_order_seq_cst))
-        sync_wake_all(&h->cons_wake);
 }
 
 void shmfb_producer_destroy(struct shmfb_producer *p)
 {
     if (!p)
         return;
-    struct wire_header *h = p->r.hdr;
-    atomic_store_explicit(&h->state, WIRE_STATE_CLOSED, memory_order_release);
-    atomic_fetch_add_explicit(&h->cons_wake, 1, memory_order_release);
-    sync_wake_all(&h->cons_wake);
-    if (p->r.named)
-        shm_unlink(p->r.name);
-    region_unmap(&p->r);
+    /* Connections first: a consumer woken below finds its hung up. */
+    shmfb__server_close(p);
+    shmfb__wake_consumers(p->r.hdr);
+    shmfb__sync_wake_all(&p->r.hdr->cons_wake);
+    shmfb__mailbox_free(p);
+    shmfb__region_unmap(&p->r);
     free(p);
+}
+
+int shmfb_producer_fd(const struct shmfb_producer *p)
+{
+    return p->srv.listen_fd;
+}
+
+int shmfb_producer_dispatch(struct shmfb_producer *p)
+{
+    shmfb__peers_check(p);
+    return 0;
 }
 
 uint32_t *shmfb_producer_pixels(const struct shmfb_producer *p)
 {
-    return p->r.pixels;
+    return p->pixels;
+}
+
+int shmfb_producer_acquire(struct shmfb_producer *p, struct shmfb_back *back)
+{
+    if (!back)
+        return -EINVAL;
+    int b = shmfb__back_acquire(p, back->repair, &back->nrepair, false);
+    back->pixels = shmfb__region_buffer(&p->r, (uint32_t)b);
+    back->stride = p->r.stride;
+    return 0;
 }
 
 int32_t shmfb_producer_stride(const struct shmfb_producer *p)
@@ -116,44 +174,13 @@ uint64_t shmfb_producer_frame(const struct shmfb_producer *p)
     return p->seq;
 }
 
-/* Clips r to w × h; false when nothing is left.  64-bit sums: the caller's
- * rectangle may hold any int32 values. */
-static bool rect_clip(struct shmfb_rect *r, int32_t w, int32_t h)
-{
-    int64_t x0 = r->x > 0 ? r->x : 0, y0 = r->y > 0 ? r->y : 0;
-    int64_t x1 = (int64_t)r->x + r->w, y1 = (int64_t)r->y + r->h;
-    if (x1 > w)
-        x1 = w;
-    if (y1 > h)
-        y1 = h;
-    if (r->w <= 0 || r->h <= 0 || x1 <= x0 || y1 <= y0)
-        return false;
-    *r = (struct shmfb_rect){(int32_t)x0, (int32_t)y0, (int32_t)(x1 - x0), (int32_t)(y1 - y0)};
-    return true;
-}
-
-static struct shmfb_rect rect_union(struct shmfb_rect a, struct shmfb_rect b)
-{
-    int32_t x0 = a.x < b.x ? a.x : b.x, y0 = a.y < b.y ? a.y : b.y;
-    int32_t x1 = a.x + a.w > b.x + b.w ? a.x + a.w : b.x + b.w;
-    int32_t y1 = a.y + a.h > b.y + b.h ? a.y + a.h : b.y + b.h;
-    return (struct shmfb_rect){x0, y0, x1 - x0, y1 - y0};
-}
-
 int shmfb_producer_damage(struct shmfb_producer *p, const struct shmfb_rect *r)
 {
     if (!r)
         return -EINVAL;
     struct shmfb_rect c = *r;
-    if (!rect_clip(&c, p->width, p->height))
-        return 0;
-    if (p->ndamage < SHMFB_MAX_DAMAGE) {
-        p->damage[p->ndamage++] = c;
-        return 0;
-    }
-    /* Full: fold the new rectangle into the last one, keeping the first
-     * SHMFB_MAX_DAMAGE - 1 exact. */
-    p->damage[SHMFB_MAX_DAMAGE - 1] = rect_union(p->damage[SHMFB_MAX_DAMAGE - 1], c);
+    if (shmfb__rect_clip(&c, p->width, p->height))
+        shmfb__rect_add(p->damage, &p->ndamage, c);
     return 0;
 }
 
@@ -168,94 +195,63 @@ int shmfb_producer_resize(struct shmfb_producer *p, int32_t width, int32_t heigh
     return 0;
 }
 
-/* Writes the frame record under its sequence lock. */
-static void record_write(struct shmfb_producer *p)
+/* Writes frame seq's record under its sequence lock. */
+static void record_write(struct shmfb_producer *p, uint32_t buffer)
 {
-    struct wire_frame *f = &p->r.hdr->frame;
-    uint32_t lock = p->frame_lock;
-    p->frame_lock += 2;
+    uint32_t k = (uint32_t)(p->seq % WIRE_RECORDS);
+    struct wire_frame *f = &p->r.records[k];
+    uint32_t lock = p->frame_lock[k];
+    p->frame_lock[k] += 2;
     atomic_store_explicit(&f->lock, lock + 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_release);
     atomic_store_explicit(&f->width, p->width, memory_order_relaxed);
     atomic_store_explicit(&f->height, p->height, memory_order_relaxed);
     atomic_store_explicit(&f->ndamage, p->ndamage, memory_order_relaxed);
     atomic_store_explicit(&f->seq, p->seq, memory_order_relaxed);
+    atomic_store_explicit(&f->buffer, buffer, memory_order_relaxed);
     for (uint32_t i = 0; i < p->ndamage; i++) {
         const int32_t v[4] = {p->damage[i].x, p->damage[i].y, p->damage[i].w, p->damage[i].h};
-        for (int k = 0; k < 4; k++)
-            atomic_store_explicit(&f->damage[i][k], v[k], memory_order_relaxed);
+        for (int j = 0; j < 4; j++)
+            atomic_store_explicit(&f->damage[i][j], v[j], memory_order_relaxed);
     }
     atomic_store_explicit(&f->lock, lock + 2, memory_order_release);
 }
 
-/* Frees a slot whose consumer is gone or stuck.  The generation changes, so
- * that consumer learns it was dropped. */
-static void slot_drop(struct wire_slot *s, uint32_t word)
+static int all_taken(void *ctx, bool check)
 {
-    atomic_compare_exchange_strong_explicit(&s->word, &word, WIRE_SLOT_NEXT(word, WIRE_SLOT_FREE),
-                                            memory_order_acq_rel, memory_order_relaxed);
+    struct shmfb_producer *p = ctx;
+    if (check)
+        shmfb__peers_check(p); /* drops those whose connection is gone */
+    return shmfb__slots_pending(p, p->seq, false) == 0;
 }
 
-static bool slot_dead(struct wire_slot *s)
-{
-    int32_t pid = atomic_load_explicit(&s->pid, memory_order_relaxed);
-    uint64_t start = atomic_load_explicit(&s->start_time, memory_order_relaxed);
-    return !proc_alive(pid, start);
-}
-
-/* Counts attached consumers that have not taken frame `seq`.  With
- * `check_alive`, dead ones are dropped; with `drop_all`, every laggard is. */
-int pending_consumers(struct wire_header *h, uint64_t seq, bool check_alive, bool drop_all)
-{
-    int pending = 0;
-    for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
-        struct wire_slot *s = &h->slots[i];
-        uint32_t w = atomic_load_explicit(&s->word, memory_order_acquire);
-        if (WIRE_SLOT_STATE(w) != WIRE_SLOT_ATTACHED ||
-            atomic_load_explicit(&s->taken_seq, memory_order_acquire) >= seq)
-            continue;
-        if (drop_all || (check_alive && slot_dead(s))) {
-            slot_drop(s, w);
-            continue;
-        }
-        pending++;
-    }
-    return pending;
-}
-
-/* FIFO: waits until every attached consumer has taken frame `seq`, dropping
- * the dead at once and the stuck when the timeout runs out.  Spins a little
- * before the first sleep: a consumer that takes frames quickly is then
- * caught without paying a wake-up on either side. */
-static void wait_taken(struct shmfb_producer *p, uint64_t seq)
+/* FIFO: waits until every attached consumer has taken the frame just
+ * presented, dropping the dead at once and the stuck when the timeout runs
+ * out.  Spins a little before the first sleep: a consumer that takes frames
+ * quickly is then caught without paying a wake-up on either side. */
+static void wait_taken(struct shmfb_producer *p)
 {
     struct wire_header *h = p->r.hdr;
-    int64_t start = now_ns();
-    bool spun = false;
-    for (;;) {
-        uint32_t v = atomic_load_explicit(&h->prod_wake, memory_order_acquire);
-        int64_t now = now_ns();
-        /* Liveness costs a /proc read per consumer: at most every period. */
-        bool check = spun && now >= p->next_check;
-        if (check)
-            p->next_check = now + LIVENESS_PERIOD_NS;
-        if (pending_consumers(h, seq, check, false) == 0)
-            return;
-        if (!spun) {
-            spun = true;
-            sync_spin(&p->spin, &h->prod_wake, v);
-            continue;
-        }
-        if (now - start >= p->timeout_ns) {
-            pending_consumers(h, seq, false, true);
-            return;
-        }
-        int64_t left = start + p->timeout_ns - now;
-        int64_t slice = p->next_check - now;
-        atomic_store_explicit(&h->prod_waiters, 1, memory_order_seq_cst);
-        sync_wait(&h->prod_wake, v, slice < left ? slice : left);
-        atomic_store_explicit(&h->prod_waiters, 0, memory_order_relaxed);
-    }
+    struct shmfb__spin *spin = shmfb__producer_may_spin(p) ? &p->spin : NULL;
+    const struct shmfb__wait w = {&h->prod_wake, &h->prod_waiters, &h->prod_wake_ns,
+                                  spin,          &p->next_check,   (int)(p->timeout_ns / 1000000)};
+    if (shmfb__wait_until(&w, all_taken, p) == -ETIMEDOUT)
+        shmfb__slots_pending(p, p->seq, true);
+}
+
+/* Mailbox: the buffer this frame goes to, brought up to date from the
+ * private image unless the producer drew into it itself (acquire). */
+static int mailbox_back(struct shmfb_producer *p)
+{
+    if (p->back >= 0)
+        return p->back;
+    if (!p->image)
+        return -EINVAL;
+    struct shmfb_rect repair[SHMFB_MAX_DAMAGE];
+    uint32_t n;
+    int b = shmfb__back_acquire(p, repair, &n, true);
+    shmfb__image_copy(p, repair, n);
+    return b;
 }
 
 int shmfb_producer_present(struct shmfb_producer *p)
@@ -265,25 +261,26 @@ int shmfb_producer_present(struct shmfb_producer *p)
         p->damage[0] = (struct shmfb_rect){0, 0, p->width, p->height};
         p->ndamage = 1;
     }
+    int b = p->r.pacing == SHMFB_PACING_MAILBOX ? mailbox_back(p) : 0;
+    if (b < 0)
+        return b;
     p->seq++;
-    record_write(p);
+    record_write(p, (uint32_t)b);
+    shmfb__back_publish(p, b);
     atomic_store_explicit(&h->frame_seq, p->seq, memory_order_release);
-    atomic_store_explicit(&h->heartbeat_ms, now_ms(), memory_order_relaxed);
-    wake_consumers(h);
+    shmfb__wake_consumers(h);
     p->pub_width = p->width;
     p->pub_height = p->height;
     p->ndamage = 0;
+    shmfb__serve(p);
     if (p->r.pacing == SHMFB_PACING_FIFO)
-        wait_taken(p, p->seq);
+        wait_taken(p);
+    else
+        shmfb__slots_drop_stuck(p);
     return 0;
 }
 
 int shmfb_producer_consumers(const struct shmfb_producer *p)
 {
-    int n = 0;
-    for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
-        uint32_t w = atomic_load_explicit(&p->r.hdr->slots[i].word, memory_order_acquire);
-        n += WIRE_SLOT_STATE(w) == WIRE_SLOT_ATTACHED;
-    }
-    return n;
+    return shmfb__slots_attached(p->r.hdr);
 }

@@ -1,4 +1,6 @@
-/* Creating, validating and mapping the shared region. */
+/* Creating, validating and mapping the shared region: an anonymous memfd,
+ * sealed against shrinking and growing, so no peer can make another one
+ * fault by truncating it. */
 #include "internal.h"
 
 #include <errno.h>
@@ -9,6 +11,7 @@
 #include <unistd.h>
 
 #define EVENT_BYTES (WIRE_EVENT_WORDS * 4u)
+#define SEALS       (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 
 static uint64_t page_size(void)
 {
@@ -22,34 +25,42 @@ static uint64_t round_up(uint64_t v, uint64_t to)
 }
 
 /* The layout every creator writes and every opener expects, computed from
- * a capacity that is already known to be within SHMFB_DIM_MAX, so none of
- * these products can overflow 64 bits. */
+ * a capacity already known to be within SHMFB_DIM_MAX and a buffer count
+ * within WIRE_MAX_BUFFERS, so none of these products can overflow. */
 struct layout {
-    uint64_t rings_offset, cursor_offset, buffer_offset, buffer_size, total_size;
+    uint64_t records_offset, rings_offset, cursor_offset, buffer_offset, buffer_size, total_size;
 };
 
-static struct layout layout_for(int32_t max_width, int32_t max_height)
+static struct layout layout_for(int32_t max_width, int32_t max_height, uint32_t nbuffers)
 {
     uint64_t page = page_size();
     struct layout l;
+    uint64_t records = (uint64_t)WIRE_RECORDS * sizeof(struct wire_frame);
     uint64_t rings = (uint64_t)SHMFB_MAX_CONSUMERS * WIRE_RING_CAPACITY * EVENT_BYTES;
     uint64_t pixels = (uint64_t)max_width * 4u * (uint64_t)max_height;
-    l.rings_offset = round_up(sizeof(struct wire_header), page);
+    l.records_offset = round_up(sizeof(struct wire_header), page);
+    l.rings_offset = round_up(l.records_offset + records, page);
     l.cursor_offset = round_up(l.rings_offset + rings, page);
     l.buffer_offset = round_up(l.cursor_offset + sizeof(struct wire_cursor), page);
     /* One whole zero page past the last pixel's page: an overread of up to
      * a page never faults, even when the pixels end exactly on a page. */
     l.buffer_size = round_up(pixels, page) + page;
-    l.total_size = l.buffer_offset + l.buffer_size;
+    l.total_size = l.buffer_offset + l.buffer_size * nbuffers;
     return l;
 }
 
-static int dims_check(int32_t w, int32_t h)
+static int geometry_check(const struct shmfb__geometry *g)
 {
-    if (w <= 0 || h <= 0)
+    if (g->max_width <= 0 || g->max_height <= 0)
         return -EINVAL;
-    if (w > SHMFB_DIM_MAX || h > SHMFB_DIM_MAX)
+    if (g->max_width > SHMFB_DIM_MAX || g->max_height > SHMFB_DIM_MAX)
         return -EOVERFLOW;
+    if (g->format > SHMFB_FORMAT_ARGB8888 || g->pacing > SHMFB_PACING_MAILBOX)
+        return -EINVAL;
+    if (g->nbuffers < 1 || g->nbuffers > WIRE_MAX_BUFFERS)
+        return -EINVAL;
+    if ((g->pacing == SHMFB_PACING_MAILBOX) != (g->nbuffers > 1))
+        return -EINVAL;
     return 0;
 }
 
@@ -62,7 +73,7 @@ static int retry_ftruncate(int fd, off_t size)
     return rc < 0 ? -errno : 0;
 }
 
-static void header_fill(struct wire_header *h, const struct region_geometry *geo,
+static void header_fill(struct wire_header *h, const struct shmfb__geometry *geo,
                         const struct layout *l)
 {
     h->version = WIRE_VERSION;
@@ -74,20 +85,20 @@ static void header_fill(struct wire_header *h, const struct region_geometry *geo
     h->format = geo->format;
     h->pacing = geo->pacing;
     h->nslots = SHMFB_MAX_CONSUMERS;
-    h->buffer_offset = l->buffer_offset;
-    h->buffer_size = l->buffer_size;
-    h->rings_offset = l->rings_offset;
-    h->cursor_offset = l->cursor_offset;
+    h->nbuffers = geo->nbuffers;
+    h->nrecords = WIRE_RECORDS;
     h->ring_capacity = WIRE_RING_CAPACITY;
     h->event_size = EVENT_BYTES;
-    h->producer_pid = (int32_t)getpid();
-    h->producer_start = proc_start_time(h->producer_pid);
-    atomic_store_explicit(&h->state, WIRE_STATE_LIVE, memory_order_relaxed);
-    atomic_store_explicit(&h->heartbeat_ms, now_ms(), memory_order_relaxed);
+    h->records_offset = l->records_offset;
+    h->rings_offset = l->rings_offset;
+    h->cursor_offset = l->cursor_offset;
+    h->buffer_offset = l->buffer_offset;
+    h->buffer_size = l->buffer_size;
+    h->nonce = shmfb__random64();
 }
 
 /* Takes geometry from a validated header copy, never from the mapping. */
-static void region_adopt(struct region *r, const struct wire_header *h, void *map)
+static void region_adopt(struct shmfb__region *r, const struct wire_header *h, void *map)
 {
     r->hdr = map;
     r->map_size = h->total_size;
@@ -97,22 +108,28 @@ static void region_adopt(struct region *r, const struct wire_header *h, void *ma
     r->stride = (int32_t)h->stride;
     r->format = h->format;
     r->pacing = h->pacing;
-    r->producer_pid = h->producer_pid;
-    r->producer_start = h->producer_start;
+    r->nbuffers = h->nbuffers;
+    r->buffer_size = h->buffer_size;
+    r->nonce = h->nonce;
+    r->records = (struct wire_frame *)((char *)map + h->records_offset);
     r->rings = (_Atomic uint32_t *)((char *)map + h->rings_offset);
     r->cursor = (struct wire_cursor *)((char *)map + h->cursor_offset);
 }
 
-/* Sizes, maps and fills a new object; the magic goes last. */
-static int region_init(int fd, const struct region_geometry *geo, struct region *out)
+uint32_t *shmfb__region_buffer(const struct shmfb__region *r, uint32_t i)
 {
-    int rc = dims_check(geo->max_width, geo->max_height);
+    return (uint32_t *)((char *)r->pixels + (uint64_t)i * r->buffer_size);
+}
+
+/* Sizes, seals, maps and fills a new memfd; the magic goes last. */
+static int region_init(int fd, const struct shmfb__geometry *geo, struct shmfb__region *out)
+{
+    struct layout l = layout_for(geo->max_width, geo->max_height, geo->nbuffers);
+    int rc = retry_ftruncate(fd, (off_t)l.total_size);
     if (rc < 0)
         return rc;
-    struct layout l = layout_for(geo->max_width, geo->max_height);
-    rc = retry_ftruncate(fd, (off_t)l.total_size);
-    if (rc < 0)
-        return rc;
+    if (fcntl(fd, F_ADD_SEALS, SEALS) < 0)
+        return -errno;
     void *map = mmap(NULL, l.total_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (map == MAP_FAILED)
         return -errno;
@@ -124,42 +141,20 @@ static int region_init(int fd, const struct region_geometry *geo, struct region 
     return 0;
 }
 
-int region_create(const char *name, const struct region_geometry *geo, struct region *out)
+int shmfb__region_create(const struct shmfb__geometry *geo, struct shmfb__region *out, int *memfd)
 {
-    int rc = dims_check(geo->max_width, geo->max_height);
-    if (rc < 0)
-        return rc;
-    int fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return -errno;
-    rc = region_init(fd, geo, out);
-    if (rc < 0)
-        shm_unlink(name);
-    close(fd);
-    out->named = rc == 0;
-    return rc;
-}
-
-int region_create_anonymous(const struct region_geometry *geo, struct region *out, int *fd_out)
-{
-    int rc = dims_check(geo->max_width, geo->max_height);
+    int rc = geometry_check(geo);
     if (rc < 0)
         return rc;
     int fd = memfd_create("shmfb", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0)
         return -errno;
     rc = region_init(fd, geo, out);
-    /* Sealed against shrinking, a consumer's mapping can never fault. */
-    if (rc == 0 && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
-        rc = -errno;
-        region_unmap(out);
-    }
     if (rc < 0) {
         close(fd);
         return rc;
     }
-    out->named = false;
-    *fd_out = fd;
+    *memfd = fd;
     return 0;
 }
 
@@ -168,17 +163,16 @@ int region_create_anonymous(const struct region_geometry *geo, struct region *ou
 static int header_validate(const struct wire_header *h)
 {
     if (h->header_size != sizeof(struct wire_header) || h->nslots != SHMFB_MAX_CONSUMERS ||
-        h->ring_capacity != WIRE_RING_CAPACITY || h->event_size != EVENT_BYTES)
+        h->ring_capacity != WIRE_RING_CAPACITY || h->event_size != EVENT_BYTES ||
+        h->nrecords != WIRE_RECORDS)
         return -EBADMSG;
-    if (dims_check(h->max_width, h->max_height) < 0)
+    struct shmfb__geometry g = {h->max_width, h->max_height, h->format, h->pacing, h->nbuffers};
+    if (geometry_check(&g) < 0 || h->stride != (uint32_t)h->max_width * 4u)
         return -EBADMSG;
-    if (h->stride != (uint32_t)h->max_width * 4u || h->format > SHMFB_FORMAT_ARGB8888 ||
-        h->pacing > SHMFB_PACING_FREE)
-        return -EBADMSG;
-    struct layout l = layout_for(h->max_width, h->max_height);
-    if (h->rings_offset != l.rings_offset || h->cursor_offset != l.cursor_offset ||
-        h->buffer_offset != l.buffer_offset || h->buffer_size != l.buffer_size ||
-        h->total_size != l.total_size)
+    struct layout l = layout_for(h->max_width, h->max_height, h->nbuffers);
+    if (h->records_offset != l.records_offset || h->rings_offset != l.rings_offset ||
+        h->cursor_offset != l.cursor_offset || h->buffer_offset != l.buffer_offset ||
+        h->buffer_size != l.buffer_size || h->total_size != l.total_size)
         return -EBADMSG;
     return 0;
 }
@@ -187,8 +181,6 @@ static int header_validate(const struct wire_header *h)
  * copy in *copy. */
 static int header_probe(int fd, uint64_t obj_size, struct wire_header *copy)
 {
-    if (obj_size == 0)
-        return -EAGAIN; /* created, not yet sized */
     size_t len = obj_size < sizeof(*copy) ? (size_t)obj_size : sizeof(*copy);
     if (len < sizeof(uint64_t) + 2 * sizeof(uint32_t))
         return -EPROTO;
@@ -199,8 +191,6 @@ static int header_probe(int fd, uint64_t obj_size, struct wire_header *copy)
     memset(copy, 0, sizeof(*copy));
     memcpy((char *)copy + 8, (char *)h + 8, len - 8);
     munmap(h, len);
-    if (magic == 0)
-        return -EAGAIN;
     if (magic != WIRE_MAGIC)
         return -EPROTO;
     if (copy->version != WIRE_VERSION && copy->version != 0)
@@ -213,8 +203,13 @@ static int header_probe(int fd, uint64_t obj_size, struct wire_header *copy)
     return rc;
 }
 
-int region_open_fd(int fd, struct region *out)
+/* Maps a framebuffer received from a peer.  Only a memfd sealed against
+ * shrinking can be mapped safely: anything else could fault us. */
+int shmfb__region_open_fd(int fd, struct shmfb__region *out)
 {
+    int seals = fcntl(fd, F_GET_SEALS);
+    if (seals < 0 || !(seals & F_SEAL_SHRINK))
+        return -EPERM;
     struct stat st;
     struct wire_header copy = {0};
     if (fstat(fd, &st) < 0)
@@ -230,23 +225,7 @@ int region_open_fd(int fd, struct region *out)
     return 0;
 }
 
-int region_open(const char *name, struct region *out)
-{
-    int fd = shm_open(name, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
-    if (fd < 0)
-        return -errno;
-    int rc = region_open_fd(fd, out);
-    close(fd);
-    return rc;
-}
-
-int region_open_name(const char *name, struct region *out)
-{
-    int rc = shmfb_name_check(name, out->name, sizeof(out->name));
-    return rc < 0 ? rc : region_open(out->name, out);
-}
-
-void region_unmap(struct region *r)
+void shmfb__region_unmap(struct shmfb__region *r)
 {
     if (r->hdr)
         munmap(r->hdr, r->map_size);

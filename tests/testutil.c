@@ -1,6 +1,9 @@
 #include "testutil.h"
 
+#include <shmfb/shmfb.h>
+
 #include <check.h>
+#include <stdbool.h>
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -18,17 +21,18 @@ static int fds_at_setup;
 
 static void prefix(char *buf, size_t size)
 {
-    snprintf(buf, size, "shmfbt-%d-", (int)getpid());
+    snprintf(buf, size, "/shmfbt-%d-", (int)getpid());
 }
 
 void tu_name(char *buf, size_t size, const char *tag)
 {
     char p[64];
     prefix(p, sizeof(p));
-    snprintf(buf, size, "/%s%d-%s", p, ++counter, tag);
+    snprintf(buf, size, "%s%d-%s", p, ++counter, tag);
 }
 
-static int shm_scan(int remove)
+/* Anything of this process's in /dev/shm: framebuffers never go there. */
+static int shm_scan(void)
 {
     char p[64];
     prefix(p, sizeof(p));
@@ -37,46 +41,34 @@ static int shm_scan(int remove)
         return 0;
     int n = 0;
     struct dirent *e;
-    while ((e = readdir(d))) {
-        if (strncmp(e->d_name, p, strlen(p)) != 0)
-            continue;
-        n++;
-        if (remove) {
-            char name[300];
-            snprintf(name, sizeof(name), "/%s", e->d_name);
-            shm_unlink(name);
-        }
-    }
+    while ((e = readdir(d)))
+        n += strncmp(e->d_name, p + 1, strlen(p) - 1) == 0;
     closedir(d);
     return n;
 }
 
-int tu_shm_leftovers(void)
+static int count_ours(void *ctx, const char *name, bool alive)
 {
-    return shm_scan(0);
+    (void)alive;
+    char p[64];
+    prefix(p, sizeof(p));
+    *(int *)ctx += strncmp(name, p, strlen(p)) == 0;
+    return 0;
 }
 
-void tu_shm_cleanup(void)
+int tu_live_names(void)
 {
-    shm_scan(1);
+    int n = 0;
+    int rc = shmfb_list(count_ours, &n, 0);
+    ck_assert_msg(rc >= 0, "shmfb_list: %s", shmfb_strerror(rc));
+    return n;
 }
 
 void tu_sweep_stale(void)
 {
-    DIR *d = opendir("/dev/shm");
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        int pid;
-        if (sscanf(e->d_name, "shmfbt-%d-", &pid) != 1 || pid <= 0)
-            continue;
-        if (kill(pid, 0) < 0 && errno == ESRCH) {
-            char name[300];
-            snprintf(name, sizeof(name), "/%s", e->d_name);
-            shm_unlink(name);
-        }
-    }
-    if (d)
-        closedir(d);
+    /* Names of test processes that died (a failed check exits before its
+     * teardown) are not listed; their files go. */
+    shmfb_list(count_ours, &(int){0}, SHMFB_LIST_REAP);
 }
 
 int tu_open_fds(void)
@@ -98,9 +90,8 @@ void tu_setup(void)
 
 void tu_teardown(void)
 {
-    int left = tu_shm_leftovers();
-    tu_shm_cleanup();
-    ck_assert_msg(left == 0, "%d /dev/shm objects left behind", left);
+    ck_assert_msg(shm_scan() == 0, "something was created in /dev/shm");
+    ck_assert_msg(tu_live_names() == 0, "a framebuffer of this test is still listed");
     ck_assert_int_eq(tu_open_fds(), fds_at_setup);
 }
 

@@ -9,21 +9,19 @@
 /* Writes a framebuffer name unique to this process: "/shmfbt-PID-N-tag". */
 void tu_name(char *buf, size_t size, const char *tag);
 
-/* Counts /dev/shm entries created by this process through tu_name(). */
-int tu_shm_leftovers(void);
+/* Live framebuffers whose names tu_name() made in this process. */
+int tu_live_names(void);
 
-/* Removes them (used after a test that deliberately leaks). */
-void tu_shm_cleanup(void);
-
-/* Removes objects left by test processes that are gone (a failed check
- * test exits before its teardown).  Call at the start of a suite. */
+/* Removes the files of framebuffers whose producers are gone (a failed
+ * check test exits before its teardown).  Call at the start of a suite. */
 void tu_sweep_stale(void);
 
 /* Number of open file descriptors of this process. */
 int tu_open_fds(void);
 
-/* Check fixture: records fds on setup; on teardown asserts that no fd and
- * no /dev/shm object leaked. */
+/* Check fixture: records fds on setup; on teardown asserts that no fd
+ * leaked, no framebuffer of this process is still listed, and nothing was
+ * created in /dev/shm. */
 void tu_setup(void);
 void tu_teardown(void);
 

@@ -17,6 +17,8 @@ static const char demo_usage[] =
     "Creates framebuffer NAME (default /shmfb-demo) and animates sprites over a\n"
     "background until stopped (Ctrl-C) or a limit is reached.  Every frame damages\n"
     "only the sprites' old and new places; every 120 frames the size changes.\n"
+    "Started without NAME by a viewer (shmfb-view -- shmfb demo), it draws into a\n"
+    "private framebuffer that only that viewer shows, and closing the window ends it.\n"
     "\n"
     "Options:\n"
     "  --size WxH      frame size (default 640x480)\n"
@@ -28,6 +30,10 @@ static const char demo_usage[] =
     "  --fps N         frames per second, 0 for as fast as possible (default 60)\n"
     "  --seconds S     stop after S seconds (default 0: no limit)\n"
     "  --sprite PNG    sprite image (default: the installed sprite.png)\n"
+    "  --pacing MODE   fifo (default: wait for every viewer to take each frame),\n"
+    "                  mailbox (never wait for a viewer that holds a frame;\n"
+    "                  viewers get the newest) or free (no pacing at all)\n"
+    "  --buffers N     shared buffers for mailbox pacing, 2..8 (default 3)\n"
     "  -h, --help      show this help\n";
 
 struct demo_opts {
@@ -37,6 +43,8 @@ struct demo_opts {
     long fps;
     double seconds;
     const char *sprite;
+    uint32_t pacing;
+    long buffers;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -60,50 +68,61 @@ static int install_signals(void)
     return 0;
 }
 
-static int parse_option(int argc, char **argv, int *i, struct demo_opts *o)
-{
-    const char *v = NULL;
-    int m;
+enum {
+    OPT_SIZE = 256,
+    OPT_MAX,
+    OPT_FRAMES,
+    OPT_FPS,
+    OPT_SECONDS,
+    OPT_SPRITE,
+    OPT_PACING,
+    OPT_BUFFERS
+};
 
-    if ((m = cli_option(argc, argv, i, "--size", &v)) != 0)
-        return m < 0 || cli_parse_size(v, &o->width, &o->height) < 0 ? -1 : 0;
-    if ((m = cli_option(argc, argv, i, "--max", &v)) != 0)
-        return m < 0 || cli_parse_size(v, &o->max_width, &o->max_height) < 0 ? -1 : 0;
-    if ((m = cli_option(argc, argv, i, "--frames", &v)) != 0)
-        return m < 0 || cli_parse_u64(v, &o->frames) < 0 ? -1 : 0;
-    if ((m = cli_option(argc, argv, i, "--fps", &v)) != 0)
-        return m < 0 || cli_parse_int(v, 0, 100000, &o->fps) < 0 ? -1 : 0;
-    if ((m = cli_option(argc, argv, i, "--seconds", &v)) != 0)
-        return m < 0 || cli_parse_seconds(v, &o->seconds) < 0 ? -1 : 0;
-    if ((m = cli_option(argc, argv, i, "--sprite", &v)) != 0) {
-        o->sprite = v;
-        return m < 0 ? -1 : 0;
+static int parse_pacing(const struct args *a, uint32_t *out)
+{
+    static const char *const names[] = {"fifo", "free", "mailbox"};
+    for (uint32_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(a->value, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
     }
-    return -2;
+    args_usage_error(a, "--pacing must be fifo, mailbox or free, not '%s'", a->value);
+    return -1;
 }
 
-static int parse_args(int argc, char **argv, struct demo_opts *o)
+static int parse_option(const struct args *a, int opt, struct demo_opts *o)
 {
-    bool have_name = false, have_size = false;
+    long v;
 
-    *o = (struct demo_opts){"/shmfb-demo", 640, 480, 0, 0, 0, 60, 0, NULL};
-    for (int i = 1; i < argc; i++) {
-        int rc;
-
-        if (argv[i][0] != '-') {
-            if (have_name)
-                return cli_usage_error("demo", "unexpected argument '%s'", argv[i]);
-            o->name = argv[i];
-            have_name = true;
-            continue;
-        }
-        have_size |= strncmp(argv[i], "--size", 6) == 0;
-        rc = parse_option(argc, argv, &i, o);
-        if (rc == -2)
-            return cli_usage_error("demo", "unknown option '%s'", argv[i]);
-        if (rc < 0)
-            return cli_usage_error("demo", "bad or missing value for '%s'", argv[i]);
+    switch (opt) {
+    case OPT_SIZE:
+        return args_size(a, &o->width, &o->height);
+    case OPT_MAX:
+        return args_size(a, &o->max_width, &o->max_height);
+    case OPT_FRAMES:
+        if (args_long(a, 0, LONG_MAX, &v) < 0)
+            return -1;
+        o->frames = (uint64_t)v;
+        return 0;
+    case OPT_FPS:
+        return args_long(a, 0, 100000, &o->fps);
+    case OPT_SECONDS:
+        return args_double(a, 0, 1e9, &o->seconds);
+    case OPT_PACING:
+        return parse_pacing(a, &o->pacing);
+    case OPT_BUFFERS:
+        return args_long(a, 2, SHMFB_MAX_BUFFERS, &o->buffers);
+    default: /* OPT_SPRITE */
+        o->sprite = a->value;
+        return 0;
     }
+}
+
+/* The capacity follows the size unless given; both must fit. */
+static int settle_size(const struct args *a, struct demo_opts *o, bool have_size)
+{
     if (o->max_width == 0) {
         o->max_width = o->width;
         o->max_height = o->height;
@@ -112,9 +131,46 @@ static int parse_args(int argc, char **argv, struct demo_opts *o)
         o->height = o->height < o->max_height ? o->height : o->max_height;
     }
     if (o->width > o->max_width || o->height > o->max_height)
-        return cli_usage_error("demo", "--size %dx%d exceeds --max %dx%d", (int)o->width,
-                               (int)o->height, (int)o->max_width, (int)o->max_height);
-    return CLI_OK;
+        return args_usage_error(a, "--size %dx%d exceeds --max %dx%d", (int)o->width,
+                                (int)o->height, (int)o->max_width, (int)o->max_height);
+    return CLI_RUN;
+}
+
+static int parse_args(int argc, char **argv, struct demo_opts *o)
+{
+    static const struct option longopts[] = {
+        {"size", required_argument, NULL, OPT_SIZE},
+        {"max", required_argument, NULL, OPT_MAX},
+        {"frames", required_argument, NULL, OPT_FRAMES},
+        {"fps", required_argument, NULL, OPT_FPS},
+        {"seconds", required_argument, NULL, OPT_SECONDS},
+        {"sprite", required_argument, NULL, OPT_SPRITE},
+        {"pacing", required_argument, NULL, OPT_PACING},
+        {"buffers", required_argument, NULL, OPT_BUFFERS},
+        {NULL, 0, NULL, 0},
+    };
+    struct args a = {.prog = "shmfb",
+                     .help = "shmfb demo --help",
+                     .usage_text = demo_usage,
+                     .longopts = longopts};
+    bool have_size = false;
+    int opt;
+
+    *o = (struct demo_opts){NULL, 640, 480, 0, 0, 0, 60, 0, NULL, SHMFB_PACING_FIFO, 0};
+    args_start(&a, argc, argv);
+    while ((opt = args_next(&a)) > 0) {
+        have_size |= opt == OPT_SIZE;
+        if (parse_option(&a, opt, o) < 0)
+            return CLI_USAGE;
+    }
+    if (opt == ARGS_STOP)
+        return a.status;
+    if (a.nrest > 1)
+        return args_usage_error(&a, "unexpected argument '%s'", a.rest[1]);
+    if (o->buffers && o->pacing != SHMFB_PACING_MAILBOX)
+        return args_usage_error(&a, "--buffers needs --pacing mailbox");
+    args_producer_name(a.nrest ? a.rest[0] : NULL, "/shmfb-demo", &o->name);
+    return settle_size(&a, o, have_size);
 }
 
 /* The sprite next to an installed binary, else the one in the source tree. */
@@ -226,6 +282,18 @@ static void pace(struct timespec *next, long fps)
         ;
 }
 
+/* Spawned, the demo's one viewer asking it to close ends it; named, other
+ * viewers may still be watching, so input is left unread. */
+static bool close_requested(const struct demo_opts *o, struct shmfb_producer *p)
+{
+    struct shmfb_event ev;
+
+    while (!o->name && shmfb_producer_poll_event(p, &ev) == 0)
+        if (ev.type == SHMFB_EVENT_CLOSE)
+            return true;
+    return false;
+}
+
 static int animate(const struct demo_opts *o, struct shmfb_producer *p, const struct scene *sc)
 {
     struct timespec start, next;
@@ -239,7 +307,7 @@ static int animate(const struct demo_opts *o, struct shmfb_producer *p, const st
             rc = shmfb_producer_present(p);
         if (rc < 0)
             return cli_fail("present", shmfb_strerror(rc));
-        if (o->seconds > 0 && elapsed_since(&start) >= o->seconds)
+        if (close_requested(o, p) || (o->seconds > 0 && elapsed_since(&start) >= o->seconds))
             break;
         pace(&next, o->fps);
     }
@@ -254,11 +322,7 @@ int cli_demo(int argc, char **argv)
     struct shmfb_producer_desc desc;
     int rc;
 
-    if (cli_wants_help(argc, argv)) {
-        fputs(demo_usage, stdout);
-        return CLI_OK;
-    }
-    if ((rc = parse_args(argc, argv, &o)) != CLI_OK)
+    if ((rc = parse_args(argc, argv, &o)) != CLI_RUN)
         return rc;
     if ((rc = load_sprite(&o, &sprite)) < 0)
         return CLI_FAIL;
@@ -271,11 +335,13 @@ int cli_demo(int argc, char **argv)
     desc.max_height = o.max_height;
     desc.width = o.width;
     desc.height = o.height;
+    desc.pacing = o.pacing;
+    desc.buffers = (int32_t)o.buffers;
     if ((rc = shmfb_producer_create(o.name, &desc, &p)) < 0) {
-        rc = cli_fail(o.name, shmfb_strerror(rc));
+        rc = cli_fail(o.name ? o.name : "spawned framebuffer", shmfb_strerror(rc));
         goto fail_create;
     }
-    if (isatty(STDERR_FILENO))
+    if (isatty(STDERR_FILENO) && o.name)
         fprintf(stderr, "shmfb: demo running on %s, %dx%d (capacity %dx%d); Ctrl-C stops it\n",
                 shmfb_producer_name(p), (int)o.width, (int)o.height, (int)o.max_width,
                 (int)o.max_height);

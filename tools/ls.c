@@ -1,7 +1,6 @@
-/* shmfb ls: the framebuffers in /dev/shm, and removal of stale ones. */
+/* shmfb ls: the live framebuffers, and removal of what dead ones left. */
 #include "cli.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,26 +11,37 @@
 static const char ls_usage[] =
     "usage: shmfb ls [--reap] [NAME...]\n"
     "\n"
-    "Lists the shmfb framebuffers in /dev/shm, or only those NAMEs; other shared\n"
-    "memory objects are skipped.  STATE is \"alive\" while the producer runs and\n"
-    "\"stale\" when it is gone without removing the name.\n"
+    "Lists the framebuffers whose producers are running, or only those NAMEs.\n"
+    "A producer's name goes with it however it ends, so a dead one is never\n"
+    "listed and its name can be taken again at once.  Names live in the runtime\n"
+    "directory: $SHMFB_RUNTIME_DIR, else $XDG_RUNTIME_DIR/shmfb, else /run/shmfb\n"
+    "(root) or /tmp/shmfb-UID.\n"
     "\n"
     "Options:\n"
-    "  --reap          remove the stale framebuffers listed and say which\n"
+    "  --reap          also remove the files dead producers left there (harmless;\n"
+    "                  the next producer of the name replaces them) and say which\n"
     "  -h, --help      show this help\n";
-
-#define SHM_DIR "/dev/shm"
 
 struct ls_opts {
     bool reap;
     int nnames;
     char **names;
+    bool header;
 };
 
-static void print_header(void)
+static void print_header(struct ls_opts *o)
 {
+    if (o->header)
+        return;
+    o->header = true;
     printf("%-24s %-11s %-11s %8s %9s %10s %s\n", "NAME", "SIZE", "MAX", "PID", "CONSUMERS",
-           "FRAMES", "STATE");
+           "FRAMES", "PACING");
+}
+
+static const char *pacing_name(uint32_t pacing)
+{
+    static const char *const names[] = {"fifo", "free", "mailbox"};
+    return pacing < sizeof(names) / sizeof(names[0]) ? names[pacing] : "?";
 }
 
 static void print_info(const struct shmfb_info *in)
@@ -41,82 +51,75 @@ static void print_info(const struct shmfb_info *in)
     snprintf(size, sizeof(size), "%dx%d", (int)in->width, (int)in->height);
     snprintf(max, sizeof(max), "%dx%d", (int)in->max_width, (int)in->max_height);
     printf("%-24s %-11s %-11s %8d %9d %10llu %s\n", in->name, size, max, (int)in->producer_pid,
-           (int)in->consumers, (unsigned long long)in->frames, in->alive ? "alive" : "stale");
+           (int)in->consumers, (unsigned long long)in->frames, pacing_name(in->pacing));
 }
 
-/* Returns 1 if a stale framebuffer could not be removed. */
-static int reap(const struct shmfb_info *in)
-{
-    int rc = shmfb_reap(in->name);
-
-    if (rc < 0) {
-        cli_fail(in->name, shmfb_strerror(rc));
-        return 1;
-    }
-    printf("reaped %s\n", in->name);
-    return 0;
-}
-
-static bool wanted(const struct ls_opts *o, const char *entry)
+static bool wanted(const struct ls_opts *o, const char *name)
 {
     char canon[SHMFB_NAME_MAX + 2];
 
     if (o->nnames == 0)
         return true;
     for (int i = 0; i < o->nnames; i++)
-        if (shmfb_name_check(o->names[i], canon, sizeof(canon)) == 0 &&
-            strcmp(canon + 1, entry) == 0)
+        if (shmfb_name_check(o->names[i], canon, sizeof(canon)) == 0 && strcmp(canon, name) == 0)
             return true;
     return false;
 }
 
-/* Lists one entry; returns 1 if reaping it failed. */
-static int list_entry(const struct ls_opts *o, const char *entry)
+/* One name: a live framebuffer is described; the leftovers of a dead one
+ * (reported only with --reap) were removed. */
+static int list_one(void *ctx, const char *name, bool alive)
 {
+    struct ls_opts *o = ctx;
     struct shmfb_info info;
 
-    if (entry[0] == '.' || shmfb_name_check(entry, NULL, 0) < 0 || !wanted(o, entry))
+    if (!wanted(o, name))
         return 0;
-    if (shmfb_probe(entry, &info) < 0)
-        return 0; /* not a framebuffer, or not ours to read */
-    print_info(&info);
-    return o->reap && !info.alive ? reap(&info) : 0;
+    print_header(o);
+    if (!alive)
+        printf("reaped %s\n", name);
+    else if (shmfb_probe(name, &info) == 0)
+        print_info(&info);
+    return 0; /* a name that is not a framebuffer we may read is skipped */
 }
 
-static int list(const struct ls_opts *o)
+static int list(struct ls_opts *o)
 {
-    struct dirent **entries;
-    int n = scandir(SHM_DIR, &entries, NULL, alphasort);
-    int failed = 0;
+    int rc = shmfb_list(list_one, o, o->reap ? SHMFB_LIST_REAP : 0);
 
-    if (n < 0)
-        return cli_fail(SHM_DIR, shmfb_strerror(-errno));
-    print_header();
-    for (int i = 0; i < n; i++) {
-        failed |= list_entry(o, entries[i]->d_name);
-        free(entries[i]);
-    }
-    free(entries);
-    return failed ? CLI_FAIL : CLI_OK;
+    if (rc < 0)
+        return cli_fail("runtime directory", shmfb_strerror(rc));
+    print_header(o);
+    return CLI_OK;
+}
+
+static int parse_args(int argc, char **argv, struct ls_opts *o)
+{
+    static const struct option longopts[] = {
+        {"reap", no_argument, NULL, 'r'},
+        {NULL, 0, NULL, 0},
+    };
+    struct args a = {
+        .prog = "shmfb", .help = "shmfb ls --help", .usage_text = ls_usage, .longopts = longopts};
+    int opt;
+
+    args_start(&a, argc, argv);
+    while ((opt = args_next(&a)) > 0)
+        o->reap = true; /* --reap, the only option */
+    if (opt == ARGS_STOP)
+        return a.status;
+    for (int i = 0; i < a.nrest; i++)
+        if (shmfb_name_check(a.rest[i], NULL, 0) < 0)
+            return args_usage_error(&a, "invalid name '%s'", a.rest[i]);
+    o->names = a.rest;
+    o->nnames = a.nrest;
+    return CLI_RUN;
 }
 
 int cli_ls(int argc, char **argv)
 {
-    struct ls_opts o = {false, 0, argv + 1};
+    struct ls_opts o = {false, 0, NULL, false};
+    int rc = parse_args(argc, argv, &o);
 
-    if (cli_wants_help(argc, argv)) {
-        fputs(ls_usage, stdout);
-        return CLI_OK;
-    }
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--reap") == 0)
-            o.reap = true;
-        else if (argv[i][0] == '-')
-            return cli_usage_error("ls", "unknown option '%s'", argv[i]);
-        else if (shmfb_name_check(argv[i], NULL, 0) < 0)
-            return cli_usage_error("ls", "invalid name '%s'", argv[i]);
-        else
-            o.names[o.nnames++] = argv[i];
-    }
-    return list(&o);
+    return rc == CLI_RUN ? list(&o) : rc;
 }

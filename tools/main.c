@@ -16,12 +16,18 @@ static const char usage[] =
     "Commands:\n"
     "  demo [NAME]          run an animated producer (default name /shmfb-demo)\n"
     "  snap NAME OUT.png    write the next frame of a framebuffer to a PNG file\n"
-    "  ls [--reap]          list framebuffers in /dev/shm; remove stale ones\n"
+    "  ls [--reap]          list live framebuffers; remove what dead ones left\n"
     "  bench [ARGS]         measure the library against the machine\n"
     "\n"
     "Options:\n"
     "  -h, --help           show this help ('shmfb COMMAND --help' for a command)\n"
-    "  --version            show the version\n";
+    "  -V, --version        show the version\n";
+
+int cli_fail(const char *what, const char *reason)
+{
+    fprintf(stderr, "shmfb: %s: %s\n", what, reason);
+    return CLI_FAIL;
+}
 
 static int cli_bench(int argc, char **argv)
 {
@@ -46,21 +52,20 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
+    struct args a = {.prog = "shmfb", .usage_text = usage, .in_order = true};
+    int opt;
+
+    args_start(&a, argc, argv);
+    while ((opt = args_next(&a)) > 0)
+        ; /* only --help and --version, which args_next() answers */
+    if (opt == ARGS_STOP)
+        return a.status;
+    if (a.nrest == 0) {
         fputs(usage, stderr);
         return CLI_USAGE;
     }
-    if (cli_is_help(argv[1])) {
-        fputs(usage, stdout);
-        return CLI_OK;
-    }
-    if (strcmp(argv[1], "--version") == 0) {
-        printf("shmfb %d.%d.%d\n", SHMFB_VERSION_MAJOR, SHMFB_VERSION_MINOR, SHMFB_VERSION_PATCH);
-        return CLI_OK;
-    }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "shmfb: unknown command '%s' (see 'shmfb --help')\n", argv[1]);
-    return CLI_USAGE;
+        if (strcmp(a.rest[0], commands[i].name) == 0)
+            return commands[i].run(a.nrest, a.rest);
+    return args_usage_error(&a, "unknown command '%s'", a.rest[0]);
 }

@@ -19,7 +19,7 @@ static const char snap_usage[] =
     "\n"
     "Options:\n"
     "  --now           take the last presented frame at once, without attaching\n"
-    "                  (works on a stale framebuffer; may tear while it is drawn)\n"
+    "                  (may tear if the producer draws meanwhile)\n"
     "  --timeout MS    longest wait for a frame (default 2000; -1: no limit)\n"
     "  --alpha         write an RGBA file with the pixels' alpha bytes as stored\n"
     "                  (meaningful for ARGB framebuffers; default: RGB)\n"
@@ -31,35 +31,41 @@ struct snap_opts {
     long timeout_ms;
 };
 
+enum { OPT_NOW = 256, OPT_ALPHA, OPT_TIMEOUT };
+
 static int parse_args(int argc, char **argv, struct snap_opts *o)
 {
-    const char *v;
-    int npos = 0;
+    static const struct option longopts[] = {
+        {"now", no_argument, NULL, OPT_NOW},
+        {"alpha", no_argument, NULL, OPT_ALPHA},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {NULL, 0, NULL, 0},
+    };
+    struct args a = {.prog = "shmfb",
+                     .help = "shmfb snap --help",
+                     .usage_text = snap_usage,
+                     .longopts = longopts};
+    int opt;
 
     *o = (struct snap_opts){NULL, NULL, false, false, 2000};
-    for (int i = 1; i < argc; i++) {
-        int m = cli_option(argc, argv, &i, "--timeout", &v);
-
-        if (m < 0 || (m > 0 && cli_parse_int(v, -1, 86400000, &o->timeout_ms) < 0))
-            return cli_usage_error("snap", "bad or missing value for '--timeout'");
-        if (m > 0)
-            continue;
-        if (strcmp(argv[i], "--now") == 0)
+    args_start(&a, argc, argv);
+    while ((opt = args_next(&a)) > 0) {
+        if (opt == OPT_NOW)
             o->now = true;
-        else if (strcmp(argv[i], "--alpha") == 0)
+        else if (opt == OPT_ALPHA)
             o->alpha = true;
-        else if (argv[i][0] == '-' && argv[i][1] != '\0')
-            return cli_usage_error("snap", "unknown option '%s'", argv[i]);
-        else if (npos++ == 0)
-            o->name = argv[i];
-        else if (npos == 2)
-            o->out = argv[i];
-        else
-            return cli_usage_error("snap", "unexpected argument '%s'", argv[i]);
+        else if (args_long(&a, -1, 86400000, &o->timeout_ms) < 0)
+            return CLI_USAGE;
     }
-    if (!o->out)
-        return cli_usage_error("snap", "%s", o->name ? "missing OUT.png" : "missing NAME");
-    return CLI_OK;
+    if (opt == ARGS_STOP)
+        return a.status;
+    if (a.nrest < 2)
+        return args_usage_error(&a, "%s", a.nrest ? "missing OUT.png" : "missing NAME");
+    if (a.nrest > 2)
+        return args_usage_error(&a, "unexpected argument '%s'", a.rest[2]);
+    o->name = a.rest[0];
+    o->out = a.rest[1];
+    return CLI_RUN;
 }
 
 static int write_frame(const struct snap_opts *o, const struct shmfb_frame *f)
@@ -158,11 +164,7 @@ int cli_snap(int argc, char **argv)
     struct shmfb_consumer *c;
     int rc;
 
-    if (cli_wants_help(argc, argv)) {
-        fputs(snap_usage, stdout);
-        return CLI_OK;
-    }
-    if ((rc = parse_args(argc, argv, &o)) != CLI_OK)
+    if ((rc = parse_args(argc, argv, &o)) != CLI_RUN)
         return rc;
     rc = shmfb_consumer_open(o.name, NULL, &c);
     if (rc < 0)

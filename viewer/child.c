@@ -1,6 +1,7 @@
 /*
  * A producer started by the viewer (shmfb-view -- PROGRAM ARGS...): its
- * framebuffer arrives over a socket, and its exit ends the viewer.
+ * framebuffer arrives over a socket, and its exit ends the viewer.  Every
+ * spawn, wait, signal and exit status of that program is handled here.
  */
 #include "view.h"
 
@@ -11,6 +12,11 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+/* A spawned program gets this long to quit after a close request... */
+#define VIEW_CLOSE_GRACE_MS 5000
+/* ... and this long after SIGTERM, before SIGKILL. */
+#define VIEW_TERM_GRACE_MS 2000
 
 /* The child of this process, for view_child_atexit(). */
 static pid_t child_running;
@@ -37,7 +43,9 @@ static void child_ended(struct view_child *ch, int ws)
         fprintf(stderr, VIEW_PROG ": %s exited with status %d%s\n", ch->prog, ch->status, ch->note);
 }
 
-bool view_child_reap(struct view_child *ch, int ms)
+/* Reaps the child if it exited (waiting up to \p ms; -1: no limit);
+ * reports it once.  Returns true once it is gone. */
+static bool child_reap(struct view_child *ch, int ms)
 {
     for (int waited = 0; ch->pid > 0; waited += 10) {
         int ws;
@@ -57,7 +65,8 @@ bool view_child_reap(struct view_child *ch, int ms)
     return true;
 }
 
-void view_child_signal(struct view_child *ch, int sig, const char *why)
+/* Sends \p sig to a child still running, saying why when \p why is set. */
+static void child_signal(struct view_child *ch, int sig, const char *why)
 {
     if (ch->pid <= 0)
         return;
@@ -82,7 +91,7 @@ static int child_open(struct view_child *ch, int sock, int timeout_ms, struct sh
         shmfb_consumer_close(c);
     }
     ch->note = " before it created a framebuffer";
-    if (rc == -EPIPE && view_child_reap(ch, 1000))
+    if (rc == -EPIPE && child_reap(ch, 1000))
         return ch->status ? ch->status : 1;
     ch->note = NULL; /* what went wrong is said below */
     if (rc == -ETIMEDOUT)
@@ -113,11 +122,66 @@ int view_child_start(struct view_child *ch, const struct view_options *o,
     rc = child_open(ch, sock, timeout_ms, out);
     close(sock);
     if (rc != 0 && ch->pid > 0) {
-        view_child_signal(ch, SIGTERM, NULL);
-        if (!view_child_reap(ch, 2000)) {
-            view_child_signal(ch, SIGKILL, NULL);
-            view_child_reap(ch, -1);
+        child_signal(ch, SIGTERM, NULL);
+        if (!child_reap(ch, VIEW_TERM_GRACE_MS)) {
+            child_signal(ch, SIGKILL, NULL);
+            child_reap(ch, -1);
         }
     }
     return rc;
+}
+
+static uint64_t child_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+bool view_child_close(struct view_child *ch, bool told)
+{
+    if (ch->pid <= 0)
+        return false;
+    bool again = ch->close_at != 0;
+    if (ch->signals_sent == 0 && (again || !told)) {
+        /* Closed again while waiting, or it cannot be asked: don't wait. */
+        child_signal(ch, SIGTERM, again ? "was asked to close twice" : NULL);
+        ch->signals_sent = 1;
+        ch->close_at = 0;
+    }
+    if (!ch->close_at)
+        ch->close_at = child_now_ms();
+    return true;
+}
+
+bool view_child_watch(struct view_child *ch)
+{
+    if (ch->pid <= 0)
+        return false;
+    if (child_reap(ch, 0))
+        return true;
+    if (!ch->close_at)
+        return false;
+    uint64_t now = child_now_ms();
+    if (ch->signals_sent == 0 && now - ch->close_at >= VIEW_CLOSE_GRACE_MS) {
+        child_signal(ch, SIGTERM, "did not quit within 5 s of the close request");
+        ch->signals_sent = 1;
+        ch->close_at = now;
+    } else if (ch->signals_sent == 1 && now - ch->close_at >= VIEW_TERM_GRACE_MS) {
+        child_signal(ch, SIGKILL, "did not quit after SIGTERM");
+        ch->signals_sent = 2;
+    }
+    return false;
+}
+
+bool view_child_end(struct view_child *ch)
+{
+    if (ch->pid <= 0)
+        return false;
+    child_signal(ch, SIGTERM, NULL);
+    if (!child_reap(ch, VIEW_TERM_GRACE_MS)) {
+        child_signal(ch, SIGKILL, "did not quit after SIGTERM");
+        child_reap(ch, -1);
+    }
+    return true;
 }

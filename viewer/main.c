@@ -15,14 +15,8 @@
 #include <langinfo.h>
 #include <locale.h>
 #include <stdlib.h>
-#include <signal.h>
 #include <string.h>
 #include <time.h>
-
-/* A spawned program gets this long to quit after a close request... */
-#define VIEW_CLOSE_GRACE_MS 5000
-/* ... and this long after SIGTERM, before SIGKILL. */
-#define VIEW_TERM_GRACE_MS 2000
 
 enum view_state { VIEW_WAITING, VIEW_LIVE, VIEW_GONE, VIEW_EXITED };
 
@@ -43,8 +37,6 @@ struct viewer {
     struct view_input input;
     struct view_child child; /* pid 0: not spawned, or reaped */
     bool spawned;
-    uint64_t close_at; /* when a spawned program was asked to close; 0: not */
-    int signals_sent;  /* to it since then */
 };
 
 static void view_set_title(struct viewer *v)
@@ -166,24 +158,13 @@ static void view_on_resized(struct viewer *v, const SDL_Event *ev)
 }
 
 /* Named: tell the producer and go.  Spawned: ask the program to quit and
- * wait for it (view_tick() enforces the grace period). */
+ * wait for it (view_child_watch() enforces the grace periods). */
 static void view_on_close(struct viewer *v, const SDL_Event *ev)
 {
     struct shmfb_event rq = {.type = SHMFB_EVENT_CLOSE, .time_ms = view_event_time(ev)};
     bool told = !v->opt.no_input && v->state == VIEW_LIVE && view_link_send(&v->link, &rq);
-    if (!v->spawned || v->child.pid <= 0) {
+    if (!v->spawned || !view_child_close(&v->child, told))
         v->done = true;
-        return;
-    }
-    bool again = v->close_at != 0;
-    if (v->signals_sent == 0 && (again || !told)) {
-        /* Closed again while waiting, or it cannot be asked: don't wait. */
-        view_child_signal(&v->child, SIGTERM, again ? "was asked to close twice" : NULL);
-        v->signals_sent = 1;
-        v->close_at = 0;
-    }
-    if (!v->close_at)
-        v->close_at = SDL_GetTicks64();
 }
 
 static void view_on_window(struct viewer *v, const SDL_Event *sdl_ev)
@@ -246,38 +227,26 @@ static void view_on_event(struct viewer *v, const SDL_Event *ev)
     }
 }
 
-/* A spawned program: its exit, and the grace periods after a close request. */
-static void view_watch_child(struct viewer *v, uint64_t now)
+/* A spawned program's exit ends the viewer, or with --keep only the live
+ * view (unless the window was closed meanwhile). */
+static void view_watch_child(struct viewer *v)
 {
-    if (v->child.pid <= 0)
+    if (!view_child_watch(&v->child))
         return;
-    if (view_child_reap(&v->child, 0)) {
-        v->status = v->child.status;
-        if (!v->opt.keep || v->close_at) {
-            v->done = true;
-            return;
-        }
-        v->state = VIEW_EXITED;
-        view_set_title(v);
+    v->status = v->child.status;
+    if (!v->opt.keep || v->child.close_at) {
+        v->done = true;
         return;
     }
-    if (!v->close_at)
-        return;
-    if (v->signals_sent == 0 && now - v->close_at >= VIEW_CLOSE_GRACE_MS) {
-        view_child_signal(&v->child, SIGTERM, "did not quit within 5 s of the close request");
-        v->signals_sent = 1;
-        v->close_at = now;
-    } else if (v->signals_sent == 1 && now - v->close_at >= VIEW_TERM_GRACE_MS) {
-        view_child_signal(&v->child, SIGKILL, "did not quit after SIGTERM");
-        v->signals_sent = 2;
-    }
+    v->state = VIEW_EXITED;
+    view_set_title(v);
 }
 
 /* Once per loop: frame rate in the title, the --timeout deadline. */
 static void view_tick(struct viewer *v)
 {
     uint64_t now = SDL_GetTicks64();
-    view_watch_child(v, now);
+    view_watch_child(v);
     if (now - v->fps_start >= 1000) {
         int fps = (int)(v->fps_frames * 1000 / (long)(now - v->fps_start));
         v->fps_start = now;
@@ -425,25 +394,12 @@ fail_screen:
     return 1;
 }
 
-/* A spawned program still running when the viewer ends is ended too. */
-static int view_end_child(struct viewer *v, int rc)
-{
-    if (v->child.pid <= 0)
-        return rc;
-    view_child_signal(&v->child, SIGTERM, NULL);
-    if (!view_child_reap(&v->child, VIEW_TERM_GRACE_MS)) {
-        view_child_signal(&v->child, SIGKILL, "did not quit after SIGTERM");
-        view_child_reap(&v->child, -1);
-    }
-    return rc ? rc : v->child.status;
-}
-
 int main(int argc, char **argv)
 {
     static struct viewer v;
     int rc = view_parse_args(argc, argv, &v.opt);
     if (rc != VIEW_ARGS_RUN)
-        return rc == VIEW_ARGS_EXIT_OK ? 0 : 2;
+        return rc;
     struct shmfb_consumer *c = NULL;
     if (!v.opt.program && view_connect(&v, &c) != 0)
         return 1;
@@ -461,7 +417,10 @@ int main(int argc, char **argv)
             return rc;
         }
     }
-    rc = view_end_child(&v, view_run(&v, c));
+    rc = view_run(&v, c);
+    /* A spawned program still running when the viewer ends is ended too. */
+    if (view_child_end(&v.child) && rc == 0)
+        rc = v.child.status;
     SDL_Quit();
     return rc;
 }

@@ -1,13 +1,13 @@
 /* Command-line parsing for shmfb-view. */
 #include "view.h"
 
-#include <errno.h>
-#include <getopt.h>
-#include <stdlib.h>
+#include "args.h"
+
 #include <string.h>
 
-void view_usage(FILE *out)
+static void view_usage(FILE *out, const char *prog)
 {
+    (void)prog;
     fprintf(out, "usage: " VIEW_PROG " [options] NAME\n"
                  "       " VIEW_PROG " [options] -- PROGRAM [ARGS...]\n"
                  "Shows the shmfb framebuffer NAME in a window, or starts PROGRAM and shows\n"
@@ -35,42 +35,15 @@ void view_usage(FILE *out)
                  "Without a display, set DISPLAY or SDL_VIDEODRIVER=offscreen.\n");
 }
 
-static int bad(const char *what, const char *arg)
+static int parse_renderer(const struct args *a, struct view_options *o)
 {
-    fprintf(stderr, VIEW_PROG ": invalid %s '%s' (try --help)\n", what, arg);
-    return VIEW_ARGS_BAD;
-}
-
-static bool parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
-static bool parse_seconds(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v > 0) || v > 1e7)
-        return false;
-    *out = v;
-    return true;
-}
-
-static int parse_renderer(const char *arg, struct view_options *o)
-{
-    if (strcmp(arg, "software") == 0)
+    if (strcmp(a->value, "software") == 0)
         o->software = true;
-    else if (strcmp(arg, "accelerated") == 0)
+    else if (strcmp(a->value, "accelerated") == 0)
         o->software = false;
     else
-        return bad("renderer", arg);
+        return args_usage_error(a, "invalid renderer '%s': expected software or accelerated",
+                                a->value);
     return VIEW_ARGS_RUN;
 }
 
@@ -80,44 +53,32 @@ static int set_flag(bool *flag)
     return VIEW_ARGS_RUN;
 }
 
-static int parse_one(int opt, const char *arg, struct view_options *o)
+static int parse_one(const struct args *a, int opt, struct view_options *o)
 {
     long v;
     switch (opt) {
     case 's':
-        if (!parse_long(arg, 1, 64, &v))
-            return bad("scale", arg);
+        if (args_long(a, 1, 64, &v) < 0)
+            return ARGS_EXIT_USAGE;
         o->scale = (int)v;
         return VIEW_ARGS_RUN;
     case 'r':
-        return parse_renderer(arg, o);
+        return parse_renderer(a, o);
     case 'S':
         return set_flag(&o->vsync);
     case 'w':
         return set_flag(&o->wait);
     case 'n':
-        if (!parse_long(arg, 1, 1000000000L, &o->frames))
-            return bad("frame count", arg);
-        return VIEW_ARGS_RUN;
+        return args_long(a, 1, 1000000000L, &o->frames) < 0 ? ARGS_EXIT_USAGE : VIEW_ARGS_RUN;
     case 't':
-        return parse_seconds(arg, &o->timeout) ? VIEW_ARGS_RUN : bad("timeout", arg);
+        return args_double(a, 0.001, 1e7, &o->timeout) < 0 ? ARGS_EXIT_USAGE : VIEW_ARGS_RUN;
     case 'o':
-        o->snapshot = arg;
+        o->snapshot = a->value;
         return VIEW_ARGS_RUN;
     case 'I':
         return set_flag(&o->no_input);
-    case 'k':
+    default: /* 'k' */
         return set_flag(&o->keep);
-    case 'h':
-        view_usage(stdout);
-        return VIEW_ARGS_EXIT_OK;
-    case 'V':
-        printf(VIEW_PROG " %d.%d.%d\n", SHMFB_VERSION_MAJOR, SHMFB_VERSION_MINOR,
-               SHMFB_VERSION_PATCH);
-        return VIEW_ARGS_EXIT_OK;
-    default:
-        fprintf(stderr, VIEW_PROG ": try --help\n");
-        return VIEW_ARGS_BAD;
     }
 }
 
@@ -133,37 +94,30 @@ static int split_program(int argc, char **argv, struct view_options *o)
     return argc;
 }
 
-static int check_program(int argc, struct view_options *o)
+static int check_program(const struct args *a, struct view_options *o)
 {
-    if (optind != argc || !o->program[0]) {
-        fprintf(stderr, VIEW_PROG ": %s (try --help)\n",
-                optind != argc ? "give either NAME or -- PROGRAM, not both" : "missing PROGRAM");
-        return VIEW_ARGS_BAD;
-    }
+    if (a->nrest > 0)
+        return args_usage_error(a, "give either NAME or -- PROGRAM, not both");
+    if (!o->program[0])
+        return args_usage_error(a, "missing PROGRAM");
     o->label = o->program[0];
     return VIEW_ARGS_RUN;
 }
 
-static int parse_name(int argc, char **argv, struct view_options *o)
+static int parse_name(const struct args *a, struct view_options *o)
 {
     if (o->program)
-        return check_program(argc, o);
-    if (o->keep) {
-        fprintf(stderr, VIEW_PROG ": --keep needs -- PROGRAM (try --help)\n");
-        return VIEW_ARGS_BAD;
-    }
+        return check_program(a, o);
+    if (o->keep)
+        return args_usage_error(a, "--keep needs -- PROGRAM");
     o->label = o->name;
-    if (optind != argc - 1) {
-        fprintf(stderr, VIEW_PROG ": %s (try --help)\n",
-                optind >= argc ? "missing framebuffer NAME" : "too many arguments");
-        return VIEW_ARGS_BAD;
-    }
-    int rc = shmfb_name_check(argv[optind], o->name, sizeof o->name);
-    if (rc < 0) {
-        fprintf(stderr, VIEW_PROG ": invalid framebuffer name '%s': %s\n", argv[optind],
-                shmfb_strerror(rc));
-        return VIEW_ARGS_BAD;
-    }
+    if (a->nrest != 1)
+        return args_usage_error(a, "%s",
+                                a->nrest == 0 ? "missing framebuffer NAME" : "too many arguments");
+    int rc = shmfb_name_check(a->rest[0], o->name, sizeof o->name);
+    if (rc < 0)
+        return args_usage_error(a, "invalid framebuffer name '%s': %s", a->rest[0],
+                                shmfb_strerror(rc));
     return VIEW_ARGS_RUN;
 }
 
@@ -173,18 +127,21 @@ int view_parse_args(int argc, char **argv, struct view_options *o)
         {"scale", required_argument, NULL, 's'},    {"renderer", required_argument, NULL, 'r'},
         {"vsync", no_argument, NULL, 'S'},          {"wait", no_argument, NULL, 'w'},
         {"frames", required_argument, NULL, 'n'},   {"timeout", required_argument, NULL, 't'},
-        {"snapshot", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},        {"no-input", no_argument, NULL, 'I'},
+        {"snapshot", required_argument, NULL, 'o'}, {"no-input", no_argument, NULL, 'I'},
         {"keep", no_argument, NULL, 'k'},           {NULL, 0, NULL, 0},
     };
+    struct args a = {
+        .prog = VIEW_PROG, .usage = view_usage, .shortopts = "s:r:wn:t:o:k", .longopts = longopts};
     memset(o, 0, sizeof *o);
     o->software = true;
-    argc = split_program(argc, argv, o);
+    args_start(&a, split_program(argc, argv, o), argv);
     int opt;
-    while ((opt = getopt_long(argc, argv, "s:r:wn:t:o:hVk", longopts, NULL)) != -1) {
-        int rc = parse_one(opt, optarg, o);
+    while ((opt = args_next(&a)) > 0) {
+        int rc = parse_one(&a, opt, o);
         if (rc != VIEW_ARGS_RUN)
             return rc;
     }
-    return parse_name(argc, argv, o);
+    if (opt == ARGS_STOP)
+        return a.status;
+    return parse_name(&a, o);
 }

@@ -15,7 +15,7 @@
 
 #define VIEW_PROG "shmfb-view"
 
-/** Command-line options; see view_usage(). */
+/** Command-line options; see shmfb-view --help (options.c). */
 struct view_options {
     char name[SHMFB_NAME_MAX + 2]; /**< canonical framebuffer name */
     int scale;                     /**< 0: window follows the frame, content fitted */
@@ -34,11 +34,14 @@ struct view_options {
 /** Longest wait for a spawned program's framebuffer without --timeout. */
 #define VIEW_SPAWN_WAIT_MS 10000
 
-/** Outcome of view_parse_args() besides "run". */
-enum { VIEW_ARGS_RUN = 0, VIEW_ARGS_EXIT_OK = 1, VIEW_ARGS_BAD = 2 };
+/** view_parse_args(): the options are good, run. */
+#define VIEW_ARGS_RUN (-1)
 
+/**
+ * Parses the command line into \p o.  \returns VIEW_ARGS_RUN, or the exit
+ * status after --help, --version or a usage error (said in one line).
+ */
 int view_parse_args(int argc, char **argv, struct view_options *o);
-void view_usage(FILE *out);
 
 /* ------------------------------------------------------------------------ */
 /* The waiter thread                                                        */
@@ -182,7 +185,9 @@ struct view_child {
     int32_t pid; /**< 0 once reaped */
     int status;  /**< exit status to report: 0..255, 128 + signal */
     const char *prog;
-    const char *note; /**< said after the exit line; NULL: say nothing */
+    const char *note;  /**< said after the exit line; NULL: say nothing */
+    uint64_t close_at; /**< when it was asked to close (ms); 0: not asked */
+    int signals_sent;  /**< since close_at: 1 SIGTERM, 2 SIGKILL */
 };
 
 /**
@@ -191,10 +196,24 @@ struct view_child {
  */
 int view_child_start(struct view_child *ch, const struct view_options *o,
                      struct shmfb_consumer **out);
-/** Reaps the child if it exited (waiting up to \p ms); reports it once.
- *  \returns true once it is gone. */
-bool view_child_reap(struct view_child *ch, int ms);
-/** Sends \p sig to a child still running. */
-void view_child_signal(struct view_child *ch, int sig, const char *why);
+/**
+ * The window was closed; \p told says whether the program got the close
+ * request.  A program that cannot be asked, or is asked twice, gets SIGTERM
+ * at once; otherwise view_child_watch() gives it 5 s to quit.
+ * \returns false when no program is running (nothing to wait for).
+ */
+bool view_child_close(struct view_child *ch, bool told);
+/**
+ * Once per loop: reaps the program if it exited (saying how, once), and
+ * after a close request sends SIGTERM, then SIGKILL, when it takes too long.
+ * \returns true the one time it finds the program gone; ch->status is then
+ * its exit status.
+ */
+bool view_child_watch(struct view_child *ch);
+/**
+ * Ends a program still running when the viewer ends (SIGTERM, then SIGKILL).
+ * \returns true when there was one to end; ch->status is then its status.
+ */
+bool view_child_end(struct view_child *ch);
 
 #endif /* SHMFB_VIEW_H */

@@ -69,7 +69,15 @@ enum shmfb_pacing {
     SHMFB_PACING_FIFO = 0,
     /** No pacing: present() publishes and returns at once. */
     SHMFB_PACING_FREE = 1,
+    /** Several shared buffers (struct shmfb_producer_desc.buffers): a
+     *  buffer a consumer holds is never written, so present() waits only
+     *  when consumers hold every spare buffer; consumers get the newest
+     *  complete frame, with the damage of the frames they skipped. */
+    SHMFB_PACING_MAILBOX = 2,
 };
+
+/** Most buffers of a mailbox framebuffer. */
+#define SHMFB_MAX_BUFFERS 8
 
 /** Returns a static, never-NULL sentence describing a return code
  *  (0, a negative errno value from this library, or any other number). */
@@ -95,6 +103,21 @@ SHMFB_EXPORT int shmfb_name_check(const char *name, char *out, size_t size);
 
 struct shmfb_producer;
 
+/** Producer flags, in struct shmfb_producer_desc.flags. */
+enum shmfb_producer_flags {
+    /** Also accept consumers running as share_uid (by default only the
+     *  producer's own user may connect). */
+    SHMFB_SHARE_UID = 1u << 0,
+    /** Accept consumers of any user.  Other users reach the name only
+     *  through a directory they can enter, see SHMFB_RUNTIME_DIR_ENV. */
+    SHMFB_SHARE_ANY = 1u << 1,
+    /** The producer keeps its own image (a VM's Display) and draws each
+     *  frame into the buffer shmfb_producer_acquire() hands out; with
+     *  mailbox pacing no private image is kept for it and
+     *  shmfb_producer_pixels() returns NULL. */
+    SHMFB_OWN_IMAGE = 1u << 2,
+};
+
 /** Options for shmfb_producer_create(); zero fields mean defaults. */
 struct shmfb_producer_desc {
     int32_t max_width;  /**< capacity in pixels (required, 1..SHMFB_DIM_MAX) */
@@ -104,44 +127,115 @@ struct shmfb_producer_desc {
     uint32_t format;    /**< enum shmfb_format; default XRGB8888 */
     uint32_t pacing;    /**< enum shmfb_pacing; default FIFO */
     int32_t timeout_ms; /**< longest a present waits for a consumer before
-                             dropping it as stuck; 0 means 2000 */
-    uint32_t flags;     /**< reserved, must be 0 */
+                             dropping it as stuck (free and mailbox pacing:
+                             how long a consumer may leave frames untaken);
+                             0 means 2000 */
+    uint32_t flags;     /**< enum shmfb_producer_flags */
+    uint32_t share_uid; /**< with SHMFB_SHARE_UID: the other user allowed */
+    int32_t buffers;    /**< mailbox pacing: shared buffers, 2..SHMFB_MAX_BUFFERS;
+                             0 means 3.  Must be 0 otherwise (one buffer). */
 };
 
+/** Environment variable naming the directory where names live, for users
+ *  who share framebuffers (see SHMFB_SHARE_UID); by default names live in
+ *  $XDG_RUNTIME_DIR/shmfb, else /run/shmfb for root and /tmp/shmfb-UID for
+ *  others, each created private (0700) and checked to be so. */
+#define SHMFB_RUNTIME_DIR_ENV "SHMFB_RUNTIME_DIR"
+
 /**
- * Creates a named framebuffer and becomes its producer.
+ * Creates a framebuffer and becomes its producer.
  *
- * The shared object is created exclusively (O_EXCL, mode 0600) and is
- * unlinked again by shmfb_producer_destroy().  With a NULL name, the process
- * must have been started by shmfb_spawn() (SHMFB_SOCKET set): the framebuffer
- * is then anonymous and handed to the spawning consumer.  The pixel buffer is zeroed and
- * followed by at least one page of zeros, so a read of up to one page past
- * the last pixel never faults.
+ * The framebuffer is an anonymous memfd sealed against shrinking and
+ * growing, so no process can make another fault by truncating it.  Its
+ * pixel buffer is zeroed and followed by at least one page of zeros, so a
+ * read of up to one page past the last pixel never faults.
+ *
+ * With a name, the producer listens on a Unix socket for that name in its
+ * private runtime directory (SHMFB_RUNTIME_DIR_ENV) and hands the memfd to
+ * every consumer that connects, after checking that it runs as the same
+ * user (or one the flags allow).  The name disappears with the producer
+ * however it ends; a producer killed at any moment leaves nothing that
+ * blocks the name.  Connections are answered whenever the producer calls
+ * into the library (present, the waits, polling events); a producer that
+ * sleeps in a loop of its own polls shmfb_producer_fd() and calls
+ * shmfb_producer_dispatch().
+ *
+ * With a NULL name, the process must have been started by shmfb_spawn()
+ * (SHMFB_SOCKET set): the framebuffer goes to the spawning consumer only.
  *
  * \param name  framebuffer name, see shmfb_name_check()
  * \param desc  capacity, initial size and options
  * \param out   receives the producer; set to NULL first
  * \returns 0; -EINVAL (bad name, NULL or zero/negative sizes, unknown format,
- *          pacing or flags), -ENOTSOCK (NULL name but not spawned), -ENAMETOOLONG, -ERANGE (initial
- * size larger than the capacity), -EOVERFLOW (capacity too large), -EEXIST (the name is taken),
- * -ENOMEM, or another negative errno from the system.
+ *          pacing or flags), -ENOTSOCK (NULL name but not spawned),
+ *          -ENAMETOOLONG, -ERANGE (initial size larger than the capacity),
+ *          -EOVERFLOW (capacity too large), -EEXIST (a live producer has the
+ *          name), -EACCES/-ENOTDIR (the runtime directory is not a private
+ *          directory of this user), -ENOMEM, or another negative errno.
  */
 SHMFB_EXPORT int shmfb_producer_create(const char *name, const struct shmfb_producer_desc *desc,
                                        struct shmfb_producer **out);
 
 /**
  * Closes the framebuffer: consumers waiting on it see -EPIPE, the name is
- * unlinked and the mapping released.  NULL is a no-op.  Every pointer the
+ * removed and the mapping released.  NULL is a no-op.  Every pointer the
  * producer handed out becomes invalid.
  */
 SHMFB_EXPORT void shmfb_producer_destroy(struct shmfb_producer *p);
 
 /**
- * The pixel buffer: max_height rows of shmfb_producer_stride() bytes.  The
- * current frame occupies the top-left width × height pixels.  Borrowed; valid
- * until shmfb_producer_destroy().
+ * The socket a named producer listens on, for a producer that sleeps in a
+ * poll loop of its own: when it is readable, call shmfb_producer_dispatch().
+ * -1 for a spawned producer.  Owned by the producer; do not close it.
+ */
+SHMFB_EXPORT int shmfb_producer_fd(const struct shmfb_producer *p);
+
+/**
+ * Answers consumers waiting to connect and frees the slots of those whose
+ * connection is gone, without blocking.  Present and the waits do this too.
+ * \returns 0.
+ */
+SHMFB_EXPORT int shmfb_producer_dispatch(struct shmfb_producer *p);
+
+/**
+ * The image the producer draws into: max_height rows of
+ * shmfb_producer_stride() bytes, followed by a page of zeros.  The current
+ * frame occupies the top-left width × height pixels, and the image keeps
+ * its contents from frame to frame.  In FIFO and free pacing it is the
+ * shared buffer itself; in mailbox pacing it is the producer's private
+ * image, which present() copies into a shared buffer (only what changed
+ * since that buffer last held a frame).  NULL in mailbox pacing with
+ * SHMFB_OWN_IMAGE.  Borrowed; valid until shmfb_producer_destroy().
  */
 SHMFB_EXPORT uint32_t *shmfb_producer_pixels(const struct shmfb_producer *p);
+
+/** A shared buffer to draw the next frame into, from shmfb_producer_acquire(). */
+struct shmfb_back {
+    uint32_t *pixels; /**< max_height rows of stride bytes; borrowed until the
+                           next present or destroy */
+    int32_t stride;   /**< bytes from one row to the next */
+    uint32_t nrepair; /**< 0..SHMFB_MAX_DAMAGE rectangles in repair */
+    /** What changed since this buffer last held a frame, within the size
+     *  the next present publishes: the producer must draw it again (from
+     *  its own image) besides its new damage.  The whole frame when the
+     *  buffer never held one or the size changed. */
+    struct shmfb_rect repair[SHMFB_MAX_DAMAGE];
+};
+
+/**
+ * Zero-copy drawing: hands out the shared buffer the next present will
+ * publish, with the rectangles it must repair.  Draw the repair and the new
+ * frame into it, mark the new damage, then present; present copies nothing.
+ * Calling it again before present returns the same buffer.  In FIFO and free
+ * pacing it is the one buffer and there is never anything to repair.
+ *
+ * In mailbox pacing it may wait, like a FIFO present, while consumers hold
+ * every spare buffer, at most the producer's timeout (then they are dropped
+ * as stuck).
+ *
+ * \returns 0; -EINVAL (NULL \p back).
+ */
+SHMFB_EXPORT int shmfb_producer_acquire(struct shmfb_producer *p, struct shmfb_back *back);
 
 /** Bytes from one row to the next (max_width * 4). */
 SHMFB_EXPORT int32_t shmfb_producer_stride(const struct shmfb_producer *p);
@@ -187,8 +281,14 @@ SHMFB_EXPORT int shmfb_producer_resize(struct shmfb_producer *p, int32_t width, 
  * present never blocks longer than the timeout, and on return it is safe to
  * draw the next frame.
  *
+ * In mailbox pacing it publishes into a buffer no consumer holds (the one
+ * shmfb_producer_acquire() handed out, or one it brings up to date from
+ * the producer's image) and returns; it waits only when consumers hold every
+ * spare buffer, as acquire does.  In free pacing it never waits.
+ *
  * \returns 0 when the frame was published (even if consumers were dropped);
- *          -EINTR is never returned (signals are retried).
+ *          -EINVAL (mailbox pacing with SHMFB_OWN_IMAGE and no acquire
+ *          since the last present).  -EINTR is never returned.
  */
 SHMFB_EXPORT int shmfb_producer_present(struct shmfb_producer *p);
 
@@ -229,26 +329,43 @@ struct shmfb_frame {
     const uint32_t *pixels;                     /**< the buffer; borrowed, valid until close */
 };
 
+/** Consumer flags, in struct shmfb_consumer_desc.flags. */
+enum shmfb_consumer_flags {
+    /** Also trust a producer running as trust_uid (by default a
+     *  framebuffer is opened only from the consumer's own user). */
+    SHMFB_TRUST_UID = 1u << 0,
+};
+
 /** Options for shmfb_consumer_open(); zero fields mean defaults. */
 struct shmfb_consumer_desc {
-    uint32_t flags; /**< reserved, must be 0 */
+    uint32_t flags;     /**< enum shmfb_consumer_flags */
+    uint32_t trust_uid; /**< with SHMFB_TRUST_UID: the other user trusted */
+    int32_t timeout_ms; /**< longest wait for the producer to answer; 0
+                             means 5000 */
 };
 
 /**
  * Opens a framebuffer by name and validates it.  Does not attach.
  *
- * Nothing in the region is trusted: magic, layout version, header size,
- * geometry, offsets and the object's real size are all checked before the
- * pixels are mapped.
+ * Connects to the name's socket, checks that the producer runs as this user
+ * (or desc->trust_uid), and receives the framebuffer's memfd.  Nothing in
+ * the region is trusted: the descriptor must be sealed against shrinking,
+ * and magic, layout version, header size, geometry, offsets and the
+ * object's real size are all checked before the pixels are mapped.  The
+ * connection stays open: its hang-up tells the consumer the producer is
+ * gone.
  *
  * \param name  framebuffer name, see shmfb_name_check()
  * \param desc  options, may be NULL
  * \param out   receives the consumer; set to NULL first
- * \returns 0; -EINVAL/-ENAMETOOLONG (bad name or flags), -ENOENT (no such
- *          framebuffer), -EAGAIN (being created right now; try again),
- *          -EPROTO (not a shmfb region), -EPROTONOSUPPORT (another layout version),
- *          -EBADMSG (corrupt header), -EMSGSIZE (object smaller than its
- *          header says), -EACCES, -ENOMEM, or another negative errno.
+ * \returns 0; -EINVAL/-ENAMETOOLONG (bad name, flags or timeout), -ENOENT
+ *          (no such framebuffer), -EACCES (the producer runs as another
+ *          user, or refused this one), -EUSERS (the producer has too many
+ *          connections), -ETIMEDOUT (the producer did not answer in time),
+ *          -EPIPE (it went away first), -EPERM (descriptor not sealed),
+ *          -EPROTO (not a shmfb framebuffer), -EPROTONOSUPPORT (another
+ *          layout version), -EBADMSG (corrupt header), -EMSGSIZE (object
+ *          smaller than its header says), -ENOMEM, or another negative errno.
  */
 SHMFB_EXPORT int shmfb_consumer_open(const char *name, const struct shmfb_consumer_desc *desc,
                                      struct shmfb_consumer **out);
@@ -413,16 +530,25 @@ struct shmfb_event {
  * consumer; not concurrently with itself or with shmfb_consumer_close().
  *
  * \returns 0; -ENOTCONN (not attached), -ECONNRESET (dropped by the
- *          producer), -EINVAL (NULL or unknown type).
+ *          producer), -EINVAL (NULL, or a field out of range: see
+ *          shmfb_producer_poll_event()).  Unused fields are sent as zero.
  */
 SHMFB_EXPORT int shmfb_consumer_send(struct shmfb_consumer *c, const struct shmfb_event *ev);
 
 /**
  * Takes the next input event from any consumer, oldest first.  Events from
  * one consumer keep their order.  Resize requests arrive clamped to the
- * capacity.  Events of unknown type are skipped.
+ * capacity.  Every field is checked, and an event with one out of range is
+ * dropped and counted (shmfb_producer_events_invalid()): an unknown type,
+ * modifier or button bits beyond those defined, a button code outside
+ * 1..5, pointer positions beyond ±2^24, wheel amounts beyond ±2^16, key
+ * codes above 0xFFFF, a symbol or text that is not a Unicode scalar value
+ * (or SHMFB_KEY_SPECIAL | a key code), a resize below 1 × 1.  Fields an
+ * event's type does not use arrive as zero.  Bounded: however consumers
+ * move their queues meanwhile, one call looks at a limited number of events.
  *
- * \returns 0 with \p ev filled; -EAGAIN (no event); -EINVAL (NULL).
+ * \returns 0 with \p ev filled; -EAGAIN (no event, or the bound was
+ *          reached; \p ev zeroed); -EINVAL (NULL).
  */
 SHMFB_EXPORT int shmfb_producer_poll_event(struct shmfb_producer *p, struct shmfb_event *ev);
 
@@ -449,6 +575,10 @@ SHMFB_EXPORT int shmfb_producer_wait(struct shmfb_producer *p, int timeout_ms, u
 
 /** Input events lost to full queues since creation, over all consumers. */
 SHMFB_EXPORT uint64_t shmfb_producer_events_dropped(const struct shmfb_producer *p);
+
+/** Input events dropped by shmfb_producer_poll_event() because a field was
+ *  out of range (see struct shmfb_event), since creation. */
+SHMFB_EXPORT uint64_t shmfb_producer_events_invalid(const struct shmfb_producer *p);
 
 /* ------------------------------------------------------------------------ */
 /* Cursor: the pointer shape consumers show over the framebuffer            */
@@ -549,7 +679,8 @@ struct shmfb_info {
     int32_t width, height;         /**< size of the last frame (or initial) */
     uint32_t format;               /**< enum shmfb_format */
     uint32_t pacing;               /**< enum shmfb_pacing */
-    int32_t producer_pid;          /**< creator's process id */
+    int32_t producer_pid;          /**< producer's process id (0 if in another
+                                        pid namespace) */
     int32_t consumers;             /**< attached consumers */
     uint64_t frames;               /**< frames presented */
     int alive;                     /**< 1 producer running, 0 closed or dead */
@@ -562,10 +693,33 @@ struct shmfb_info {
  */
 SHMFB_EXPORT int shmfb_probe(const char *name, struct shmfb_info *info);
 
+/** Flags of shmfb_list(). */
+enum shmfb_list_flags {
+    /** Also report names whose producer is gone but left files behind
+     *  (alive false): harmless, the next producer of the name replaces
+     *  them. */
+    SHMFB_LIST_STALE = 1u << 0,
+    /** Remove those files, and report each name removed (alive false). */
+    SHMFB_LIST_REAP = 1u << 1,
+};
+
 /**
- * Removes the name of a framebuffer whose producer is gone.
- * \returns 0 (removed), -EBUSY (its producer is alive; nothing done), or the
- *          errors of shmfb_consumer_open().
+ * Calls \p fn with the canonical name of every live framebuffer in the
+ * runtime directory (see SHMFB_RUNTIME_DIR_ENV), in name order, until it
+ * returns nonzero.  A producer is live while it holds its name's lock,
+ * which the kernel releases when it dies, however it dies.
+ *
+ * \returns the number of names reported, or what \p fn returned to stop;
+ *          -EINVAL (NULL \p fn, unknown flag); -ENOMEM; the runtime
+ *          directory's errors (see shmfb_producer_create()).
+ */
+SHMFB_EXPORT int shmfb_list(int (*fn)(void *ctx, const char *name, bool alive), void *ctx,
+                            uint32_t flags);
+
+/**
+ * Removes the files a dead producer of \p name left behind.
+ * \returns 0 (removed), -EBUSY (its producer is alive; nothing done),
+ *          -ENOENT (nothing there), -EINVAL/-ENAMETOOLONG (bad name).
  */
 SHMFB_EXPORT int shmfb_reap(const char *name);
 

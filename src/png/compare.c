@@ -1,4 +1,5 @@
 #include "png_internal.h"
+#include "../rect.h"
 
 #include <errno.h>
 #include <string.h>
@@ -34,18 +35,8 @@ static int pixel_delta(uint32_t p, uint32_t q, bool alpha)
 
 static void bbox_add(struct shmfb_rect *r, int32_t x, int32_t y, bool first)
 {
-    int32_t x1, y1;
-
-    if (first) {
-        *r = (struct shmfb_rect){x, y, 1, 1};
-        return;
-    }
-    x1 = r->x + r->w > x + 1 ? r->x + r->w : x + 1;
-    y1 = r->y + r->h > y + 1 ? r->y + r->h : y + 1;
-    r->x = r->x < x ? r->x : x;
-    r->y = r->y < y ? r->y : y;
-    r->w = x1 - r->x;
-    r->h = y1 - r->y;
+    struct shmfb_rect px = {x, y, 1, 1};
+    *r = first ? px : shmfb__rect_union(*r, px);
 }
 
 static void compare_pixels(const struct shmfb_image *a, const struct shmfb_image *b, int tolerance,

@@ -1,4 +1,10 @@
-# Cases for run.sh; each is a function case_NAME that returns 0 on success.
+# The end-to-end cases, and the one list of them: each function case_NAME
+# is registered as the test e2e_NAME (tests/e2e/CMakeLists.txt reads this
+# file), runs under run.sh and returns 0 on success.  The comment above each
+# says what it checks.  "# needs: WORD..." on a case's first line names what
+# it needs besides the viewer, Xvfb and the e2e programs: toyvm (the example
+# toy-vm), shmfb (the shmfb tool), wmclose (e2e-wmclose, built with libX11),
+# valgrind (valgrind, in a build without sanitizers).
 # shellcheck shell=bash
 
 # Producer defaults: 160x120, 40 frames, sprite moving with damage only.
@@ -153,15 +159,23 @@ case_cli() {
     expect_error "$rc" "$W/view.err" "--keep needs -- PROGRAM"
 }
 
+# A name that does not exist: one clear line, non-zero.
 case_missing_name() {
     local rc=0
     env -u DISPLAY "$VIEW" "$NAME" 2>"$W/view.err" || rc=$?
     expect_error "$rc" "$W/view.err" "no such framebuffer"
 }
 
+# A name held by something that is not a shmfb producer: one clear line,
+# non-zero.
 case_not_shmfb() {
     local rc=0
-    "$GARBAGE" "/$NAME-junk" || fail "could not create the junk object"
+    bg "$W/garbage.err" "$GARBAGE" "/$NAME-junk" >"$W/garbage.out"
+    for _ in $(seq 100); do
+        grep -q ready "$W/garbage.out" && break
+        sleep 0.05
+    done
+    grep -q ready "$W/garbage.out" || fail "the impostor did not take the name"
     env -u DISPLAY "$VIEW" "$NAME-junk" 2>"$W/view.err" || rc=$?
     expect_error "$rc" "$W/view.err" "not a shmfb framebuffer"
 }
@@ -174,6 +188,8 @@ case_no_frame() {
     expect_error "$rc" "$W/view.err" "no frame shown within 1 s"
 }
 
+# No display (DISPLAY unset, or a DISPLAY with no server behind it): one
+# clear line with the hint, non-zero.
 case_no_display() {
     local rc=0
     start_producer "$W/done" --frames 1
@@ -191,7 +207,7 @@ case_no_display() {
 }
 
 # The viewer under memcheck for a whole session, down to a clean exit.
-case_valgrind() {
+case_valgrind() { # needs: valgrind
     start_x
     start_producer "$W/done" --frames 30 --wait-consumer --stuck-ms 20000
     local rc=0
@@ -217,10 +233,12 @@ wheel dx=0 dy=-120
 down 104 mods=0
 key '"'"'h'"'"'
 up 104 mods=0
+down 233 mods=0
 text U+00E9
-down 49 mods=1
+up 233 mods=0
+down 33 mods=1
 key '"'"'!'"'"'
-up 49 mods=0
+up 33 mods=0
 down 8 mods=0
 text U+0008
 up 8 mods=0'
@@ -250,7 +268,7 @@ input_case() {
     # The last window pixel of each framebuffer pixel: the mapping floors.
     xdotool mousemove --window "$WID" $((40 * k + k - 1)) $((60 * k + k - 1)) click 1 \
         mousemove --window "$WID" $((201 * k + k - 1)) $((99 * k)) click 3 click 4 click 5
-    LC_ALL=C.UTF-8 xdotool type 'hé!'
+    LC_ALL=C.UTF-8 xdotool type --delay 300 'hé!'
     xdotool key BackSpace
     expect_logged "$log" "up 8 mods=0"
     tail -n +$((n + 1)) "$log" >"$W/toy-input.log"
@@ -264,17 +282,18 @@ input_case() {
     expect_golden "$image"
 }
 
-# xdotool types 'é' by binding a spare key code to the keysym for a moment;
+# xdotool types 'é' by binding a spare key code to the keysym for a moment
+# (half the --delay after the press: a slow viewer must look the key up by then);
 # the viewer gets it as text input like any other character.
-case_input() { input_case e2e-input.png; }
-case_input_scale2() { input_case e2e-input-scale2.png --scale 2; }
+case_input() { input_case e2e-input.png; } # needs: toyvm wmclose shmfb
+case_input_scale2() { input_case e2e-input-scale2.png --scale 2; } # needs: toyvm wmclose shmfb
 
 # pid_of_child PID: the (one) child process of PID.
 child_of() { ps -o pid= --ppid "$1" | tr -d ' '; }
 
 # A spawned producer leaves no trace in /dev/shm; its exit ends the viewer
 # with its status, said in one line; --keep keeps the window.
-case_spawned() {
+case_spawned() { # needs: toyvm wmclose shmfb
     start_x
     ls /dev/shm >"$W/shm-before"
     start_spawned -- "$TOYVM" --size 160x100
@@ -333,7 +352,7 @@ case_spawned() {
 
 # Resizing the window asks toy-vm for a frame that fills it; the window then
 # follows the new frame.  Exactly one request per resize.
-case_resize_request() {
+case_resize_request() { # needs: toyvm wmclose shmfb
     start_x
     start_spawned -- "$TOYVM" --size 320x200 --log "$W/toy.log"
     expect_title "320x200 .* live"
@@ -357,7 +376,7 @@ case_resize_request() {
 }
 
 # Closing the window (WM_DELETE_WINDOW, as a window manager sends it).
-case_close() {
+case_close() { # needs: toyvm wmclose shmfb
     local rc child
     start_x
     # Spawned: toy-vm gets the request and quits; the viewer exits with it.
@@ -407,4 +426,60 @@ case_close() {
     grep -q "did not quit within 5 s of the close request" "$W/view.err" || fail "no SIGTERM line"
     grep -q "did not quit after SIGTERM" "$W/view.err" || fail "no SIGKILL line"
     grep -qxF "shmfb-view: $TOYVM killed by signal 9" "$W/view.err" || fail "no exit line"
+}
+
+# ---- the project's own producers, spawned ----------------------------------
+
+# expect_private PID: the process maps a shmfb memfd and nothing in /dev/shm,
+# and shmfb ls does not list it.
+expect_private() {
+    ! grep -q '/dev/shm/' "/proc/$1/maps" || fail "$1 maps something in /dev/shm"
+    grep -q '/memfd:shmfb' "/proc/$1/maps" || fail "$1 maps no memfd"
+    "$SHMFB" ls >"$W/ls.out" || fail "shmfb ls failed"
+    ! awk -v p="$1" '$4 == p' "$W/ls.out" | grep -q . || fail "shmfb ls lists $1"
+}
+
+# shmfb-view -- shmfb demo: the demo draws into a private memfd, closing the
+# window ends it at once (no SIGTERM needed), and the viewer exits with its
+# status.  With --frames and --keep the window keeps the demo's last frame.
+case_spawned_demo() { # needs: shmfb wmclose
+    local rc child
+    start_x
+    start_spawned -- "$SHMFB" demo --size 160x100
+    expect_title "160x100 .* live"
+    child=$(child_of "$VPID")
+    [ -n "$child" ] || fail "the viewer has no child"
+    expect_private "$child"
+    "$WMCLOSE" "$WID" || fail "could not send WM_DELETE_WINDOW"
+    rc=0 && wait "$VPID" || rc=$?
+    [ "$rc" -eq 0 ] || fail "viewer exit status $rc after closing the window"
+    [ "$(cat "$W/view.err")" = "shmfb-view: $SHMFB exited with status 0" ] ||
+        fail "expected only the exit line, got: $(cat "$W/view.err")"
+
+    start_spawned --keep -- "$SHMFB" demo --size 160x100 --frames 30
+    expect_title "160x100 .* exited"
+    expect_golden e2e-spawned-demo.png
+    kill -TERM "$VPID"
+    rc=0 && wait "$VPID" || rc=$?
+    [ "$rc" -eq 0 ] || fail "viewer exit status $rc after SIGTERM with --keep"
+}
+
+# shmfb-view -- e2e-producer (no name): the same frames as by name, from a
+# private memfd.
+case_spawned_producer() { # needs: shmfb
+    local rc child
+    start_x
+    rm -f "$W/done"
+    start_spawned -- "$PRODUCER" --sprite "$SPRITE" --done "$W/done" --hold "${P1[@]}"
+    wait_done "$W/done"
+    expect_golden e2e-shown.png
+    expect_title "160x120 .* live"
+    child=$(child_of "$VPID")
+    [ -n "$child" ] || fail "the viewer has no child"
+    expect_private "$child"
+    kill -TERM "$VPID"
+    rc=0 && wait "$VPID" || rc=$?
+    [ "$rc" -eq 0 ] || fail "viewer exit status $rc after SIGTERM"
+    kill -0 "$child" 2>/dev/null && fail "e2e-producer outlived the viewer"
+    return 0
 }

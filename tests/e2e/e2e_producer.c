@@ -7,6 +7,8 @@
  * looks the same however many frames a viewer saw, and a viewer that drops
  * damage shows trails.
  */
+#include "args.h"
+
 #include <shmfb/png.h>
 #include <shmfb/shmfb.h>
 
@@ -215,68 +217,104 @@ static int run_frames(struct prod *s)
     return 0;
 }
 
-static void usage(void)
+static const char usage[] =
+    "usage: e2e-producer [options] [NAME]\n"
+    "Without NAME, when started by a viewer (SHMFB_SOCKET set), the framebuffer is\n"
+    "private to that viewer.\n"
+    "  --size WxH        frame size (default 160x120)\n"
+    "  --capacity WxH    capacity (default: fits both sizes)\n"
+    "  --frames N        frames to present (default 30)\n"
+    "  --resize-at K     after frame K switch to --resize WxH\n"
+    "  --resize WxH      the second size\n"
+    "  --pattern 1|2     background pattern\n"
+    "  --sprite PNG      sprite to blend in (default: built-in)\n"
+    "  --argb            ARGB format instead of XRGB\n"
+    "  --interval MS     pause between frames (default 10)\n"
+    "  --stuck-ms MS     how long a present waits for a consumer (default 2000)\n"
+    "  --wait-consumer   start drawing once a consumer attached\n"
+    "  --done FILE       create FILE after the last present\n"
+    "  --hold            then stay until SIGINT or SIGTERM; SIGUSR1 draws\n"
+    "                    another --frames frames\n"
+    "  --reap            remove a stale framebuffer of that name first\n";
+
+enum {
+    OPT_SIZE = 256,
+    OPT_CAPACITY,
+    OPT_FRAMES,
+    OPT_RESIZE_AT,
+    OPT_RESIZE,
+    OPT_PATTERN,
+    OPT_SPRITE,
+    OPT_ARGB,
+    OPT_INTERVAL,
+    OPT_STUCK_MS,
+    OPT_WAIT_CONSUMER,
+    OPT_DONE,
+    OPT_HOLD,
+    OPT_REAP,
+};
+
+static int parse_int(const struct args *a, long min, long max, int *out)
 {
-    fprintf(stderr, "usage: e2e-producer [options] NAME\n"
-                    "  --size WxH        frame size (default 160x120)\n"
-                    "  --capacity WxH    capacity (default: fits both sizes)\n"
-                    "  --frames N        frames to present (default 30)\n"
-                    "  --resize-at K     after frame K switch to --resize WxH\n"
-                    "  --resize WxH      the second size\n"
-                    "  --pattern 1|2     background pattern\n"
-                    "  --sprite PNG      sprite to blend in (default: built-in)\n"
-                    "  --argb            ARGB format instead of XRGB\n"
-                    "  --interval MS     pause between frames (default 10)\n"
-                    "  --stuck-ms MS     how long a present waits for a consumer (default 2000)\n"
-                    "  --wait-consumer   start drawing once a consumer attached\n"
-                    "  --done FILE       create FILE after the last present\n"
-                    "  --hold            then stay until SIGINT or SIGTERM; SIGUSR1 draws\n"
-                    "                    another --frames frames\n"
-                    "  --reap            remove a stale framebuffer of that name first\n");
+    long v;
+    if (args_long(a, min, max, &v) < 0)
+        return -1;
+    *out = (int)v;
+    return 0;
 }
 
-static bool parse_size(const char *s, int *w, int *h)
+/* A size as ints; 0 or -1 like the parsers. */
+static int parse_size(const struct args *a, int *w, int *h)
 {
-    char x;
-    return s && sscanf(s, "%d%c%d", w, &x, h) == 3 && x == 'x' && *w > 0 && *h > 0;
+    int32_t w32, h32;
+    if (args_size(a, &w32, &h32) < 0)
+        return -1;
+    *w = w32;
+    *h = h32;
+    return 0;
 }
 
-static bool parse_opt(struct prod_opts *o, const char *a, const char *v, int *used)
+static int parse_flag(int opt, struct prod_opts *o)
 {
-    *used = 1;
-    if (!strcmp(a, "--argb"))
+    if (opt == OPT_ARGB)
         o->format = SHMFB_FORMAT_ARGB8888;
-    else if (!strcmp(a, "--hold"))
+    else if (opt == OPT_HOLD)
         o->hold = true;
-    else if (!strcmp(a, "--wait-consumer"))
+    else if (opt == OPT_WAIT_CONSUMER)
         o->wait_consumer = true;
-    else if (!strcmp(a, "--reap"))
-        o->reap = true;
-    else if ((*used = 2) && !v)
-        return false;
-    else if (!strcmp(a, "--size"))
-        return parse_size(v, &o->w, &o->h);
-    else if (!strcmp(a, "--capacity"))
-        return parse_size(v, &o->cap_w, &o->cap_h);
-    else if (!strcmp(a, "--resize"))
-        return parse_size(v, &o->w2, &o->h2);
-    else if (!strcmp(a, "--frames"))
-        return (o->frames = atoi(v)) > 0;
-    else if (!strcmp(a, "--resize-at"))
-        return (o->resize_at = atoi(v)) > 0;
-    else if (!strcmp(a, "--pattern"))
-        return (o->pattern = atoi(v)) == 1 || o->pattern == 2;
-    else if (!strcmp(a, "--interval"))
-        return (o->interval_ms = atoi(v)) >= 0;
-    else if (!strcmp(a, "--stuck-ms"))
-        return (o->stuck_ms = atoi(v)) > 0;
-    else if (!strcmp(a, "--sprite"))
-        o->sprite = v;
-    else if (!strcmp(a, "--done"))
-        o->done = v;
     else
-        return false;
-    return true;
+        o->reap = true; /* OPT_REAP */
+    return 0;
+}
+
+static int parse_opt(const struct args *a, int opt, struct prod_opts *o)
+{
+    switch (opt) {
+    case OPT_SIZE:
+        return parse_size(a, &o->w, &o->h);
+    case OPT_CAPACITY:
+        return parse_size(a, &o->cap_w, &o->cap_h);
+    case OPT_RESIZE:
+        return parse_size(a, &o->w2, &o->h2);
+    case OPT_FRAMES:
+        return parse_int(a, 1, 1000000000L, &o->frames);
+    case OPT_RESIZE_AT:
+        return parse_int(a, 1, 1000000000L, &o->resize_at);
+    case OPT_PATTERN:
+        return parse_int(a, 1, 2, &o->pattern);
+    case OPT_INTERVAL:
+        return parse_int(a, 0, 1000000000L, &o->interval_ms);
+    case OPT_STUCK_MS:
+        return parse_int(a, 1, 1000000000L, &o->stuck_ms);
+    case OPT_SPRITE:
+        o->sprite = a->value;
+        return 0;
+    case OPT_DONE:
+        o->done = a->value;
+        return 0;
+    default:
+        return parse_flag(opt, o);
+    }
 }
 
 static int max(int a, int b)
@@ -284,28 +322,48 @@ static int max(int a, int b)
     return a > b ? a : b;
 }
 
+/* Returns -1 to run, or the exit status. */
 static int parse(int argc, char **argv, struct prod_opts *o)
 {
+    static const struct option longopts[] = {
+        {"size", required_argument, NULL, OPT_SIZE},
+        {"capacity", required_argument, NULL, OPT_CAPACITY},
+        {"frames", required_argument, NULL, OPT_FRAMES},
+        {"resize-at", required_argument, NULL, OPT_RESIZE_AT},
+        {"resize", required_argument, NULL, OPT_RESIZE},
+        {"pattern", required_argument, NULL, OPT_PATTERN},
+        {"sprite", required_argument, NULL, OPT_SPRITE},
+        {"argb", no_argument, NULL, OPT_ARGB},
+        {"interval", required_argument, NULL, OPT_INTERVAL},
+        {"stuck-ms", required_argument, NULL, OPT_STUCK_MS},
+        {"wait-consumer", no_argument, NULL, OPT_WAIT_CONSUMER},
+        {"done", required_argument, NULL, OPT_DONE},
+        {"hold", no_argument, NULL, OPT_HOLD},
+        {"reap", no_argument, NULL, OPT_REAP},
+        {NULL, 0, NULL, 0},
+    };
+    struct args a = {.prog = "e2e-producer", .usage_text = usage, .longopts = longopts};
+    int opt;
     *o = (struct prod_opts){.w = 160, .h = 120, .frames = 30, .pattern = 1, .interval_ms = 10};
-    int i = 1;
-    while (i < argc && argv[i][0] == '-') {
-        int used;
-        if (!parse_opt(o, argv[i], i + 1 < argc ? argv[i + 1] : NULL, &used))
-            return -1;
-        i += used;
-    }
-    if (i != argc - 1)
-        return -1;
-    o->name = argv[i];
+    args_start(&a, argc, argv);
+    while ((opt = args_next(&a)) > 0)
+        if (parse_opt(&a, opt, o) < 0)
+            return ARGS_EXIT_USAGE;
+    if (opt == ARGS_STOP)
+        return a.status;
+    if (a.nrest > 1)
+        return args_usage_error(&a, "unexpected argument '%s'", a.rest[1]);
+    if (!args_producer_name(a.nrest ? a.rest[0] : NULL, NULL, &o->name))
+        return args_usage_error(&a, "missing NAME (needed unless started by a viewer)");
     if (!o->resize_at) {
         o->w2 = o->w;
         o->h2 = o->h;
     } else if (!o->w2) {
-        return -1;
+        return args_usage_error(&a, "--resize-at needs --resize");
     }
     o->cap_w = max(o->cap_w, max(o->w, o->w2));
     o->cap_h = max(o->cap_h, max(o->h, o->h2));
-    return 0;
+    return -1;
 }
 
 static int load_sprite(struct prod *s)
@@ -322,7 +380,7 @@ static int load_sprite(struct prod *s)
 
 static int create(struct prod *s)
 {
-    if (s->o.reap)
+    if (s->o.reap && s->o.name)
         shmfb_reap(s->o.name);
     struct shmfb_producer_desc d = {.max_width = s->o.cap_w,
                                     .max_height = s->o.cap_h,
@@ -332,7 +390,8 @@ static int create(struct prod *s)
                                     .timeout_ms = s->o.stuck_ms};
     int rc = shmfb_producer_create(s->o.name, &d, &s->p);
     if (rc < 0)
-        fprintf(stderr, "e2e-producer: %s: %s\n", s->o.name, shmfb_strerror(rc));
+        fprintf(stderr, "e2e-producer: %s: %s\n", s->o.name ? s->o.name : "spawned framebuffer",
+                shmfb_strerror(rc));
     s->w = s->o.w;
     s->h = s->o.h;
     return rc;
@@ -341,10 +400,9 @@ static int create(struct prod *s)
 int main(int argc, char **argv)
 {
     static struct prod s;
-    if (parse(argc, argv, &s.o) < 0) {
-        usage();
-        return 2;
-    }
+    int status = parse(argc, argv, &s.o);
+    if (status >= 0)
+        return status;
     sigemptyset(&s.sigs);
     sigaddset(&s.sigs, SIGINT);
     sigaddset(&s.sigs, SIGTERM);

@@ -3,7 +3,8 @@
 #
 # usage: run.sh CASE VIEW PRODUCER COMPARE GARBAGE GOLDEN_DIR OUT_DIR [TOYVM WMCLOSE SHMFB]
 #
-# The input cases also need toy-vm, e2e-wmclose and the shmfb tool.
+# CASE is a case_CASE function of cases.sh.  TOYVM, WMCLOSE and SHMFB are
+# the programs some cases need ("# needs:" there); "-" for one not built.
 #
 # Screenshots come from the X server (xwd of the viewer's window) and are
 # compared with GOLDEN_DIR/e2e-*.png.  With SHMFB_UPDATE_GOLDEN=1 the golden
@@ -19,6 +20,9 @@ W=$OUT/$CASE
 NAME=e2e-$CASE-$$
 PIDS=()
 rm -rf "$W" && mkdir -p "$W" || exit 1
+# Names of this run live in a runtime directory of its own.
+mkdir -m 700 "$W/run" || exit 1
+export SHMFB_RUNTIME_DIR=$W/run
 # The viewer's own leak check must not trip over SDL's and Xlib's caches.
 export LSAN_OPTIONS=suppressions=$HERE/lsan.supp:print_suppressions=0
 
@@ -37,7 +41,6 @@ cleanup() {
         kill "${PIDS[i]}" 2>/dev/null
         wait "${PIDS[i]}" 2>/dev/null
     done
-    rm -f "/dev/shm/$NAME" "/dev/shm/$NAME-junk"
 }
 trap cleanup EXIT
 

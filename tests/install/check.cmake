@@ -1,6 +1,7 @@
 # Installs the build tree into a scratch prefix, then builds and runs an
 # outside project against it twice: through find_package(shmfb) and through
-# pkg-config.  Run as: cmake -DBUILD=<build dir> -DSRC=<this dir> -DWORK=<scratch> -P check.cmake
+# pkg-config.  Run as:
+#   cmake -DBUILD=<build dir> -DSRC=<the outside project> -DWORK=<scratch> -P check.cmake
 file(REMOVE_RECURSE ${WORK})
 set(prefix ${WORK}/prefix)
 

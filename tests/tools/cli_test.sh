@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # End-to-end tests of the shmfb command-line tool.
-#   cli_test.sh CASE SHMFB TOOLS_HELPER SPRITE_PNG
+#   cli_test.sh CASE SHMFB TOOLS_HELPER SPRITE_PNG IMPOSTOR
 set -euo pipefail
 
 CASE=$1
 SHMFB=$2
 HELPER=$3
 SPRITE=$4
+IMPOSTOR=$5
 
 TMP=$(mktemp -d "/tmp/shmfbt-tools-$$.XXXXXX")
 PREFIX="shmfbt-tools-$$"
 PIDS=()
+# The names of this run live in a runtime directory of its own.
+mkdir -m 700 "$TMP/run"
+export SHMFB_RUNTIME_DIR=$TMP/run
 
 cleanup() {
     local p
@@ -18,7 +22,6 @@ cleanup() {
         kill -KILL "$p" 2>/dev/null || true
         wait "$p" 2>/dev/null || true
     done
-    rm -f /dev/shm/"$PREFIX"-*
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -52,8 +55,21 @@ expect_ok() {
     [ "$RC" -eq 0 ] || fail "shmfb $*: exit $RC (stderr: $ERR)"
 }
 
-shm_exists() {
-    [ -e "/dev/shm/${1#/}" ]
+# listed NAME: shmfb ls lists NAME as a live framebuffer.
+listed() {
+    "$SHMFB" ls "$1" 2>/dev/null | awk -v n="$1" '$1 == n { ok = 1 } END { exit !ok }'
+}
+
+# Framebuffers never go to /dev/shm, named or not.
+no_shm_objects() {
+    ! ls /dev/shm | grep -q "$PREFIX" || fail "something of this test is in /dev/shm"
+}
+
+# impostor NAME: something that holds NAME but is not a shmfb producer.
+impostor() {
+    "$IMPOSTOR" "$1" >"$TMP/impostor.out" &
+    PIDS+=("$!")
+    wait_until 100 grep -q ready "$TMP/impostor.out" || fail "the impostor did not take $1"
 }
 
 wait_until() {
@@ -154,30 +170,28 @@ case_errors() {
     expect_error 1 snap --now "$missing" "$TMP/o.png"
     expect_error 1 snap 'no/such' "$TMP/o.png"
 
-    "$HELPER" plain "$plain" 65536
-    "$HELPER" plain "$tiny" 16
+    impostor "$plain"
     expect_error 1 snap "$plain" "$TMP/o.png"
-    [[ $ERR == *"$plain"* ]] || fail "error does not name the object: $ERR"
-    expect_error 1 snap --now "$tiny" "$TMP/o.png"
+    [[ $ERR == *"$plain"*"not a shmfb framebuffer"* ]] || fail "error does not name it: $ERR"
+    expect_error 1 snap --now "$plain" "$TMP/o.png"
     [ ! -e "$TMP/o.png" ] || fail "snap of a non-framebuffer wrote a file"
     expect_ok ls
     [ -z "$ERR" ] || fail "ls complained about a non-framebuffer: $ERR"
     [[ $OUT != *"$PREFIX"* ]] || fail "ls listed a non-framebuffer: $OUT"
-    expect_ok ls --reap "$plain" "$tiny"
-    if ! shm_exists "$plain" || ! shm_exists "$tiny"; then
-        fail "ls --reap removed a non-framebuffer"
-    fi
+    expect_ok ls --reap "$plain"
+    [[ $OUT != *"reaped"* ]] || fail "ls --reap removed a live name: $OUT"
     expect_error 1 demo "$plain" --frames 1 --sprite "$SPRITE"
-    [[ $ERR == *"$plain"* ]] || fail "demo on a taken name: $ERR"
+    [[ $ERR == *"$plain"*"already exists"* ]] || fail "demo on a taken name: $ERR"
+    : "$tiny"
 
     printf 'not a png\n' >"$TMP/not.png"
     expect_error 1 demo "/$PREFIX-d1" --frames 1 --sprite "$TMP/not.png"
     expect_error 1 demo "/$PREFIX-d2" --frames 1 --sprite "$TMP/none.png"
-    shm_exists "/$PREFIX-d1" && fail "demo left its framebuffer after failing"
+    listed "/$PREFIX-d1" && fail "demo left its framebuffer after failing"
 
     "$HELPER" produce "$idle" 8x8 8x8 xrgb -1 &
     PIDS+=("$!")
-    wait_until 200 shm_exists "$idle" || fail "$idle did not appear"
+    wait_until 200 listed "$idle" || fail "$idle did not appear"
     expect_error 1 snap "$idle" "$TMP/o.png" --timeout 300
     [[ $ERR == *"$idle"* ]] || fail "timeout error: $ERR"
     expect_error 1 snap --now "$idle" "$TMP/o.png"
@@ -207,7 +221,8 @@ case_snap_pattern() {
         fail "saw only $small small and $big big frames"
     fi
     stop_bg "$BG" TERM
-    shm_exists "$name" && fail "producer left $name behind"
+    listed "$name" && fail "producer left $name behind"
+    no_shm_objects
 
     name="/$PREFIX-alpha"
     start "$name" "$HELPER" produce "$name" 3x1 3x1 argb 50
@@ -230,12 +245,18 @@ case_snap_now() {
     [ "$SEQ" -eq 1 ] || fail "snap of an idle producer gave frame $SEQ"
     check_pattern "$TMP/w.png" 1 61x7 61x7 noalpha
 
+    # A killed producer takes its name with it: nothing to snap, nothing
+    # listed, and the name can be taken again at once.
     kill -KILL "$BG"
     wait "$BG" 2>/dev/null || true
-    snap --now "$name" "$TMP/d.png"
-    check_pattern "$TMP/d.png" 1 61x7 61x7 noalpha
+    expect_error 1 snap --now "$name" "$TMP/d.png"
+    [[ $ERR == *"no framebuffer with that name"* ]] || fail "snap --now of a dead one: $ERR"
     expect_error 1 snap "$name" "$TMP/x.png" --timeout 2000
-    expect_ok ls --reap "$name"
+    listed "$name" && fail "a killed producer is still listed"
+    start "$name" "$HELPER" produce "$name" 5x5 5x5 xrgb 0
+    snap --now "$name" "$TMP/n2.png"
+    check_pattern "$TMP/n2.png" 1 5x5 5x5 noalpha
+    stop_bg "$BG" TERM
 }
 
 case_demo_snap() {
@@ -258,7 +279,7 @@ case_demo_snap() {
         fail "saw only $small small and $big big frames"
     fi
     stop_bg "$BG" INT
-    shm_exists "$name" && fail "demo left $name behind"
+    listed "$name" && fail "demo left $name behind"
 
     # Without --max the alternate size is 3/4 of the frame; the default sprite.
     name="/$PREFIX-demo2"
@@ -267,6 +288,38 @@ case_demo_snap() {
     "$HELPER" expect-demo "$TMP/e.png" "$SEQ" 64x48 64x48 "$SPRITE" ||
         fail "demo frame $SEQ differs from the scene"
     stop_bg "$BG" TERM
+}
+
+# Every pacing: what snap writes is exactly the demo's scene for that frame,
+# and the damage a consumer gets keeps its copy exact.
+case_demo_pacing() {
+    local mode name fps
+    for mode in fifo mailbox free; do
+        name="/$PREFIX-pace-$mode"
+        # Free pacing lets the producer draw over a frame being read; slowly
+        # drawn, a snapshot almost never meets a frame being drawn.
+        fps=300
+        [ "$mode" = free ] && fps=4
+        start "$name" "$SHMFB" demo "$name" --pacing "$mode" --size 120x80 --max 150x90 --fps "$fps" \
+            --sprite "$SPRITE"
+        for _ in 1 2 3 4 5; do
+            snap "$name" "$TMP/p.png"
+            "$HELPER" expect-demo "$TMP/p.png" "$SEQ" 120x80 150x90 "$SPRITE" ||
+                fail "$mode: frame $SEQ differs from the scene"
+        done
+        expect_ok ls "$name"
+        [[ $OUT == *" $mode"* ]] || fail "ls does not say $mode: $OUT"
+        stop_bg "$BG" TERM
+    done
+    name="/$PREFIX-pace-dmg"
+    start "$name" "$SHMFB" demo "$name" --pacing mailbox --buffers 2 --size 150x90 --max 170x100 \
+        --fps 0 --sprite "$SPRITE"
+    run "$HELPER" follow "$name" 400
+    [ "$RC" -eq 0 ] || fail "mailbox damage does not cover the changes: $OUT $ERR"
+    stop_bg "$BG" TERM
+    expect_error 2 demo --pacing lifo
+    expect_error 2 demo --buffers 3
+    expect_error 2 demo --pacing mailbox --buffers 9
 }
 
 case_demo_damage() {
@@ -285,16 +338,17 @@ case_demo_lifetime() {
     for sig in INT TERM; do
         start "$name" "$SHMFB" demo "$name" --size 50x40 --fps 30
         stop_bg "$BG" "$sig"
-        shm_exists "$name" && fail "demo left $name behind after SIG$sig"
+        listed "$name" && fail "demo left $name behind after SIG$sig"
     done
     expect_ok demo "$name" --max 30x20 --frames 2 --fps 0
     expect_ok demo "$name" --max=4000x3000 --frames 2 --fps 0
     expect_ok demo "$name" --size 40x30 --frames 250 --fps 0
-    shm_exists "$name" && fail "demo --frames left $name behind"
+    listed "$name" && fail "demo --frames left $name behind"
     t0=$(date +%s%N)
     expect_ok demo "$name" --size 40x30 --seconds 0.4 --fps 50
     [ $(($(date +%s%N) - t0)) -ge 350000000 ] || fail "demo --seconds 0.4 ended early"
-    shm_exists "$name" && fail "demo --seconds left $name behind"
+    listed "$name" && fail "demo --seconds left $name behind"
+    no_shm_objects
     return 0
 }
 
@@ -310,27 +364,48 @@ case_ls_reap() {
     [ "${f[2]}" = 40x20 ] || fail "ls capacity: $line"
     [ "${f[3]}" = "$pid" ] || fail "ls pid (want $pid): $line"
     [ "${f[4]}" = 0 ] || fail "ls consumers: $line"
-    [ "${f[6]}" = alive ] || fail "ls state of a live producer: $line"
+    [ "${f[6]}" = fifo ] || fail "ls pacing: $line"
     [[ ${f[1]} == 32x16 || ${f[1]} == 40x20 ]] || fail "ls size: $line"
-    [[ $(head -n1 <<<"$OUT") == NAME*SIZE*MAX*PID*CONSUMERS*FRAMES*STATE ]] ||
+    [[ $(head -n1 <<<"$OUT") == NAME*SIZE*MAX*PID*CONSUMERS*FRAMES*PACING ]] ||
         fail "ls header: $(head -n1 <<<"$OUT")"
 
+    # Killed: no longer listed at once; what it left is removed by --reap
+    # (and would be by the next producer of the name), never a live one's.
     kill -KILL "$pid"
     wait "$pid" 2>/dev/null || true
     expect_ok ls "$name"
-    [ "$(wc -l <<<"$OUT")" -eq 2 ] || fail "ls NAME printed: $OUT"
-    [[ $(tail -n1 <<<"$OUT") == "$name "*" stale" ]] || fail "killed producer not stale: $OUT"
-    shm_exists "$name" || fail "ls without --reap removed $name"
-
+    [ "$(wc -l <<<"$OUT")" -eq 1 ] || fail "a killed producer is listed: $OUT"
     start "$live" "$HELPER" produce "$live" 8x8 8x8 xrgb 20
     expect_ok ls --reap "$name" "$live"
     [[ $OUT == *"reaped $name"* ]] || fail "ls --reap did not say it reaped $name: $OUT"
     [[ $OUT != *"reaped $live"* ]] || fail "ls --reap reaped a live producer: $OUT"
-    shm_exists "$name" && fail "ls --reap left $name"
-    shm_exists "$live" || fail "ls --reap removed a live producer's framebuffer"
-    expect_ok ls "$name"
-    [ "$(wc -l <<<"$OUT")" -eq 1 ] || fail "reaped name still listed: $OUT"
+    listed "$live" || fail "ls --reap removed a live producer's name"
+    expect_ok ls --reap "$name"
+    [[ $OUT != *"reaped"* ]] || fail "reaped twice: $OUT"
     stop_bg "$BG" TERM
+    no_shm_objects
+}
+
+# Started by a viewer with no NAME (here tools_helper spawn, a viewer without
+# a window): the demo and a plain producer draw into a private memfd, nothing
+# in /dev/shm (the helper checks their mappings); the demo quits on the close
+# request, the other needs SIGTERM.  A bad SHMFB_SOCKET is one clear error.
+case_spawned() {
+    run "$HELPER" spawn "$TMP/d.png" "$SHMFB" demo --size 64x48 --max 80x60 --sprite "$SPRITE"
+    [ "$RC" -eq 0 ] || fail "spawned demo: exit $RC ($ERR)"
+    [[ $OUT =~ :\ frame\ ([0-9]+),\ 64x48 ]] || fail "spawned demo: unexpected output '$OUT'"
+    "$HELPER" expect-demo "$TMP/d.png" "${BASH_REMATCH[1]}" 64x48 80x60 "$SPRITE" ||
+        fail "spawned demo frame ${BASH_REMATCH[1]} differs from the scene"
+    [[ $OUT == *"closed: exit 0"* ]] || fail "the demo did not quit on the close request: $OUT"
+
+    run "$HELPER" spawn "$TMP/p.png" "$HELPER" produce 9x7 9x7 xrgb 50
+    [ "$RC" -eq 0 ] || fail "spawned producer: exit $RC ($ERR)"
+    [[ $OUT =~ :\ frame\ ([0-9]+),\ 9x7 ]] || fail "spawned producer: unexpected output '$OUT'"
+    check_pattern "$TMP/p.png" "${BASH_REMATCH[1]}" 9x7 9x7 noalpha
+    [[ $OUT == *"terminated: exit 0"* ]] || fail "spawned producer did not end cleanly: $OUT"
+
+    SHMFB_SOCKET=0 expect_error 1 demo --frames 1 --sprite "$SPRITE"
+    [[ $ERR == *"spawned"* ]] || fail "bad SHMFB_SOCKET: $ERR"
 }
 
 "case_$CASE"

@@ -3,16 +3,23 @@
  * maker of non-shmfb objects, and checkers that compare PNG files written by
  * `shmfb snap` with the frames that were drawn.
  *
- *   tools_helper produce NAME WxH MAXWxH xrgb|argb FPS
- *       FPS 0: present one frame, then idle; FPS < 0: never present
- *   tools_helper plain NAME BYTES
+ *   tools_helper produce [NAME] WxH MAXWxH xrgb|argb FPS
+ *       FPS 0: present one frame, then idle; FPS < 0: never present; without
+ *       NAME, started by `tools_helper spawn` (or a viewer), a private one
  *   tools_helper check-pattern PNG SEQ WxH MAXWxH alpha|noalpha
  *   tools_helper expect-demo PNG SEQ WxH MAXWxH SPRITE
  *   tools_helper follow NAME FRAMES
  *       keeps a private copy up to date from the damage alone, and checks it
  *       against the whole shared frame every time
+ *   tools_helper spawn OUT.png PROGRAM [ARGS...]
+ *       a viewer without a window: starts PROGRAM as shmfb-view -- PROGRAM
+ *       does, checks that its framebuffer is a memfd and nothing in /dev/shm,
+ *       writes its first frame like `shmfb snap`, asks it to close, and says
+ *       whether it quit by itself ("closed") or had to be sent SIGTERM
  */
 #include "scene.h"
+
+#include "args.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -88,24 +96,29 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static int produce(char **argv)
+/* argv: [NAME] WxH MAXWxH FORMAT FPS, NAME given when \p named. */
+static int produce(char **argv, bool named)
 {
     struct shmfb_producer_desc d;
     struct shmfb_producer *p;
     int32_t w, h, fw, fh;
-    long fps = atol(argv[5]);
+    const char *name;
+    char **arg = argv + (named ? 1 : 0); /* arg[1] is WxH */
+    long fps = atol(arg[4]);
     int rc;
 
+    if (!args_producer_name(named ? argv[1] : NULL, NULL, &name))
+        return 2;
     memset(&d, 0, sizeof(d));
-    if (parse_size(argv[2], &w, &h) < 0 || parse_size(argv[3], &d.max_width, &d.max_height) < 0)
+    if (parse_size(arg[1], &w, &h) < 0 || parse_size(arg[2], &d.max_width, &d.max_height) < 0)
         return 2;
     d.width = w;
     d.height = h;
-    d.format = strcmp(argv[4], "argb") == 0 ? SHMFB_FORMAT_ARGB8888 : SHMFB_FORMAT_XRGB8888;
+    d.format = strcmp(arg[3], "argb") == 0 ? SHMFB_FORMAT_ARGB8888 : SHMFB_FORMAT_XRGB8888;
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
-    if ((rc = shmfb_producer_create(argv[1], &d, &p)) < 0)
-        return fail(argv[1], rc);
+    if ((rc = shmfb_producer_create(name, &d, &p)) < 0)
+        return fail(name ? name : "spawned", rc);
     if (fps < 0) /* never present: a producer that is still starting up */
         while (!stop)
             pause();
@@ -125,21 +138,6 @@ static int produce(char **argv)
     }
     shmfb_producer_destroy(p);
     return rc < 0 ? fail("produce", rc) : 0;
-}
-
-static int plain(char **argv)
-{
-    int fd = shm_open(argv[1], O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    static const char junk[] = "not a framebuffer, just some bytes";
-
-    if (fd < 0)
-        return fail(argv[1], -errno);
-    if (ftruncate(fd, atol(argv[2])) != 0 || write(fd, junk, sizeof(junk)) < 0) {
-        close(fd);
-        return fail(argv[1], -errno);
-    }
-    close(fd);
-    return 0;
 }
 
 /* Compares \p got with \p want exactly; on a mismatch says where and writes
@@ -311,12 +309,104 @@ static int follow(char **argv)
     return rc;
 }
 
+/* The spawned program maps its framebuffer as a memfd, and nothing of /dev/shm. */
+static int check_private(int32_t pid)
+{
+    char path[64], line[512];
+    bool memfd = false, shm = false;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+    if (!(f = fopen(path, "re")))
+        return fail(path, -errno);
+    while (fgets(line, sizeof(line), f)) {
+        memfd |= strstr(line, "/memfd:shmfb") != NULL;
+        shm |= strstr(line, "/dev/shm/") != NULL;
+    }
+    fclose(f);
+    if (memfd && !shm)
+        return 0;
+    fprintf(stderr, "tools_helper: %s maps %s\n", path, shm ? "/dev/shm" : "no shmfb memfd");
+    return 1;
+}
+
+static int write_first_frame(struct shmfb_consumer *c, const char *out)
+{
+    struct shmfb_frame f;
+    int rc = shmfb_consumer_wait(c, 5000, &f);
+
+    if (rc < 0)
+        return fail("wait", rc);
+    rc = shmfb_png_write(out, f.pixels, f.width, f.height, f.stride, false, NULL, 0);
+    if (rc < 0)
+        return fail(out, rc);
+    printf("%s: frame %llu, %dx%d\n", out, (unsigned long long)f.seq, (int)f.width, (int)f.height);
+    shmfb_consumer_release(c);
+    return 0;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sends a close request and keeps taking frames (a FIFO producer waits for
+ * them) until the program ends, or 3 s passed and it is sent SIGTERM. */
+static void close_program(struct shmfb_consumer *c, int32_t pid)
+{
+    struct shmfb_event ev = {.type = SHMFB_EVENT_CLOSE};
+    struct shmfb_frame f;
+    int64_t until = now_ms() + 3000;
+    int ws;
+
+    shmfb_consumer_send(c, &ev);
+    while (now_ms() < until) {
+        if (waitpid(pid, &ws, WNOHANG) == pid) {
+            printf("closed: exit %d\n", WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws));
+            return;
+        }
+        if (shmfb_consumer_wait(c, 50, &f) == 0)
+            shmfb_consumer_release(c);
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, &ws, 0);
+    printf("terminated: exit %d\n", WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws));
+}
+
+static int spawn(char **argv)
+{
+    struct shmfb_consumer *c;
+    int32_t pid;
+    int sock, rc = shmfb_spawn(argv + 2, &pid, &sock);
+
+    if (rc < 0)
+        return fail(argv[2], rc);
+    rc = shmfb_consumer_open_socket(sock, 5000, NULL, &c);
+    close(sock);
+    if (rc == 0 && (rc = shmfb_consumer_attach(c)) < 0)
+        shmfb_consumer_close(c);
+    if (rc < 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        return fail("no framebuffer received", rc);
+    }
+    rc = check_private(pid);
+    if (rc == 0)
+        rc = write_first_frame(c, argv[1]);
+    close_program(c, pid);
+    shmfb_consumer_close(c);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc == 7 && strcmp(argv[1], "produce") == 0)
-        return produce(argv + 1);
-    if (argc == 4 && strcmp(argv[1], "plain") == 0)
-        return plain(argv + 1);
+    if ((argc == 6 || argc == 7) && strcmp(argv[1], "produce") == 0)
+        return produce(argv + 1, argc == 7);
+    if (argc >= 4 && strcmp(argv[1], "spawn") == 0)
+        return spawn(argv + 1);
     if (argc == 7 && strcmp(argv[1], "check-pattern") == 0)
         return check_pattern(argv + 1);
     if (argc == 7 && strcmp(argv[1], "expect-demo") == 0)

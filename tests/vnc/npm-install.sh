@@ -10,7 +10,7 @@ if [ -f "$stamp" ] && [ "$stamp" -nt "$here/package-lock.json" ]; then
     exit 0
 fi
 if ! command -v npm >/dev/null 2>&1; then
-    echo "shmfb: npm is missing (tools/deps.sh installs it)" >&2
+    echo "shmfb: npm is missing (scripts/deps.sh installs it)" >&2
     exit 1
 fi
 echo "shmfb: installing the browser test's npm packages (tests/vnc/node_modules)" >&2

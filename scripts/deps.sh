@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian packages shmfb needs to build and test, if any are
+# missing (with apt-get; as root, or it names what to install).
+#
+#   bash scripts/deps.sh
+set -euo pipefail
+case "${1:-}" in
+-h | --help)
+    sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'
+    exit 0
+    ;;
+"") ;;
+*)
+    echo "deps.sh: unknown argument '$1' (try --help)" >&2
+    exit 2
+    ;;
+esac
+
+PKGS=(build-essential cmake pkg-config check libsubunit-dev libpng-dev libsdl2-dev
+      libx11-dev xvfb x11-apps xdotool imagemagick clang-format cppcheck valgrind
+      squeak-vm scratch
+      libvncserver-dev libxkbcommon-dev novnc websockify gvncviewer chromium curl)
+# npm for the browser test's puppeteer-core, unless a node with npm is there.
+command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
+
+missing=()
+for p in "${PKGS[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+        missing+=("$p")
+    fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "shmfb: missing packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+        exit 1
+    fi
+    echo "shmfb: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+bash "$(dirname "${BASH_SOURCE[0]}")/../tests/vnc/npm-install.sh"

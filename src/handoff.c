@@ -1,0 +1,265 @@
+/* The messages on a connection between producer and consumer: a consumer's
+ * hello, and the handoff that carries a framebuffer's memfd (SCM_RIGHTS)
+ * and, through the kernel, the sender's credentials (SCM_CREDENTIALS); and
+ * the watch each side keeps on the other afterwards. */
+#include "internal.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+uint64_t shmfb__random64(void)
+{
+    static _Atomic uint64_t counter;
+    uint64_t v;
+    if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v))
+        return v;
+    /* No entropy yet (early boot): unique is all a token needs to be. */
+    return (uint64_t)shmfb__now_ns() ^ ((uint64_t)getpid() << 40) ^ ++counter;
+}
+
+int shmfb__hello_send(int sock, uint64_t token)
+{
+    struct wire_hello h = {.version = WIRE_VERSION, .token = token};
+    memcpy(h.tag, WIRE_HELLO_TAG, sizeof(h.tag));
+    ssize_t n;
+    do {
+        n = send(sock, &h, sizeof(h), MSG_NOSIGNAL | MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    return n == (ssize_t)sizeof(h) ? 0 : -EPIPE;
+}
+
+int shmfb__hello_recv(int sock, uint64_t *token)
+{
+    struct wire_hello h;
+    ssize_t n;
+    do {
+        n = recv(sock, &h, sizeof(h), MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return -EAGAIN; /* not sent yet */
+    if (n != (ssize_t)sizeof(h) || memcmp(h.tag, WIRE_HELLO_TAG, sizeof(h.tag)) != 0 ||
+        h.version != WIRE_VERSION)
+        return -EPROTO;
+    *token = h.token;
+    return 0;
+}
+
+int shmfb__handoff_send(int sock, int memfd, int status, uint64_t token, const char *name)
+{
+    struct wire_handoff m;
+    memset(&m, 0, sizeof(m));
+    memcpy(m.tag, WIRE_HANDOFF_TAG, sizeof(m.tag));
+    m.version = WIRE_VERSION;
+    m.status = status;
+    m.token = token;
+    snprintf(m.name, sizeof(m.name), "%s", name);
+    char ctl[CMSG_SPACE(sizeof(int))];
+    memset(ctl, 0, sizeof(ctl));
+    struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (memfd >= 0) {
+        msg.msg_control = ctl;
+        msg.msg_controllen = sizeof(ctl);
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &memfd, sizeof(int));
+    }
+    ssize_t n;
+    do {
+        n = sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    return n == (ssize_t)sizeof(m) ? 0 : -EPIPE;
+}
+
+int shmfb__wait_readable(int fd, int timeout_ms)
+{
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    int64_t end = shmfb__now_ns() + (int64_t)timeout_ms * 1000000;
+    for (;;) {
+        int left = timeout_ms < 0 ? -1 : (int)((end - shmfb__now_ns()) / 1000000);
+        if (timeout_ms >= 0 && left < 0)
+            left = 0;
+        int r = poll(&pfd, 1, left);
+        if (r > 0)
+            return 0;
+        if (r == 0)
+            return -ETIMEDOUT;
+        if (errno != EINTR)
+            return -errno;
+    }
+}
+
+/* Takes the descriptors and credentials out of a received message; every
+ * descriptor beyond the first is closed. */
+static void take_control(struct msghdr *msg, int *fd, struct ucred *cred, bool *have_cred)
+{
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+        if (cm->cmsg_level != SOL_SOCKET)
+            continue;
+        if (cm->cmsg_type == SCM_CREDENTIALS && cm->cmsg_len >= CMSG_LEN(sizeof(*cred))) {
+            memcpy(cred, CMSG_DATA(cm), sizeof(*cred));
+            *have_cred = true;
+        }
+        if (cm->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < count; i++) {
+            int got;
+            memcpy(&got, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+            if (*fd < 0)
+                *fd = got;
+            else
+                close(got);
+        }
+    }
+}
+
+/* Checks the message itself: 0, or why it is refused. */
+static int handoff_check(const struct wire_handoff *m, ssize_t n, const char *name, int fd)
+{
+    if (n != (ssize_t)sizeof(*m) || memcmp(m->tag, WIRE_HANDOFF_TAG, sizeof(m->tag)) != 0)
+        return -EPROTO;
+    if (m->version != WIRE_VERSION)
+        return -EPROTONOSUPPORT;
+    if (m->status != 0)
+        return m->status == EACCES || m->status == EUSERS ? -m->status : -EPROTO;
+    if (fd < 0 || memchr(m->name, '\0', sizeof(m->name)) == NULL)
+        return -EPROTO;
+    if (name && strcmp(m->name, name) != 0)
+        return -ENOENT; /* another name behind the same key */
+    return 0;
+}
+
+/* Reads one message without waiting: >= 0 bytes and *fd (or -1), or a
+ * negative errno. */
+static ssize_t message_read(int sock, struct wire_handoff *m, int *fd, struct ucred *cred,
+                            bool *have_cred)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int) * 4) + CMSG_SPACE(sizeof(struct ucred))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl)};
+    ssize_t n;
+    do {
+        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    *fd = -1;
+    take_control(&msg, fd, cred, have_cred);
+    return n;
+}
+
+int shmfb__handoff_recv(int sock, int timeout_ms, const char *name, struct shmfb__peer *peer,
+                        int *memfd)
+{
+    int rc = shmfb__wait_readable(sock, timeout_ms);
+    if (rc < 0)
+        return rc;
+    struct wire_handoff m;
+    struct ucred cred = {0};
+    bool have_cred = false;
+    int fd;
+    ssize_t n = message_read(sock, &m, &fd, &cred, &have_cred);
+    if (n < 0)
+        return (int)n;
+    if (n == 0 && fd < 0)
+        return -EPIPE; /* the producer went away first */
+    rc = handoff_check(&m, n, name, fd);
+    if (rc < 0) {
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    if (!have_cred) {
+        socklen_t len = sizeof(cred);
+        if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+            cred.pid = 0;
+    }
+    peer->uid = cred.uid;
+    peer->token = m.token;
+    shmfb__peer_watch(peer, cred.pid);
+    *memfd = fd;
+    return 0;
+}
+
+static int pidfd_open_compat(int32_t pid)
+{
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+#else
+    (void)pid;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* Watches a peer's process where it can be seen: a pidfd where the kernel
+ * has them, its start time otherwise (against pid reuse).  A peer in
+ * another pid namespace has pid 0 here and is watched by its connection. */
+void shmfb__peer_watch(struct shmfb__peer *peer, int32_t pid)
+{
+    if (peer->pidfd >= 0)
+        close(peer->pidfd);
+    peer->pid = pid > 0 ? pid : 0;
+    peer->pidfd = peer->pid ? pidfd_open_compat(peer->pid) : -1;
+    peer->start = peer->pid && peer->pidfd < 0 ? shmfb__proc_start_time(peer->pid) : 0;
+}
+
+/* A consumer that opened the framebuffer itself still gets the producer's
+ * handoff when the producer accepts it: read it and drop the descriptor.
+ * Anything else a producer sends means it is not one. */
+static bool late_handoff(int sock)
+{
+    struct wire_handoff m;
+    struct ucred cred;
+    bool have_cred = false;
+    int fd;
+    ssize_t n = message_read(sock, &m, &fd, &cred, &have_cred);
+    if (fd >= 0)
+        close(fd);
+    return n > 0 && handoff_check(&m, n, NULL, fd >= 0 ? 0 : -1) == 0;
+}
+
+/* Gone: the connection hung up or carries something the peer would not
+ * send, or the process exited.  One poll(), no /proc read where pidfds
+ * exist. */
+bool shmfb__peer_gone(const struct shmfb__peer *peer, bool late_handoff_ok)
+{
+    struct pollfd pfd[2] = {{.fd = peer->fd, .events = POLLIN | POLLRDHUP},
+                            {.fd = peer->pidfd, .events = POLLIN}};
+    int n = poll(pfd, peer->pidfd >= 0 ? 2 : 1, 0);
+    if (n < 0)
+        return false; /* EINTR: look again later */
+    if (pfd[0].revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))
+        return true;
+    if ((pfd[0].revents & POLLIN) && !(late_handoff_ok && late_handoff(peer->fd)))
+        return true;
+    if (peer->pidfd >= 0)
+        return pfd[1].revents != 0;
+    return peer->pid && !shmfb__proc_alive(peer->pid, peer->start);
+}
+
+void shmfb__peer_close(struct shmfb__peer *peer)
+{
+    if (peer->fd >= 0)
+        close(peer->fd);
+    if (peer->pidfd >= 0)
+        close(peer->pidfd);
+    peer->fd = peer->pidfd = -1;
+}

@@ -1,0 +1,169 @@
+/* The producer's connections.  A consumer that connects to the name opens
+ * the framebuffer on its own (rendezvous.c); the producer accepts the
+ * connection whenever it calls in (present, the waits, polling events,
+ * shmfb_producer_dispatch()), learns the token of the slot the consumer
+ * will use from its hello, answers with a handoff for consumers that could
+ * not open the framebuffer themselves, and from then on watches the
+ * connection: its hang-up frees the consumer's slot. */
+#include "internal.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+void shmfb__server_init(struct shmfb_producer *p, uint32_t share_flags, uint32_t share_uid)
+{
+    p->srv = (struct shmfb__server){.listen_fd = -1,
+                                    .lock_fd = -1,
+                                    .memfd = -1,
+                                    .share_flags = share_flags,
+                                    .share_uid = share_uid};
+}
+
+static bool peer_allowed(const struct shmfb__server *s, uint32_t uid)
+{
+    if (uid == (uint32_t)geteuid() || (s->share_flags & SHMFB_SHARE_ANY))
+        return true;
+    return (s->share_flags & SHMFB_SHARE_UID) && uid == s->share_uid;
+}
+
+/* How long a consumer may take to send its hello after connecting, and to
+ * finish claiming a slot (a few stores: longer means it died meanwhile). */
+#define HELLO_NS (2000 * 1000000LL)
+#define CLAIM_NS (1000 * 1000000LL)
+
+/* Takes a connection's hello and answers it with the framebuffer: 0, or
+ * -EAGAIN while the hello has not come, or why the peer is dropped. */
+static int hello(struct shmfb_producer *p, struct shmfb__peer *peer)
+{
+    uint64_t token;
+    int rc = shmfb__hello_recv(peer->fd, &token);
+    if (rc == -EAGAIN && shmfb__now_ns() < peer->hello_by)
+        return rc;
+    if (rc < 0)
+        return -EPROTO;
+    peer->token = token;
+    peer->hello_by = 0;
+    return shmfb__handoff_send(peer->fd, p->srv.memfd, 0, token, p->r.name);
+}
+
+/* Takes one new connection if the consumer is welcome. */
+static void answer(struct shmfb_producer *p, int fd)
+{
+    struct shmfb__server *s = &p->srv;
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || !peer_allowed(s, cred.uid)) {
+        shmfb__handoff_send(fd, -1, EACCES, 0, p->r.name);
+        close(fd);
+        return;
+    }
+    if (s->npeers == SHMFB__MAX_PEERS) {
+        shmfb__handoff_send(fd, -1, EUSERS, 0, p->r.name);
+        close(fd);
+        return;
+    }
+    struct shmfb__peer *peer = &s->peers[s->npeers];
+    *peer = (struct shmfb__peer){
+        .fd = fd, .pidfd = -1, .uid = cred.uid, .hello_by = shmfb__now_ns() + HELLO_NS};
+    int rc = hello(p, peer);
+    if (rc < 0 && rc != -EAGAIN) {
+        close(fd);
+        return;
+    }
+    shmfb__peer_watch(peer, cred.pid);
+    s->npeers++;
+}
+
+void shmfb__serve(struct shmfb_producer *p)
+{
+    if (p->srv.listen_fd < 0)
+        return;
+    /* Bounded: a flood of connections cannot hold the producer here. */
+    for (int i = 0; i < SHMFB__MAX_PEERS; i++) {
+        int fd = accept4(p->srv.listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0)
+            return;
+        answer(p, fd);
+    }
+}
+
+static bool token_live(const struct shmfb__server *s, uint64_t token)
+{
+    for (int i = 0; i < s->npeers; i++)
+        if (s->peers[i].token == token && !s->peers[i].hello_by)
+            return true;
+    return false;
+}
+
+static void catch_up(struct shmfb_producer *p, bool watch);
+
+/* A slot is dead when the connection it names is gone: the only evidence
+ * the producer trusts, since any word of the slot may be a peer's.  A
+ * consumer connects and says hello before it claims a slot, so a token not
+ * known yet belongs to a connection still waiting to be accepted: accept,
+ * then judge.  A claim that stays half-done for a second was abandoned. */
+static void drop_unconnected(struct shmfb_producer *p)
+{
+    bool served = false;
+    for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
+        struct wire_slot *sl = &p->r.hdr->slots[i];
+        uint32_t w = atomic_load_explicit(&sl->word, memory_order_acquire);
+        uint64_t token = atomic_load_explicit(&sl->token, memory_order_acquire);
+        if (WIRE_SLOT_STATE(w) == WIRE_SLOT_CLAIMING) {
+            int64_t now = shmfb__now_ns();
+            if (p->claim_seen[i] != w) {
+                p->claim_seen[i] = w;
+                p->claim_since[i] = now;
+            } else if (now - p->claim_since[i] > CLAIM_NS) {
+                shmfb__slot_drop(sl, w);
+            }
+            continue;
+        }
+        if (WIRE_SLOT_STATE(w) != WIRE_SLOT_ATTACHED || token_live(&p->srv, token))
+            continue;
+        if (!served) {
+            catch_up(p, false);
+            served = true;
+        }
+        if (!token_live(&p->srv, token))
+            shmfb__slot_drop(sl, w);
+    }
+}
+
+/* Accepts newcomers and takes the hellos that came; with `watch`, also
+ * closes the connections that are gone. */
+static void catch_up(struct shmfb_producer *p, bool watch)
+{
+    struct shmfb__server *s = &p->srv;
+    shmfb__serve(p);
+    for (int i = 0; i < s->npeers;) {
+        struct shmfb__peer *peer = &s->peers[i];
+        int rc = peer->hello_by ? hello(p, peer) : 0;
+        if (rc == -EAGAIN || (rc == 0 && (!watch || !shmfb__peer_gone(peer, false)))) {
+            i++;
+            continue;
+        }
+        shmfb__peer_close(peer);
+        s->peers[i] = s->peers[--s->npeers];
+    }
+}
+
+void shmfb__peers_check(struct shmfb_producer *p)
+{
+    catch_up(p, true);
+    drop_unconnected(p);
+}
+
+void shmfb__server_close(struct shmfb_producer *p)
+{
+    struct shmfb__server *s = &p->srv;
+    for (int i = 0; i < s->npeers; i++)
+        shmfb__peer_close(&s->peers[i]);
+    s->npeers = 0;
+    shmfb__name_unlisten(s);
+    if (s->memfd >= 0)
+        close(s->memfd);
+    s->memfd = -1;
+}

@@ -1,0 +1,190 @@
+/* Consumer slots and peer liveness: who is attached, who is gone, and the
+ * wake-ups between the two sides.  The only module that reads or writes a
+ * slot's state word. */
+#include "internal.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+/* Publishes the attachment for shmfb_consumer_send() on another thread. */
+static void link_publish(struct shmfb_consumer *c)
+{
+    uint64_t link = c->slot >= 0 ? ((uint64_t)(c->slot + 1) << 32) | c->slot_word : 0;
+    atomic_store_explicit(&c->link, link, memory_order_release);
+}
+
+static void slot_forget(struct shmfb_consumer *c)
+{
+    c->slot = -1;
+    c->held = 0;
+    c->pinned = false;
+    link_publish(c);
+}
+
+/* Tries to claim slot i.  The slot is ours only once the second exchange
+ * succeeds: the producer may drop a half-claimed slot. */
+bool shmfb__slot_claim(struct shmfb_consumer *c, int i)
+{
+    struct wire_slot *s = &c->r.hdr->slots[i];
+    uint32_t w = atomic_load_explicit(&s->word, memory_order_acquire);
+    if (WIRE_SLOT_STATE(w) != WIRE_SLOT_FREE)
+        return false;
+    uint32_t claiming = WIRE_SLOT_NEXT(w, WIRE_SLOT_CLAIMING);
+    if (!atomic_compare_exchange_strong(&s->word, &w, claiming))
+        return false;
+    int32_t pid = (int32_t)getpid();
+    uint64_t seq = atomic_load_explicit(&c->r.hdr->frame_seq, memory_order_acquire);
+    /* The frame already out counts as not taken: the next wait returns it. */
+    c->taken = seq ? seq - 1 : 0;
+    atomic_store_explicit(&s->pid, pid, memory_order_relaxed);
+    atomic_store_explicit(&s->token, c->producer.token, memory_order_release);
+    atomic_store_explicit(&s->taken_seq, c->taken, memory_order_relaxed);
+    atomic_store_explicit(&s->hold, 0, memory_order_relaxed);
+    atomic_store_explicit(&s->hold_seq, 0, memory_order_relaxed);
+    uint32_t attached = (claiming & ~3u) | WIRE_SLOT_ATTACHED;
+    if (!atomic_compare_exchange_strong(&s->word, &claiming, attached))
+        return false;
+    c->slot = i;
+    c->slot_word = attached;
+    c->held = 0;
+    link_publish(c);
+    return true;
+}
+
+/* Whether we still hold our slot; forgets it if the producer dropped us. */
+int shmfb__slot_check(struct shmfb_consumer *c)
+{
+    if (c->slot < 0)
+        return -ENOTCONN;
+    struct wire_slot *s = &c->r.hdr->slots[c->slot];
+    if (atomic_load_explicit(&s->word, memory_order_acquire) == c->slot_word)
+        return 0;
+    slot_forget(c);
+    return -ECONNRESET;
+}
+
+/* Gives our slot back. */
+int shmfb__slot_free(struct shmfb_consumer *c)
+{
+    if (shmfb__slot_check(c) < 0) {
+        c->slot = -1;
+        return -ENOTCONN;
+    }
+    struct wire_slot *s = &c->r.hdr->slots[c->slot];
+    uint32_t w = c->slot_word;
+    bool ours = atomic_compare_exchange_strong(&s->word, &w, WIRE_SLOT_NEXT(w, WIRE_SLOT_FREE));
+    slot_forget(c);
+    return ours ? 0 : -ENOTCONN;
+}
+
+/* Frees a slot whose consumer is gone or stuck.  The generation changes, so
+ * that consumer learns it was dropped. */
+void shmfb__slot_drop(struct wire_slot *s, uint32_t word)
+{
+    atomic_compare_exchange_strong_explicit(&s->word, &word, WIRE_SLOT_NEXT(word, WIRE_SLOT_FREE),
+                                            memory_order_acq_rel, memory_order_relaxed);
+}
+
+int shmfb__slots_pending(struct shmfb_producer *p, uint64_t seq, bool drop_all)
+{
+    int pending = 0;
+    for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
+        struct wire_slot *s = &p->r.hdr->slots[i];
+        uint32_t w = atomic_load_explicit(&s->word, memory_order_acquire);
+        if (WIRE_SLOT_STATE(w) != WIRE_SLOT_ATTACHED ||
+            atomic_load_explicit(&s->taken_seq, memory_order_acquire) >= seq)
+            continue;
+        if (drop_all) {
+            shmfb__slot_drop(s, w);
+            continue;
+        }
+        pending++;
+    }
+    return pending;
+}
+
+void shmfb__slots_drop_stuck(struct shmfb_producer *p)
+{
+    int64_t now = shmfb__now_ns();
+    for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
+        struct wire_slot *s = &p->r.hdr->slots[i];
+        uint32_t w = atomic_load_explicit(&s->word, memory_order_acquire);
+        uint64_t taken = atomic_load_explicit(&s->taken_seq, memory_order_acquire);
+        if (WIRE_SLOT_STATE(w) != WIRE_SLOT_ATTACHED || taken >= p->seq) {
+            p->seen_since[i] = 0; /* nothing waits for it */
+            continue;
+        }
+        if (taken != p->seen_taken[i] || p->seen_since[i] == 0) {
+            p->seen_taken[i] = taken; /* pending from now on */
+            p->seen_since[i] = now;
+            continue;
+        }
+        /* Frames have been waiting for it, untaken, the whole timeout. */
+        if (now - p->seen_since[i] >= p->timeout_ns)
+            shmfb__slot_drop(s, w);
+    }
+}
+
+int shmfb__slots_attached(const struct wire_header *h)
+{
+    int n = 0;
+    for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
+        uint32_t w = atomic_load_explicit(&h->slots[i].word, memory_order_acquire);
+        n += WIRE_SLOT_STATE(w) == WIRE_SLOT_ATTACHED;
+    }
+    return n;
+}
+
+/* Once gone, always gone: a producer never comes back on a connection. */
+bool shmfb__producer_gone(struct shmfb_consumer *c)
+{
+    if (!c->gone)
+        c->gone = shmfb__peer_gone(&c->producer, true);
+    return c->gone;
+}
+
+/* A wake skips the syscall when nobody sleeps.  Pairs with the waiter's
+ * count before it sleeps (wait.c): either it sees the new word, or this sees
+ * its count (both sequentially consistent).  A peer that corrupts a count
+ * costs a waiter at most one liveness period. */
+static void wake(_Atomic uint32_t *word, _Atomic uint32_t *sleepers, _Atomic uint64_t *stamp)
+{
+    atomic_fetch_add_explicit(word, 1, memory_order_seq_cst);
+    if (!atomic_load_explicit(sleepers, memory_order_seq_cst))
+        return;
+    /* The sleeper learns from it what a wake-up costs (sync_linux.c). */
+    atomic_store_explicit(stamp, (uint64_t)shmfb__now_ns(), memory_order_relaxed);
+    shmfb__sync_wake_all(word);
+}
+
+void shmfb__wake_producer(struct wire_header *h)
+{
+    wake(&h->prod_wake, &h->prod_waiters, &h->prod_wake_ns);
+}
+
+void shmfb__wake_consumers(struct wire_header *h)
+{
+    wake(&h->cons_wake, &h->cons_waiters, &h->cons_wake_ns);
+}
+
+bool shmfb__consumer_may_spin(const struct shmfb_consumer *c)
+{
+    int32_t me = shmfb__sync_cpu();
+    if (c->slot >= 0)
+        atomic_store_explicit(&c->r.hdr->slots[c->slot].cpu, me, memory_order_relaxed);
+    return me < 0 || atomic_load_explicit(&c->r.hdr->prod_cpu, memory_order_relaxed) != me;
+}
+
+bool shmfb__producer_may_spin(const struct shmfb_producer *p)
+{
+    int32_t me = shmfb__sync_cpu();
+    atomic_store_explicit(&p->r.hdr->prod_cpu, me, memory_order_relaxed);
+    for (int i = 0; me >= 0 && i < SHMFB_MAX_CONSUMERS; i++) {
+        const struct wire_slot *s = &p->r.hdr->slots[i];
+        if (WIRE_SLOT_STATE(atomic_load_explicit(&s->word, memory_order_relaxed)) ==
+                WIRE_SLOT_ATTACHED &&
+            atomic_load_explicit(&s->cpu, memory_order_relaxed) == me)
+            return false;
+    }
+    return true;
+}

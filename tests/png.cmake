@@ -1,3 +1,0 @@
-if(TARGET shmfb_png)
-  shmfb_check_test(png shmfb_png shmfb)
-endif()
