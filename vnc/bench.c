@@ -18,9 +18,10 @@
 
 #include <rfb/rfbclient.h>
 
+#include "args.h"
+
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -362,51 +363,75 @@ struct options {
     int nenc;
 };
 
-static void usage(FILE *f)
+static const char usage[] =
+    "usage: " PROG " [--vnc PATH] [--size WxH] [--seconds S] [--rounds N]\n"
+    "                       [--samples N] [--encoding NAME]...\n"
+    "Frames/s and bytes per frame one VNC client receives from shmfb-vnc, for\n"
+    "full frames and 256x256 damage, and present-to-client latency p50/p99.\n"
+    "Defaults: shmfb-vnc next to this program, 1920x1080, 2 s per measurement,\n"
+    "3 rounds (medians printed), 200 latency samples, encodings raw, zlib, tight.\n";
+
+static int int_value(const struct args *a, long min, long max, int *out)
 {
-    fprintf(f, "usage: " PROG " [--vnc PATH] [--size WxH] [--seconds S] [--rounds N]\n"
-               "                       [--samples N] [--encoding NAME]...\n"
-               "Frames/s and bytes per frame one VNC client receives from shmfb-vnc, for\n"
-               "full frames and 256x256 damage, and present-to-client latency p50/p99.\n"
-               "Defaults: shmfb-vnc next to this program, 1920x1080, 2 s per measurement,\n"
-               "3 rounds (medians printed), 200 latency samples, encodings raw, zlib, tight.\n");
+    long v;
+    if (args_long(a, min, max, &v) < 0)
+        return -1;
+    *out = (int)v;
+    return 0;
 }
 
-static void parse(int argc, char **argv, struct options *o)
+static int parse_opt(const struct args *a, int opt, struct options *o)
 {
-    static const struct option longs[] = {
-        {"vnc", required_argument, NULL, 'v'},     {"size", required_argument, NULL, 's'},
-        {"seconds", required_argument, NULL, 't'}, {"rounds", required_argument, NULL, 'r'},
-        {"samples", required_argument, NULL, 'n'}, {"encoding", required_argument, NULL, 'e'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
-    };
-    int c;
-    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
-        if (c == 'v')
-            o->vnc = optarg;
-        else if (c == 's' && sscanf(optarg, "%dx%d", &o->w, &o->h) == 2 && o->w >= SQUARE &&
-                 o->h >= SQUARE)
-            continue;
-        else if (c == 't' && (o->seconds = atof(optarg)) > 0)
-            continue;
-        else if (c == 'r' && (o->rounds = atoi(optarg)) > 0)
-            continue;
-        else if (c == 'n' && (o->samples = atoi(optarg)) > 0)
-            continue;
-        else if (c == 'e' && o->nenc < 8)
-            o->encodings[o->nenc++] = optarg;
-        else if (c == 'h') {
-            usage(stdout);
-            exit(0);
-        } else {
-            usage(stderr);
-            exit(2);
+    switch (opt) {
+    case 'v':
+        o->vnc = a->value;
+        return 0;
+    case 's':
+        if (args_size(a, &o->w, &o->h) < 0)
+            return -1;
+        if (o->w >= SQUARE && o->h >= SQUARE)
+            return 0;
+        args_usage_error(a, "the size must be at least %dx%d", SQUARE, SQUARE);
+        return -1;
+    case 't':
+        return args_double(a, 0.01, 3600, &o->seconds);
+    case 'r':
+        return int_value(a, 1, 16, &o->rounds);
+    case 'n':
+        return int_value(a, 1, 100000, &o->samples);
+    default: /* 'e' */
+        if (o->nenc < 8) {
+            o->encodings[o->nenc++] = a->value;
+            return 0;
         }
+        args_usage_error(a, "at most 8 encodings");
+        return -1;
     }
-    if (optind != argc) {
-        usage(stderr);
-        exit(2);
-    }
+}
+
+/* \returns -1 to run, or the exit status. */
+static int parse(int argc, char **argv, struct options *o)
+{
+    static const struct option longopts[] = {
+        {"vnc", required_argument, NULL, 'v'},
+        {"size", required_argument, NULL, 's'},
+        {"seconds", required_argument, NULL, 't'},
+        {"rounds", required_argument, NULL, 'r'},
+        {"samples", required_argument, NULL, 'n'},
+        {"encoding", required_argument, NULL, 'e'},
+        {NULL, 0, NULL, 0},
+    };
+    struct args a = {.prog = PROG, .usage_text = usage, .longopts = longopts};
+    int opt;
+    args_start(&a, argc, argv);
+    while ((opt = args_next(&a)) > 0)
+        if (parse_opt(&a, opt, o) < 0)
+            return ARGS_EXIT_USAGE;
+    if (opt == ARGS_STOP)
+        return a.status;
+    if (a.nrest > 0)
+        return args_usage_error(&a, "unexpected argument '%s'", a.rest[0]);
+    return -1;
 }
 
 /* The producer alone (the bridge attached, no client): what it can do here.
@@ -508,7 +533,9 @@ static void make_producer(const struct options *o, char *name, size_t size)
 int main(int argc, char **argv)
 {
     struct options o = {.seconds = 2, .rounds = 3, .samples = 200, .w = 1920, .h = 1080};
-    parse(argc, argv, &o);
+    int rc = parse(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
     if (!o.vnc)
         o.vnc = default_vnc();
     if (!o.nenc) {

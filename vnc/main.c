@@ -170,7 +170,7 @@ int main(int argc, char **argv)
     static struct vnc_bridge b;
     int rc = vnc_parse_args(argc, argv, &b.opt);
     if (rc != VNC_ARGS_RUN)
-        return rc == VNC_ARGS_EXIT_OK ? 0 : 2;
+        return rc;
     catch_signals();
     pthread_mutex_init(&b.input_lock, NULL);
     pthread_mutex_init(&b.lock, NULL);

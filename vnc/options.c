@@ -1,13 +1,13 @@
 /* Command-line parsing for shmfb-vnc. */
 #include "vnc.h"
 
-#include <errno.h>
-#include <getopt.h>
-#include <stdlib.h>
+#include "args.h"
+
 #include <string.h>
 
-void vnc_usage(FILE *out)
+static void vnc_usage(FILE *out, const char *prog)
 {
+    (void)prog;
     fprintf(out,
             "usage: " VNC_PROG " [options] NAME\n"
             "       " VNC_PROG " [options] -- PROGRAM [ARGS...]\n"
@@ -36,77 +36,39 @@ void vnc_usage(FILE *out)
             "signal N); SIGINT or SIGTERM stop it (and PROGRAM).\n");
 }
 
-static int bad(const char *what, const char *arg)
-{
-    fprintf(stderr, VNC_PROG ": invalid %s '%s' (try --help)\n", what, arg);
-    return VNC_ARGS_BAD;
-}
-
-static bool parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
-static bool parse_seconds(const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v > 0) || v > 1e6)
-        return false;
-    *out = v;
-    return true;
-}
-
-static int parse_port(const char *arg, int *port, const char *what)
+static int port_value(const struct args *a, int *port)
 {
     long v;
-    if (!parse_long(arg, 0, 65535, &v))
-        return bad(what, arg);
+    if (args_long(a, 0, 65535, &v) < 0)
+        return ARGS_EXIT_USAGE;
     *port = (int)v;
     return VNC_ARGS_RUN;
 }
 
-static int parse_one(int opt, const char *arg, struct vnc_options *o)
+static int parse_one(const struct args *a, int opt, struct vnc_options *o)
 {
     switch (opt) {
     case 'p':
-        return parse_port(arg, &o->port, "port");
-    case 'l':
-        o->listen = arg;
-        return VNC_ARGS_RUN;
+        return port_value(a, &o->port);
     case 'w':
-        return parse_port(arg, &o->web_port, "web port");
+        return port_value(a, &o->web_port);
+    case 'l':
+        o->listen = a->value;
+        return VNC_ARGS_RUN;
     case 'P':
-        o->password_file = arg;
+        o->password_file = a->value;
         return VNC_ARGS_RUN;
     case 'N':
-        o->novnc_dir = arg;
+        o->novnc_dir = a->value;
         return VNC_ARGS_RUN;
     case 't':
-        return parse_seconds(arg, &o->timeout) ? VNC_ARGS_RUN : bad("timeout", arg);
+        return args_double(a, 0.001, 1e6, &o->timeout) < 0 ? ARGS_EXIT_USAGE : VNC_ARGS_RUN;
     case 'I':
         o->no_input = true;
         return VNC_ARGS_RUN;
-    case 'v':
+    default: /* 'v' */
         o->verbose = true;
         return VNC_ARGS_RUN;
-    case 'h':
-        vnc_usage(stdout);
-        return VNC_ARGS_EXIT_OK;
-    case 'V':
-        printf(VNC_PROG " %d.%d.%d\n", SHMFB_VERSION_MAJOR, SHMFB_VERSION_MINOR,
-               SHMFB_VERSION_PATCH);
-        return VNC_ARGS_EXIT_OK;
-    default:
-        fprintf(stderr, VNC_PROG ": try --help\n");
-        return VNC_ARGS_BAD;
     }
 }
 
@@ -122,29 +84,23 @@ static int split_program(int argc, char **argv, struct vnc_options *o)
     return argc;
 }
 
-static int parse_target(int argc, char **argv, struct vnc_options *o)
+static int parse_target(const struct args *a, struct vnc_options *o)
 {
     if (o->program) {
-        if (optind != argc || !o->program[0]) {
-            fprintf(stderr, VNC_PROG ": %s (try --help)\n",
-                    optind != argc ? "give either NAME or -- PROGRAM, not both"
-                                   : "missing PROGRAM");
-            return VNC_ARGS_BAD;
-        }
+        if (a->nrest > 0)
+            return args_usage_error(a, "give either NAME or -- PROGRAM, not both");
+        if (!o->program[0])
+            return args_usage_error(a, "missing PROGRAM");
         o->label = o->program[0];
         return VNC_ARGS_RUN;
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, VNC_PROG ": %s (try --help)\n",
-                optind >= argc ? "missing framebuffer NAME" : "too many arguments");
-        return VNC_ARGS_BAD;
-    }
-    int rc = shmfb_name_check(argv[optind], o->name, sizeof o->name);
-    if (rc < 0) {
-        fprintf(stderr, VNC_PROG ": invalid framebuffer name '%s': %s\n", argv[optind],
-                shmfb_strerror(rc));
-        return VNC_ARGS_BAD;
-    }
+    if (a->nrest != 1)
+        return args_usage_error(a, "%s",
+                                a->nrest == 0 ? "missing framebuffer NAME" : "too many arguments");
+    int rc = shmfb_name_check(a->rest[0], o->name, sizeof o->name);
+    if (rc < 0)
+        return args_usage_error(a, "invalid framebuffer name '%s': %s", a->rest[0],
+                                shmfb_strerror(rc));
     o->label = o->name;
     return VNC_ARGS_RUN;
 }
@@ -160,21 +116,23 @@ int vnc_parse_args(int argc, char **argv, struct vnc_options *o)
         {"timeout", required_argument, NULL, 't'},
         {"no-input", no_argument, NULL, 'I'},
         {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
+    struct args a = {
+        .prog = VNC_PROG, .usage = vnc_usage, .shortopts = "p:l:w:t:v", .longopts = longopts};
     memset(o, 0, sizeof *o);
     o->port = VNC_DEFAULT_PORT;
     o->listen = "127.0.0.1";
     o->web_port = -1;
     o->novnc_dir = "/usr/share/novnc";
-    argc = split_program(argc, argv, o);
+    args_start(&a, split_program(argc, argv, o), argv);
     int opt;
-    while ((opt = getopt_long(argc, argv, "p:l:w:t:vhV", longopts, NULL)) != -1) {
-        int rc = parse_one(opt, optarg, o);
+    while ((opt = args_next(&a)) > 0) {
+        int rc = parse_one(&a, opt, o);
         if (rc != VNC_ARGS_RUN)
             return rc;
     }
-    return parse_target(argc, argv, o);
+    if (opt == ARGS_STOP)
+        return a.status;
+    return parse_target(&a, o);
 }

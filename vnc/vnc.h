@@ -53,11 +53,14 @@ struct vnc_options {
     bool verbose;                  /**< let libvncserver and websockify talk */
 };
 
-/** Outcome of vnc_parse_args() besides "run". */
-enum { VNC_ARGS_RUN = 0, VNC_ARGS_EXIT_OK = 1, VNC_ARGS_BAD = 2 };
+/** What vnc_parse_args() returns when the bridge is to run. */
+#define VNC_ARGS_RUN (-1)
 
+/**
+ * Parses the command line into \p o.  \returns VNC_ARGS_RUN, or the exit
+ * status after --help, --version or a usage error (said in one line).
+ */
 int vnc_parse_args(int argc, char **argv, struct vnc_options *o);
-void vnc_usage(FILE *out);
 
 /* ------------------------------------------------------------------------ */
 /* Listening sockets (net.c)                                                */

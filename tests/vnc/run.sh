@@ -35,7 +35,6 @@ cleanup() {
         kill "${PIDS[i]}" 2>/dev/null
         wait "${PIDS[i]}" 2>/dev/null
     done
-    rm -f "/dev/shm/$NAME" "/dev/shm/$NAME-2"
 }
 trap cleanup EXIT
 

@@ -11,6 +11,8 @@
 #include <shmfb/png.h>
 #include <shmfb/shmfb.h>
 
+#include "args.h"
+
 #include <rfb/rfbclient.h>
 
 #include <errno.h>
@@ -466,44 +468,74 @@ static int step(rfbClient *cl, int argc, char **argv, int i)
     return argc;
 }
 
-static int parse_opts(int argc, char **argv)
+static const char usage[] =
+    "usage: vnc-client [--password P] [--encodings LIST] [--timeout S]\n"
+    "                  [--save-on-fail PNG] [--cursor] HOST:PORT STEP...\n"
+    "A VNC client (libvncclient) playing steps against shmfb-vnc:\n"
+    "  expect NAME | expect-png PNG | save PNG | click X Y [B] | press X Y [B]\n"
+    "  release X Y [B] | move X Y | type TEXT | key NAME | keydown NAME | keyup NAME\n"
+    "  resize W H | request W H | size W H | cut N | cursor W H HX HY | cursors N\n"
+    "  cursor-png PNG | pause MS\n";
+
+static int parse_opt(const struct args *a, int opt)
 {
-    int i = 1;
-    for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
-        const char *o = argv[i];
-        if (i + 1 >= argc && strcmp(o, "--cursor") != 0)
-            die("'%s' needs a value", o);
-        if (strcmp(o, "--password") == 0)
-            opts.password = argv[++i];
-        else if (strcmp(o, "--encodings") == 0)
-            opts.encodings = argv[++i];
-        else if (strcmp(o, "--timeout") == 0)
-            opts.timeout_ms = atoi(argv[++i]) * 1000;
-        else if (strcmp(o, "--save-on-fail") == 0)
-            opts.save_on_fail = argv[++i];
-        else if (strcmp(o, "--cursor") == 0)
-            opts.cursor = true;
-        else
-            die("unknown option '%s'", o);
+    long v;
+    switch (opt) {
+    case 'p':
+        opts.password = a->value;
+        return 0;
+    case 'e':
+        opts.encodings = a->value;
+        return 0;
+    case 't':
+        if (args_long(a, 1, 3600, &v) < 0)
+            return -1;
+        opts.timeout_ms = (int)v * 1000;
+        return 0;
+    case 's':
+        opts.save_on_fail = a->value;
+        return 0;
+    default: /* 'c' */
+        opts.cursor = true;
+        return 0;
     }
-    return i;
+}
+
+/* \returns -1 to run with the operands in *rest, or the exit status. */
+static int parse_opts(int argc, char **argv, char ***rest, int *nrest)
+{
+    static const struct option longopts[] = {
+        {"password", required_argument, NULL, 'p'}, {"encodings", required_argument, NULL, 'e'},
+        {"timeout", required_argument, NULL, 't'},  {"save-on-fail", required_argument, NULL, 's'},
+        {"cursor", no_argument, NULL, 'c'},         {NULL, 0, NULL, 0},
+    };
+    struct args a = {.prog = PROG, .usage_text = usage, .longopts = longopts, .in_order = true};
+    int opt;
+    args_start(&a, argc, argv);
+    while ((opt = args_next(&a)) > 0)
+        if (parse_opt(&a, opt) < 0)
+            return ARGS_EXIT_USAGE;
+    if (opt == ARGS_STOP)
+        return a.status;
+    if (a.nrest < 1)
+        return args_usage_error(&a, "missing HOST:PORT");
+    *rest = a.rest;
+    *nrest = a.nrest;
+    return -1;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-        fprintf(stderr, "usage: " PROG " [--password P] [--encodings LIST] [--timeout S]\n"
-                        "                  [--save-on-fail PNG] [--cursor] HOST:PORT STEP...\n");
-        return 2;
-    }
+    char **rest;
+    int nrest;
+    int rc = parse_opts(argc, argv, &rest, &nrest);
+    if (rc >= 0)
+        return rc;
     rfbClientLog = quiet;
     rfbClientErr = quiet;
-    int i = parse_opts(argc, argv);
-    if (i >= argc)
-        die("missing HOST:PORT");
-    rfbClient *cl = connect_to(argv[i++]);
-    while (i < argc)
-        i = step(cl, argc, argv, i);
+    rfbClient *cl = connect_to(rest[0]);
+    for (int i = 1; i < nrest;)
+        i = step(cl, nrest, rest, i);
     free(cl->frameBuffer);
     free(cl->rcSource);
     free(cl->rcMask);

@@ -27,6 +27,8 @@
  * Exits 1 when the server stops accepting connections (it died), 0
  * otherwise.
  */
+#include "args.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -526,21 +528,34 @@ static int run(const char *mode, long count)
     return 0;
 }
 
+static const char usage[] =
+    "usage: vnc-fuzz HOST:PORT MODE [SEED [COUNT]]\n"
+    "Hostile and broken VNC clients; MODE is garbage, messages, truncated,\n"
+    "hugecut, midupdate, scale, empty, cycles, silent or stall.\n";
+
 int main(int argc, char **argv)
 {
-    if (argc < 3) {
-        fprintf(stderr, "usage: vnc-fuzz HOST:PORT MODE [SEED [COUNT]]\n");
-        return 2;
-    }
+    struct args a = {.prog = "vnc-fuzz", .usage_text = usage};
+    long seed = 0, count = 1;
+    int opt;
+    args_start(&a, argc, argv);
+    while ((opt = args_next(&a)) > 0)
+        ;
+    if (opt == ARGS_STOP)
+        return a.status;
+    if (a.nrest < 2 || a.nrest > 4 ||
+        (a.nrest > 2 && args_parse_long(a.rest[2], 0, 1000000000L, &seed) < 0) ||
+        (a.nrest > 3 && args_parse_long(a.rest[3], 1, 1000000L, &count) < 0))
+        return args_usage_error(&a, "expected HOST:PORT MODE [SEED [COUNT]]");
     static char hostbuf[256];
-    snprintf(hostbuf, sizeof hostbuf, "%s", argv[1]);
+    snprintf(hostbuf, sizeof hostbuf, "%s", a.rest[0]);
     char *colon = strrchr(hostbuf, ':');
     if (!colon)
-        return 2;
+        return args_usage_error(&a, "expected HOST:PORT, got '%s'", a.rest[0]);
     *colon = '\0';
     host = hostbuf;
     port = colon + 1;
-    rng_state ^= argc > 3 ? strtoull(argv[3], NULL, 10) * 0x9E3779B97F4A7C15ull : 0;
+    rng_state ^= (uint64_t)seed * 0x9E3779B97F4A7C15ull;
     signal(SIGPIPE, SIG_IGN);
-    return run(argv[2], argc > 4 ? atol(argv[4]) : 1);
+    return run(a.rest[1], count);
 }

@@ -17,6 +17,8 @@
 #include <shmfb/png.h>
 #include <shmfb/shmfb.h>
 
+#include "args.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -102,40 +104,75 @@ struct opts {
     long frames;
 };
 
+static const char usage[] =
+    "usage: vnc-producer NAME [--size WxH] [--fps N] [--timeout-ms T] [--frames N]\n"
+    "                    [--report FILE] [--cursor PNG] [--full]\n"
+    "A FIFO producer for shmfb-vnc's tests: a block moves over a fixed pattern.\n"
+    "  --size WxH        frame and capacity (default 320x200)\n"
+    "  --fps N           frames a second (default 60)\n"
+    "  --timeout-ms T    the producer's timeout for stuck consumers (default 2000)\n"
+    "  --frames N        stop animating after N frames (default: on SIGUSR2)\n"
+    "  --report FILE     then write 'frames N max_present_ms M' there\n"
+    "  --cursor PNG      set this cursor (SIGUSR1 hides and shows it)\n"
+    "  --full            redraw and damage the whole frame every time\n";
+
+static int int_value(const struct args *a, long min, long max, int *out)
+{
+    long v;
+    if (args_long(a, min, max, &v) < 0)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_opt(const struct args *a, int opt, struct opts *o)
+{
+    switch (opt) {
+    case 's':
+        return args_size(a, &o->w, &o->h);
+    case 'f':
+        return int_value(a, 1, 1000, &o->fps);
+    case 't':
+        return int_value(a, 1, 600000, &o->timeout_ms);
+    case 'n':
+        return args_long(a, 1, 1000000000L, &o->frames);
+    case 'r':
+        o->report = a->value;
+        return 0;
+    case 'c':
+        o->cursor = a->value;
+        return 0;
+    default: /* 'F' */
+        o->full = true;
+        return 0;
+    }
+}
+
+/* \returns -1 to run, or the exit status. */
 static int parse(int argc, char **argv, struct opts *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (a[0] != '-') {
-            o->name = a;
-            continue;
-        }
-        if (strcmp(a, "--full") == 0) {
-            o->full = true;
-            continue;
-        }
-        if (!v)
-            return -1;
-        i++;
-        if (strcmp(a, "--size") == 0 && sscanf(v, "%dx%d", &o->w, &o->h) == 2)
-            continue;
-        if (strcmp(a, "--fps") == 0 && (o->fps = atoi(v)) > 0)
-            continue;
-        if (strcmp(a, "--timeout-ms") == 0 && (o->timeout_ms = atoi(v)) > 0)
-            continue;
-        if (strcmp(a, "--frames") == 0 && (o->frames = atol(v)) > 0)
-            continue;
-        if (strcmp(a, "--report") == 0) {
-            o->report = v;
-            continue;
-        }
-        if (strcmp(a, "--cursor") == 0) {
-            o->cursor = v;
-            continue;
-        }
-        return -1;
-    }
-    return o->name && o->w > 0 && o->h > 0 ? 0 : -1;
+    static const struct option longopts[] = {
+        {"size", required_argument, NULL, 's'},
+        {"fps", required_argument, NULL, 'f'},
+        {"timeout-ms", required_argument, NULL, 't'},
+        {"frames", required_argument, NULL, 'n'},
+        {"report", required_argument, NULL, 'r'},
+        {"cursor", required_argument, NULL, 'c'},
+        {"full", no_argument, NULL, 'F'},
+        {NULL, 0, NULL, 0},
+    };
+    struct args a = {.prog = "vnc-producer", .usage_text = usage, .longopts = longopts};
+    int opt;
+    args_start(&a, argc, argv);
+    while ((opt = args_next(&a)) > 0)
+        if (parse_opt(&a, opt, o) < 0)
+            return ARGS_EXIT_USAGE;
+    if (opt == ARGS_STOP)
+        return a.status;
+    if (a.nrest != 1)
+        return args_usage_error(&a, "%s", a.nrest ? "too many arguments" : "missing NAME");
+    o->name = a.rest[0];
+    return -1;
 }
 
 static void report(const struct opts *o, long frames, double worst)
@@ -150,11 +187,9 @@ static void report(const struct opts *o, long frames, double worst)
 int main(int argc, char **argv)
 {
     struct opts o = {.w = 320, .h = 200, .fps = 60, .timeout_ms = 2000};
-    if (parse(argc, argv, &o) < 0) {
-        fprintf(stderr, "usage: vnc-producer NAME [--size WxH] [--fps N] [--timeout-ms T]\n"
-                        "                    [--frames N] [--report FILE] [--cursor PNG]\n");
-        return 2;
-    }
+    int rc = parse(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
     struct shmfb_image cur = {0};
     char err[256];
     if (o.cursor && shmfb_png_read(o.cursor, &cur, err, sizeof err) < 0) {
@@ -168,7 +203,7 @@ int main(int argc, char **argv)
     struct shmfb_producer_desc d = {
         .max_width = o.w, .max_height = o.h, .timeout_ms = o.timeout_ms};
     struct shmfb_producer *p;
-    int rc = shmfb_producer_create(o.name, &d, &p);
+    rc = shmfb_producer_create(o.name, &d, &p);
     if (rc < 0) {
         fprintf(stderr, "vnc-producer: %s: %s\n", o.name, shmfb_strerror(rc));
         return 1;
