@@ -78,6 +78,8 @@ start_producer() {
 # start_bridge ARGS...: shmfb-vnc on a free port; sets BRIDGE, PORT, ADDR
 # (and URL with --web).  RUN_UNDER may name a wrapper (valgrind ...).
 start_bridge() {
+    # Emptied here: the background job truncates it only when it gets to run.
+    : >"$W/vnc.err"
     # shellcheck disable=SC2086
     bg "$W/vnc.err" ${RUN_UNDER:-} "$VNC" --port 0 "$@"
     BRIDGE=$LAST
