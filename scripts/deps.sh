@@ -19,7 +19,10 @@ esac
 PKGS=(build-essential cmake pkg-config check libsubunit-dev libpng-dev libsdl2-dev
       libx11-dev xvfb x11-apps xdotool imagemagick clang-format cppcheck valgrind
       squeak-vm scratch clang libfuzzer-14-dev util-linux python3 python3-numpy python3-pytest
-      python3-pil python3-venv python3-pip python3-setuptools python3-wheel)
+      python3-pil python3-venv python3-pip python3-setuptools python3-wheel
+      libvncserver-dev libxkbcommon-dev novnc websockify gvncviewer chromium curl)
+# npm for the browser test's puppeteer-core, unless a node with npm is there.
+command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -27,13 +30,14 @@ for p in "${PKGS[@]}"; do
         missing+=("$p")
     fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-if [ "$(id -u)" -ne 0 ]; then
-    echo "shmfb: missing packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
-    exit 1
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "shmfb: missing packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+        exit 1
+    fi
+    echo "shmfb: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "shmfb: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+bash "$(dirname "${BASH_SOURCE[0]}")/../tests/vnc/npm-install.sh"
