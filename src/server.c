@@ -29,7 +29,9 @@ static bool peer_allowed(const struct shmfb__server *s, uint32_t uid)
 }
 
 /* How long a consumer may take to send its hello after connecting, and to
- * finish claiming a slot (a few stores: longer means it died meanwhile). */
+ * finish claiming a slot (a few stores: longer means it died meanwhile).
+ * A claim whose token names no live connection gets one liveness period:
+ * its consumer died before storing the token or after hanging up. */
 #define HELLO_NS (2000 * 1000000LL)
 #define CLAIM_NS (1000 * 1000000LL)
 
@@ -103,7 +105,9 @@ static void catch_up(struct shmfb_producer *p, bool watch);
  * the producer trusts, since any word of the slot may be a peer's.  A
  * consumer connects and says hello before it claims a slot, so a token not
  * known yet belongs to a connection still waiting to be accepted: accept,
- * then judge.  A claim that stays half-done for a second was abandoned. */
+ * then judge.  A claim that stays half-done for a second was abandoned;
+ * sooner when no live connection owns it (catch_up has run: a consumer says
+ * hello before it claims). */
 static void drop_unconnected(struct shmfb_producer *p)
 {
     bool served = false;
@@ -116,7 +120,8 @@ static void drop_unconnected(struct shmfb_producer *p)
             if (p->claim_seen[i] != w) {
                 p->claim_seen[i] = w;
                 p->claim_since[i] = now;
-            } else if (now - p->claim_since[i] > CLAIM_NS) {
+            } else if (now - p->claim_since[i] >
+                       (token_live(&p->srv, token) ? CLAIM_NS : SHMFB__LIVENESS_NS)) {
                 shmfb__slot_drop(sl, w);
             }
             continue;

@@ -437,9 +437,10 @@ static void reap(pid_t victim, pid_t kill_pid)
 }
 
 /* No slot is left to the dead consumer, however it died: also one it was
- * half-way through claiming (not counted as attached), which goes when
- * the producer next looks at its peers.  So after serving two liveness
- * periods (50 ms each), every slot can be attached again. */
+ * half-way through claiming (not counted as attached), which goes one
+ * liveness period after the producer first sees it with no live connection
+ * behind it.  So after serving two liveness periods (50 ms each), every
+ * slot can be attached again. */
 static void slots_all_free(const char *name, struct shmfb_producer *p)
 {
     struct shmfb_consumer *c[SHMFB_MAX_CONSUMERS] = {NULL};

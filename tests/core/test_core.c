@@ -764,6 +764,60 @@ END_TEST
 /* R4: free pacing drops consumers that stop taking frames (here: stopped
  * processes holding every slot) once frames have waited for them longer
  * than the timeout, so a new consumer can attach. */
+/* A consumer that dies half-way through claiming a slot leaves it CLAIMING.
+ * Without a live connection behind its token it is freed within a few
+ * liveness periods; with one, it gets the full second to finish. */
+static int claim_free_slot(struct wire_header *h, uint64_t token)
+{
+    for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
+        uint32_t w = atomic_load(&h->slots[i].word);
+        if (WIRE_SLOT_STATE(w) != WIRE_SLOT_FREE)
+            continue;
+        atomic_store(&h->slots[i].token, token);
+        atomic_store(&h->slots[i].word, WIRE_SLOT_NEXT(w, WIRE_SLOT_CLAIMING));
+        return i;
+    }
+    ck_abort_msg("no free slot");
+    return -1;
+}
+
+static void dispatch_for(struct shmfb_producer *p, int ms)
+{
+    for (int64_t t0 = tu_now_ms(); tu_now_ms() - t0 < ms;) {
+        ck_assert_int_eq(shmfb_producer_dispatch(p), 0);
+        usleep(5 * 1000);
+    }
+}
+
+START_TEST(abandoned_claims)
+{
+    char name[96];
+    tu_name(name, sizeof(name), "claims");
+    const struct shmfb_producer_desc d = {.max_width = 8, .max_height = 8};
+    struct shmfb_producer *p;
+    struct shmfb_consumer *c;
+    ck_assert_int_eq(shmfb_producer_create(name, &d, &p), 0);
+    ck_assert_int_eq(shmfb_consumer_open(name, NULL, &c), 0);
+    ck_assert_int_eq(shmfb_consumer_attach(c), 0);
+    struct wire_header *h = hostile_header(c);
+    uint64_t live = 0;
+    for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++)
+        if (WIRE_SLOT_STATE(atomic_load(&h->slots[i].word)) == WIRE_SLOT_ATTACHED)
+            live = atomic_load(&h->slots[i].token);
+    ck_assert_uint_ne(live, 0);
+    int dead = claim_free_slot(h, live ^ 0x5a5a5a5aULL);
+    int slow = claim_free_slot(h, live);
+    dispatch_for(p, 200);
+    ck_assert_uint_eq(WIRE_SLOT_STATE(atomic_load(&h->slots[dead].word)), WIRE_SLOT_FREE);
+    ck_assert_uint_eq(WIRE_SLOT_STATE(atomic_load(&h->slots[slow].word)), WIRE_SLOT_CLAIMING);
+    dispatch_for(p, 1100);
+    ck_assert_uint_eq(WIRE_SLOT_STATE(atomic_load(&h->slots[slow].word)), WIRE_SLOT_FREE);
+    ck_assert_int_eq(shmfb_producer_consumers(p), 1);
+    shmfb_consumer_close(c);
+    shmfb_producer_destroy(p);
+}
+END_TEST
+
 START_TEST(free_drops_stuck)
 {
     char name[96];
@@ -877,6 +931,7 @@ static Suite *core_suite(void)
     tcase_add_test(procs, odd_record_locks);
     tcase_add_test(procs, broken_newest_record);
     tcase_add_test(procs, free_drops_stuck);
+    tcase_add_test(procs, abandoned_claims);
     tcase_add_test(procs, producer_dies_unanswered);
     suite_add_tcase(s, procs);
     return s;
