@@ -56,29 +56,59 @@ int bench_memcpy_hot(struct bench_run *run)
     return rc;
 }
 
+/* Some machines report the last-level cache of the whole package (every
+ * core complex together: 508 MiB on a 16-die AMD EPYC), while one core
+ * caches only in its own complex's (32-96 MiB): pools of twice this are
+ * beyond any one core's reach. */
+#define COLD_LLC_MAX ((size_t)64 << 20)
+
+/* The pools of memcpy_cold, kept from one round and size to the next: a
+ * fresh mapping of this size costs seconds to touch on some virtual
+ * machines, far more than the copies measured in it. */
+static struct {
+    char *p;
+    size_t bytes;
+} cold;
+
+static char *cold_pool(size_t bytes)
+{
+    if (cold.bytes >= bytes)
+        return cold.p;
+    bench_cold_release();
+    cold.p = bench_map(bytes, false);
+    cold.bytes = cold.p != NULL ? bytes : 0;
+    return cold.p;
+}
+
+void bench_cold_release(void)
+{
+    bench_unmap(cold.p, cold.bytes);
+    cold.p = NULL;
+    cold.bytes = 0;
+}
+
 /* Rotates through source and destination pools each at least twice the
  * last-level cache, so every copy starts from main memory. */
 int bench_memcpy_cold(struct bench_run *run)
 {
     size_t bytes = bench_frame_bytes(run->width, run->height);
-    size_t n = (2 * bench_llc_bytes() + bytes - 1) / bytes;
+    size_t llc = bench_llc_bytes();
+    llc = llc < COLD_LLC_MAX ? llc : COLD_LLC_MAX;
+    size_t n = (2 * llc + bytes - 1) / bytes;
     n = n < 2 ? 2 : n;
-    char *src = bench_map(n * bytes, false);
-    char *dst = bench_map(n * bytes, false);
-    int rc = 0;
-    if (src == NULL || dst == NULL)
-        rc = bench_fail(run, -ENOMEM, "cannot map 2 x %zu frames", n);
-    for (int i = 1; rc == 0 && i <= total_iters(run); i++) {
+    char *src = cold_pool(2 * n * bytes);
+    if (src == NULL)
+        return bench_fail(run, -ENOMEM, "cannot map 2 x %zu frames", n);
+    char *dst = src + n * bytes;
+    for (int i = 1; i <= total_iters(run); i++) {
         size_t off = ((size_t)i % n) * bytes;
         int64_t t0 = bench_now_ns();
         memcpy(dst + off, src + off, bytes);
         bench_clobber(dst);
         record(run, i, t0);
     }
-    bench_unmap(src, n * bytes);
-    bench_unmap(dst, n * bytes);
     run->extra = (double)n;
-    return rc;
+    return 0;
 }
 
 /* ---- empty round trips ------------------------------------------------ */

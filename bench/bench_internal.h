@@ -65,6 +65,7 @@ void bench_unique_name(char *out, size_t size, const char *tag);
 /* baseline.c: limits of the machine and the usual alternatives */
 int bench_memcpy_hot(struct bench_run *run);
 int bench_memcpy_cold(struct bench_run *run);
+void bench_cold_release(void);
 int bench_futex_pingpong(struct bench_run *run);
 int bench_spin_pingpong(struct bench_run *run);
 int bench_shm_loop(struct bench_run *run);

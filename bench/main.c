@@ -328,6 +328,7 @@ static int measure(struct bench_report *rep, const struct options *o)
         }
     }
     progress(NULL, 0, 0);
+    bench_cold_release();
     bench_signals_restore();
     int failed = 0;
     for (int i = 0; i < rep->nresults; i++) {
