@@ -80,6 +80,7 @@ void bench_load_stop(struct bench_peer *load);
 /* baseline.c: limits of the machine and the usual alternatives */
 int bench_memcpy_hot(struct bench_run *run);
 int bench_memcpy_cold(struct bench_run *run);
+int bench_memcpy_damage(struct bench_run *run);
 void bench_cold_release(void);
 int bench_futex_pingpong(struct bench_run *run);
 int bench_spin_pingpong(struct bench_run *run);

@@ -10,6 +10,7 @@ cmake_minimum_required(VERSION 3.19) # string(JSON)
 set(_bench_names
     memcpy_hot
     memcpy_cold
+    memcpy_damage
     futex_pingpong
     spin_pingpong
     shm_loop
@@ -34,8 +35,9 @@ set(_bench_ratios
     "damage speed-up"
     "shmfb_mailbox / shmfb_fifo"
     "shmfb_mailbox / unix_socket"
-    "mailbox_acquire / shmfb_mailbox"
-    "present p99, consumer holds a frame[^\n]* p99 us")
+    "mailbox_acquire / shmfb_fifo"
+    "present p99, consumer holds a frame[^\n]* p99 us"
+    "present_held / memcpy_damage[^\n]* p99 time")
 
 function(bench_run out_var rc_var)
   execute_process(COMMAND ${BENCH} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out
