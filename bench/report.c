@@ -124,9 +124,14 @@ static void print_header(const struct bench_report *rep)
         printf("load: a process spinning on CPU %d for the whole run\n", rep->load_cpu);
     else
         printf("load: none added\n");
-    printf("cpus: any = where the scheduler likes; split = this process on CPU %d, the peer on "
-           "CPU %d; same = both on CPU %d\n\n",
-           rep->split_cpus[0], rep->split_cpus[1], rep->split_cpus[0]);
+    if (rep->split_cpus[1] >= 0)
+        printf("cpus: any = where the scheduler likes; split = this process on CPU %d, the peer "
+               "on CPU %d; same = both on CPU %d\n\n",
+               rep->split_cpus[0], rep->split_cpus[1], rep->split_cpus[0]);
+    else
+        printf("cpus: any = where the scheduler likes; split is skipped (one CPU); same = both on "
+               "CPU %d\n\n",
+               rep->split_cpus[0]);
 }
 
 static void print_legend(const struct bench_report *rep)
