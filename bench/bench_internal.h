@@ -22,7 +22,7 @@ struct bench_run {
     int warmup;            /* iterations run before recording */
     int iters;             /* iterations recorded into ns[] */
     int64_t *ns;           /* per-iteration time in nanoseconds */
-    double extra;          /* a case-specific figure, see main.c */
+    double extra, extra2;  /* case-specific figures, see report.c */
     char err[BENCH_ERR_MAX];
 };
 
@@ -62,9 +62,26 @@ void bench_signals_install(void);
 void bench_signals_restore(void);
 void bench_unique_name(char *out, size_t size, const char *tag);
 
+/* place.c: where the processes of a measurement run, and the load */
+enum bench_place {
+    BENCH_PLACE_ANY,   /* where the scheduler likes */
+    BENCH_PLACE_SPLIT, /* this process on one CPU, the helper on another */
+    BENCH_PLACE_SAME,  /* both on one CPU */
+};
+const char *bench_place_name(enum bench_place pl);
+bool bench_place_cpus(enum bench_place pl, int *self, int *child);
+int bench_place_enter(enum bench_place pl);
+void bench_place_leave(void);
+int bench_place_child(void);
+int bench_load_cpu(void);
+int bench_load_start(struct bench_peer *load);
+void bench_load_stop(struct bench_peer *load);
+
 /* baseline.c: limits of the machine and the usual alternatives */
 int bench_memcpy_hot(struct bench_run *run);
 int bench_memcpy_cold(struct bench_run *run);
+int bench_memcpy_damage(struct bench_run *run);
+void bench_cold_release(void);
 int bench_futex_pingpong(struct bench_run *run);
 int bench_spin_pingpong(struct bench_run *run);
 int bench_shm_loop(struct bench_run *run);
@@ -76,6 +93,9 @@ int bench_shmfb_empty(struct bench_run *run);
 int bench_shmfb_fifo(struct bench_run *run);
 int bench_shmfb_damage(struct bench_run *run);
 int bench_shmfb_free(struct bench_run *run);
+int bench_shmfb_mailbox(struct bench_run *run);
+int bench_shmfb_mailbox_acquire(struct bench_run *run);
+int bench_shmfb_present_held(struct bench_run *run);
 int bench_shmfb_input(struct bench_run *run);
 
 /* machine.c */
@@ -84,6 +104,7 @@ struct bench_machine {
     int cores;
     char kernel[200];
     size_t llc_bytes;
+    double loadavg; /* 1-minute load average when the run began; -1 unknown */
 };
 void bench_machine_describe(struct bench_machine *m);
 size_t bench_llc_bytes(void);
@@ -95,11 +116,19 @@ enum bench_bytes {
     BENCH_BYTES_DAMAGE, /* the damage square per iteration */
 };
 
+enum bench_sizes {
+    BENCH_UNSIZED, /* no frame: runs once */
+    BENCH_SIZED,   /* runs at every size */
+    BENCH_FIRST,   /* runs once, at the first size */
+};
+
 struct bench_case {
     const char *name;
     const char *what;
-    bool sized;             /* runs at every size, else once at the first */
+    enum bench_sizes sizes;
     enum bench_bytes bytes; /* what moves per iteration */
+    int iters;              /* iterations of a --short run */
+    bool round_trip;        /* measured in every placement by default */
     bench_fn fn;
 };
 
@@ -107,36 +136,51 @@ struct bench_case {
 struct bench_result {
     const struct bench_case *c;
     int32_t width, height;
+    enum bench_place place;
     int wanted;  /* iterations asked for */
     int count;   /* samples in ns[] */
     int64_t *ns; /* wanted samples */
-    double p50_ns, p99_ns, bytes, extra;
+    double p50_ns, p99_ns, bytes;
+    double extra, extra2; /* means over the rounds */
+    int rounds;           /* rounds that ran */
+    bool skipped;         /* could not run here; msg says why */
     int err;
     char msg[BENCH_ERR_MAX];
 };
 
+enum bench_basis {
+    BENCH_BASIS_P50,    /* a / b of p50 times */
+    BENCH_BASIS_P99,    /* a / b of p99 times */
+    BENCH_BASIS_FPS,    /* a / b of frames/s */
+    BENCH_BASIS_P99_US, /* a's p99 in microseconds, against a bound */
+};
+
 struct bench_ratio {
     const char *name;
-    const char *how;
+    enum bench_basis basis;
     int32_t width, height; /* 0 when not tied to a size */
-    double value;          /* negative when a side is missing */
-    double target;
-    bool at_most; /* target is an upper bound */
+    enum bench_place place;
+    double value;  /* negative when a side is missing */
+    double target; /* 0: none */
+    bool at_most;  /* target is an upper bound */
 };
 
 struct bench_report {
     const char *mode;
     int rounds;
     struct bench_machine machine;
+    int load_cpu;      /* where --load kept a CPU busy; -1 without */
+    int split_cpus[2]; /* the CPUs of the split placement, -1 unknown */
     struct bench_result *results;
     int nresults;
-    struct bench_ratio ratios[16];
+    struct bench_ratio ratios[40];
     int nratios;
 };
 
 /* report.c */
 double bench_fps(const struct bench_result *r);
 double bench_gbps(const struct bench_result *r);
+const char *bench_basis_name(enum bench_basis b);
 void bench_print_table(const struct bench_report *rep);
 void bench_print_json(const struct bench_report *rep);
 

@@ -91,4 +91,8 @@ void bench_machine_describe(struct bench_machine *m)
     else
         snprintf(m->kernel, sizeof(m->kernel), "unknown kernel");
     m->llc_bytes = bench_llc_bytes();
+    m->loadavg = -1;
+    char buf[128];
+    if (read_line("/proc/loadavg", buf, sizeof(buf)))
+        sscanf(buf, "%lf", &m->loadavg);
 }

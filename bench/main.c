@@ -14,39 +14,52 @@
 #include <unistd.h>
 
 static const struct bench_case cases[] = {
-    {"memcpy_hot", "memcpy of one frame, repeated (in cache)", true, BENCH_BYTES_FRAME,
-     bench_memcpy_hot},
-    {"memcpy_cold", "memcpy of one frame, buffers rotate beyond the LLC", true, BENCH_BYTES_FRAME,
-     bench_memcpy_cold},
-    {"futex_pingpong", "raw futex wake+wait round trip, two processes", false, BENCH_BYTES_NONE,
-     bench_futex_pingpong},
-    {"spin_pingpong", "spinning round trip, two processes (no sleep)", false, BENCH_BYTES_NONE,
-     bench_spin_pingpong},
-    {"shm_loop", "hand-written shm+futex lockstep: write all, copy all", true, BENCH_BYTES_FRAME,
-     bench_shm_loop},
-    {"unix_socket", "frame over a Unix stream socket, 1-byte ack", true, BENCH_BYTES_FRAME,
-     bench_unix_socket},
-    {"pipe", "frame over a pipe, 1-byte ack on another pipe", true, BENCH_BYTES_FRAME, bench_pipe},
-    {"shmfb_empty", "FIFO present -> wake -> release, no pixels", false, BENCH_BYTES_NONE,
-     bench_shmfb_empty},
-    {"shmfb_fifo", "FIFO: write all, present; copy damage (all), release", true, BENCH_BYTES_FRAME,
-     bench_shmfb_fifo},
-    {"shmfb_damage", "FIFO: write + damage 256x256; copy only the damage", true, BENCH_BYTES_DAMAGE,
-     bench_shmfb_damage},
-    {"shmfb_free", "FREE: write all, present; consumer copies what it gets", true,
-     BENCH_BYTES_FRAME, bench_shmfb_free},
-    {"shmfb_input", "input event: viewer send -> idle producer wakes, one way", false,
-     BENCH_BYTES_NONE, bench_shmfb_input},
+    {"memcpy_hot", "memcpy of one frame, repeated (in cache)", BENCH_SIZED, BENCH_BYTES_FRAME, 300,
+     false, bench_memcpy_hot},
+    {"memcpy_cold", "memcpy of one frame, buffers rotate beyond the LLC", BENCH_SIZED,
+     BENCH_BYTES_FRAME, 300, false, bench_memcpy_cold},
+    {"memcpy_damage", "memcpy of the 256x256 damage square, in cache", BENCH_FIRST,
+     BENCH_BYTES_DAMAGE, 5000, false, bench_memcpy_damage},
+    {"futex_pingpong", "raw futex wake+wait round trip, two processes", BENCH_UNSIZED,
+     BENCH_BYTES_NONE, 5000, true, bench_futex_pingpong},
+    {"spin_pingpong", "spinning round trip, two processes (no sleep)", BENCH_UNSIZED,
+     BENCH_BYTES_NONE, 5000, true, bench_spin_pingpong},
+    {"shm_loop", "hand-written shm+futex lockstep: write all, copy all", BENCH_SIZED,
+     BENCH_BYTES_FRAME, 300, false, bench_shm_loop},
+    {"unix_socket", "frame over a Unix stream socket, 1-byte ack", BENCH_SIZED, BENCH_BYTES_FRAME,
+     300, false, bench_unix_socket},
+    {"pipe", "frame over a pipe, 1-byte ack on another pipe", BENCH_SIZED, BENCH_BYTES_FRAME, 300,
+     false, bench_pipe},
+    {"shmfb_empty", "FIFO present -> wake -> release, no pixels", BENCH_UNSIZED, BENCH_BYTES_NONE,
+     5000, true, bench_shmfb_empty},
+    {"shmfb_fifo", "FIFO: write all, present; copy damage (all), release", BENCH_SIZED,
+     BENCH_BYTES_FRAME, 300, false, bench_shmfb_fifo},
+    {"shmfb_damage", "FIFO: write + damage 256x256; copy only the damage", BENCH_SIZED,
+     BENCH_BYTES_DAMAGE, 300, false, bench_shmfb_damage},
+    {"shmfb_free", "FREE: write all, present; consumer copies what it gets", BENCH_SIZED,
+     BENCH_BYTES_FRAME, 300, false, bench_shmfb_free},
+    {"shmfb_mailbox", "MAILBOX, 3 buffers: write all, present; consumer copies", BENCH_SIZED,
+     BENCH_BYTES_FRAME, 300, false, bench_shmfb_mailbox},
+    {"shmfb_mailbox_acquire", "the same, drawn into the acquired back buffer (no copy)",
+     BENCH_SIZED, BENCH_BYTES_FRAME, 300, false, bench_shmfb_mailbox_acquire},
+    {"shmfb_present_held", "MAILBOX present of 256x256 damage; a consumer holds a frame",
+     BENCH_FIRST, BENCH_BYTES_DAMAGE, 5000, false, bench_shmfb_present_held},
+    {"shmfb_input", "input event: viewer send -> idle producer wakes, one way", BENCH_UNSIZED,
+     BENCH_BYTES_NONE, 5000, false, bench_shmfb_input},
 };
-#define NCASES    ((int)(sizeof(cases) / sizeof(cases[0])))
-#define MAX_SIZES 2
+#define NCASES     ((int)(sizeof(cases) / sizeof(cases[0])))
+#define MAX_SIZES  2
+#define NPLACES    3
+#define PLACE_ALL  (-1)
+#define MAX_RESULT (NCASES * MAX_SIZES * NPLACES)
 
 struct options {
     const char *prog;
-    bool long_mode, json;
+    bool long_mode, json, load;
     int iterations; /* 0: by mode */
     int nsizes;
     int32_t w[MAX_SIZES], h[MAX_SIZES];
+    int pin; /* enum bench_place, or PLACE_ALL */
     bool only_set, only[NCASES];
 };
 
@@ -54,22 +67,29 @@ static void usage(FILE *f, const char *prog)
 {
     fprintf(f,
             "usage: %s [--short | --long] [--iterations N] [--size WxH] [--only NAME[,NAME...]]\n"
-            "       [--json] [--help]\n\n"
+            "       [--load] [--pin all|any|split|same] [--json] [--help]\n\n"
             "Measures shmfb against memcpy, a raw futex ping-pong, a hand-written\n"
             "shared-memory frame loop, a Unix socket and a pipe, in one run, with the\n"
             "peers in separate processes, and prints medians (p50), p99 and ratios.\n\n"
-            "  --short          quick run, under a minute (default): 300 iterations per\n"
-            "                   frame measurement, 5000 per round trip, in 5 rounds\n"
+            "  --short          quick run, about a minute (default): 300 iterations per\n"
+            "                   frame measurement, 5000 per round trip and per present\n"
+            "                   with small damage, in 5 rounds\n"
             "  --long           ten times the iterations\n"
             "  --iterations N   iterations per measurement (1..10000000)\n"
             "  --size WxH       one frame size instead of 1920x1080 and 3840x2160\n"
             "  --only NAMES     only these measurements (comma-separated)\n"
+            "  --load           keep the last CPU busy with a spinning process for the\n"
+            "                   whole run, so every measurement competes with it\n"
+            "  --pin PLACE      where the two processes of a measurement run: any (where\n"
+            "                   the scheduler likes), split (two different CPUs), same\n"
+            "                   (one CPU); all (default): the round trips in each of\n"
+            "                   the three, everything else in any\n"
             "  --json           machine-readable output on stdout instead of the table\n"
             "  --help           this text\n"
             "  --version        the version\n\nmeasurements:\n",
             prog);
     for (int i = 0; i < NCASES; i++)
-        fprintf(f, "  %-16s %s\n", cases[i].name, cases[i].what);
+        fprintf(f, "  %-22s %s\n", cases[i].name, cases[i].what);
 }
 
 static int parse_only(struct options *o, const struct args *a)
@@ -92,7 +112,23 @@ static int parse_only(struct options *o, const struct args *a)
     return args_usage_error(a, "--only wants at least one name, not '%s'", a->value);
 }
 
-enum { OPT_SHORT = 256, OPT_LONG, OPT_JSON, OPT_ITERATIONS, OPT_SIZE, OPT_ONLY };
+static int parse_pin(struct options *o, const struct args *a)
+{
+    static const char *const names[] = {"any", "split", "same"};
+    if (strcmp(a->value, "all") == 0) {
+        o->pin = PLACE_ALL;
+        return 0;
+    }
+    for (int i = 0; i < NPLACES; i++) {
+        if (strcmp(a->value, names[i]) == 0) {
+            o->pin = i;
+            return 0;
+        }
+    }
+    return args_usage_error(a, "--pin wants all, any, split or same, not '%s'", a->value);
+}
+
+enum { OPT_SHORT = 256, OPT_LONG, OPT_JSON, OPT_ITERATIONS, OPT_SIZE, OPT_ONLY, OPT_LOAD, OPT_PIN };
 
 static int parse_one(struct options *o, const struct args *a, int opt)
 {
@@ -105,6 +141,11 @@ static int parse_one(struct options *o, const struct args *a, int opt)
     case OPT_JSON:
         o->json = true;
         return 0;
+    case OPT_LOAD:
+        o->load = true;
+        return 0;
+    case OPT_PIN:
+        return parse_pin(o, a);
     case OPT_ITERATIONS:
         if (args_long(a, 1, 10000000, &n) < 0)
             return -1;
@@ -128,6 +169,8 @@ static int parse_args(struct options *o, int argc, char **argv)
         {"iterations", required_argument, NULL, OPT_ITERATIONS},
         {"size", required_argument, NULL, OPT_SIZE},
         {"only", required_argument, NULL, OPT_ONLY},
+        {"load", no_argument, NULL, OPT_LOAD},
+        {"pin", required_argument, NULL, OPT_PIN},
         {NULL, 0, NULL, 0},
     };
     struct args a = {.prog = o->prog, .usage = usage, .longopts = longopts};
@@ -145,12 +188,20 @@ static int parse_args(struct options *o, int argc, char **argv)
 
 /* ---- driver ----------------------------------------------------------- */
 
-static int iterations_for(const struct options *o, const struct bench_case *c)
+/* Two spinning processes on one CPU each wait out the other's time slice:
+ * milliseconds per round trip, so that one gets fewer iterations. */
+#define SLICED_DIVISOR 50
+
+static int iterations_for(const struct options *o, const struct bench_case *c, enum bench_place pl)
 {
+    int n = c->iters;
     if (o->iterations > 0)
-        return o->iterations;
-    int n = c->bytes == BENCH_BYTES_NONE ? 5000 : 300;
-    return o->long_mode ? n * 10 : n;
+        n = o->iterations;
+    else if (o->long_mode)
+        n *= 10;
+    if (c->fn == bench_spin_pingpong && pl == BENCH_PLACE_SAME && n > 2 * SLICED_DIVISOR)
+        n /= SLICED_DIVISOR;
+    return n;
 }
 
 /* More rounds spread a busy moment of a shared machine over every case. */
@@ -170,25 +221,34 @@ static double bytes_for(const struct bench_case *c, int32_t w, int32_t h)
     return 0;
 }
 
+static int plan_one(const struct options *o, struct bench_report *rep, const struct bench_case *c,
+                    int s, enum bench_place pl)
+{
+    struct bench_result *r = &rep->results[rep->nresults++];
+    memset(r, 0, sizeof(*r));
+    r->c = c;
+    r->width = o->w[s];
+    r->height = o->h[s];
+    r->place = pl;
+    r->wanted = iterations_for(o, c, pl);
+    r->bytes = bytes_for(c, r->width, r->height);
+    r->ns = calloc((size_t)r->wanted, sizeof(int64_t));
+    return r->ns == NULL ? -ENOMEM : 0;
+}
+
 static int plan(const struct options *o, struct bench_report *rep)
 {
-    struct bench_result *res = rep->results;
-    int n = 0;
     for (int s = 0; s < o->nsizes; s++) {
         for (int i = 0; i < NCASES; i++) {
-            if ((o->only_set && !o->only[i]) || (!cases[i].sized && s > 0))
+            const struct bench_case *c = &cases[i];
+            if ((o->only_set && !o->only[i]) || (c->sizes != BENCH_SIZED && s > 0))
                 continue;
-            struct bench_result *r = &res[n++];
-            memset(r, 0, sizeof(*r));
-            rep->nresults = n;
-            r->c = &cases[i];
-            r->width = o->w[s];
-            r->height = o->h[s];
-            r->wanted = iterations_for(o, &cases[i]);
-            r->bytes = bytes_for(&cases[i], r->width, r->height);
-            r->ns = calloc((size_t)r->wanted, sizeof(int64_t));
-            if (r->ns == NULL)
-                return -ENOMEM;
+            bool all = o->pin == PLACE_ALL && c->round_trip;
+            int first = o->pin == PLACE_ALL ? BENCH_PLACE_ANY : o->pin;
+            int last = all ? NPLACES - 1 : first;
+            for (int pl = first; pl <= last; pl++)
+                if (plan_one(o, rep, c, s, (enum bench_place)pl) < 0)
+                    return -ENOMEM;
         }
     }
     return 0;
@@ -199,16 +259,42 @@ static void progress(const struct bench_result *r, int round, int rounds)
     if (!isatty(STDERR_FILENO))
         return;
     if (r == NULL)
-        fprintf(stderr, "\r%60s\r", "");
+        fprintf(stderr, "\r%70s\r", "");
     else
-        fprintf(stderr, "\r[round %d/%d] %-16s %dx%d        ", round + 1, rounds, r->c->name,
-                r->width, r->height);
+        fprintf(stderr, "\r[round %d/%d] %-22s %dx%d %-5s        ", round + 1, rounds, r->c->name,
+                r->width, r->height, bench_place_name(r->place));
+}
+
+static void say_failure(const struct bench_result *r)
+{
+    if (r->c->sizes != BENCH_UNSIZED)
+        fprintf(stderr, "%s %dx%d", r->c->name, r->width, r->height);
+    else
+        fprintf(stderr, "%s", r->c->name);
+    if (r->place != BENCH_PLACE_ANY)
+        fprintf(stderr, " (%s)", bench_place_name(r->place));
+    fprintf(stderr, " failed: %s\n", r->msg);
+}
+
+static int run_placed(struct bench_result *r, struct bench_run *run)
+{
+    int rc = bench_place_enter(r->place);
+    if (rc == -ENOTSUP) {
+        r->skipped = true;
+        snprintf(r->msg, sizeof(r->msg), "needs two CPUs it may run on");
+        return 0;
+    }
+    if (rc < 0)
+        return bench_fail(run, rc, "cannot pin to a CPU: %s", strerror(-rc));
+    rc = r->c->fn(run);
+    bench_place_leave();
+    return rc;
 }
 
 static void run_one(struct bench_result *r, int round, int rounds)
 {
     int n = r->wanted / rounds + (round < r->wanted % rounds ? 1 : 0);
-    if (r->err != 0 || n == 0)
+    if (r->err != 0 || r->skipped || n == 0)
         return;
     struct bench_run run;
     memset(&run, 0, sizeof(run));
@@ -217,18 +303,19 @@ static void run_one(struct bench_result *r, int round, int rounds)
     run.iters = n;
     run.warmup = n / 10 < 2 ? 2 : n / 10;
     run.ns = r->ns + r->count;
-    int rc = r->c->fn(&run);
+    int rc = run_placed(r, &run);
     if (rc < 0) {
         r->err = rc;
         snprintf(r->msg, sizeof(r->msg), "%s", run.err[0] ? run.err : strerror(-rc));
-        if (r->c->sized)
-            fprintf(stderr, "%s %dx%d failed: %s\n", r->c->name, r->width, r->height, r->msg);
-        else
-            fprintf(stderr, "%s failed: %s\n", r->c->name, r->msg);
+        say_failure(r);
         return;
     }
+    if (r->skipped)
+        return;
     r->count += n;
-    r->extra = run.extra;
+    r->extra = (r->extra * r->rounds + run.extra) / (r->rounds + 1);
+    r->extra2 = (r->extra2 * r->rounds + run.extra2) / (r->rounds + 1);
+    r->rounds++;
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -251,61 +338,129 @@ static void summarise(struct bench_result *r)
 
 /* ---- ratios ----------------------------------------------------------- */
 
+/* The result of a case at a size and placement; with `measured`, only if it
+ * has figures. */
 static const struct bench_result *find(const struct bench_report *rep, const char *name, int32_t w,
-                                       int32_t h)
+                                       int32_t h, enum bench_place pl, bool measured)
 {
     for (int i = 0; i < rep->nresults; i++) {
         const struct bench_result *r = &rep->results[i];
-        bool size_ok = !r->c->sized || (r->width == w && r->height == h);
-        if (strcmp(r->c->name, name) == 0 && size_ok && r->err == 0 && r->count > 0)
+        bool size_ok = r->c->sizes != BENCH_SIZED || (r->width == w && r->height == h);
+        if (strcmp(r->c->name, name) != 0 || !size_ok || r->place != pl)
+            continue;
+        if (!measured || (r->err == 0 && r->count > 0))
             return r;
     }
     return NULL;
 }
 
-/* Adds "a / b" of p50 times (when the target is an upper bound) or of
- * frame rates; the value stays negative when a side is missing. */
-static void add_ratio(struct bench_report *rep, const char *name, const char *a, const char *b,
-                      int32_t w, int32_t h, double target, bool at_most)
+static double ratio_of(const struct bench_result *a, const struct bench_result *b,
+                       enum bench_basis basis)
 {
-    const struct bench_result *ra = find(rep, a, w, h), *rb = find(rep, b, w, h);
+    switch (basis) {
+    case BENCH_BASIS_P50:
+        return a->p50_ns / b->p50_ns;
+    case BENCH_BASIS_P99:
+        return a->p99_ns / b->p99_ns;
+    case BENCH_BASIS_FPS:
+        return bench_fps(a) / bench_fps(b);
+    default: /* BENCH_BASIS_P99_US */
+        return a->p99_ns / 1e3;
+    }
+}
+
+struct ratio_spec {
+    const char *name, *a, *b; /* b NULL: a's own figure */
+    enum bench_basis basis;
+    double target; /* 0: for information */
+    bool at_most;
+};
+
+/* Adds a ratio row when both sides were planned (with --only or --pin, some
+ * are not); its value stays negative when a side has no figures. */
+static void add_ratio(struct bench_report *rep, const struct ratio_spec *q, int32_t w, int32_t h,
+                      enum bench_place pl)
+{
+    const char *b = q->b != NULL ? q->b : q->a;
+    if (find(rep, q->a, w, h, pl, false) == NULL || find(rep, b, w, h, pl, false) == NULL)
+        return;
     if (rep->nratios >= (int)(sizeof(rep->ratios) / sizeof(rep->ratios[0])))
         return;
-    struct bench_ratio *q = &rep->ratios[rep->nratios++];
-    q->name = name;
-    q->how = at_most ? "p50 time" : "frames/s";
-    q->width = w;
-    q->height = h;
-    q->target = target;
-    q->at_most = at_most;
-    q->value = -1;
-    if (ra != NULL && rb != NULL)
-        q->value = at_most ? ra->p50_ns / rb->p50_ns : bench_fps(ra) / bench_fps(rb);
+    const struct bench_result *ra = find(rep, q->a, w, h, pl, true);
+    const struct bench_result *rb = find(rep, b, w, h, pl, true);
+    struct bench_ratio *r = &rep->ratios[rep->nratios++];
+    r->name = q->name;
+    r->basis = q->basis;
+    r->width = w;
+    r->height = h;
+    r->place = pl;
+    r->target = q->target;
+    r->at_most = q->at_most;
+    r->value = ra != NULL && rb != NULL ? ratio_of(ra, rb, q->basis) : -1;
+}
+
+/* The round trips have no size; the held present runs at the first. */
+static void handoff_ratios(struct bench_report *rep, int32_t w, int32_t h)
+{
+    static const struct ratio_spec specs[] = {
+        {"shmfb_empty / futex_pingpong", "shmfb_empty", "futex_pingpong", BENCH_BASIS_P50, 1.15,
+         true},
+        {"shmfb_empty / futex_pingpong", "shmfb_empty", "futex_pingpong", BENCH_BASIS_P99, 2.0,
+         true},
+        {"shmfb_empty / spin_pingpong", "shmfb_empty", "spin_pingpong", BENCH_BASIS_P50, 0, true},
+    };
+    for (int pl = 0; pl < NPLACES; pl++)
+        for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+            add_ratio(rep, &specs[i], 0, 0, (enum bench_place)pl);
+    static const struct ratio_spec held = {"present p99, consumer holds a frame",
+                                           "shmfb_present_held",
+                                           NULL,
+                                           BENCH_BASIS_P99_US,
+                                           0,
+                                           true};
+    /* How much of that p99 the machine adds to anything of its length. */
+    static const struct ratio_spec noise = {"present_held / memcpy_damage",
+                                            "shmfb_present_held",
+                                            "memcpy_damage",
+                                            BENCH_BASIS_P99,
+                                            0,
+                                            true};
+    struct ratio_spec q = held;
+    /* The targets are set for 1080p; other sizes are for information. */
+    q.target = w == 1920 && h == 1080 ? 50.0 : 0;
+    for (int pl = 0; pl < NPLACES; pl++) {
+        add_ratio(rep, &q, w, h, (enum bench_place)pl);
+        add_ratio(rep, &noise, w, h, (enum bench_place)pl);
+    }
+}
+
+static void frame_ratios(struct bench_report *rep, enum bench_place pl, int32_t w, int32_t h)
+{
+    bool hd = w == 1920 && h == 1080;
+    const struct ratio_spec specs[] = {
+        {"shmfb_fifo / shm_loop", "shmfb_fifo", "shm_loop", BENCH_BASIS_FPS, hd ? 0.9 : 0, false},
+        {"shmfb_fifo / unix_socket", "shmfb_fifo", "unix_socket", BENCH_BASIS_FPS, hd ? 2.0 : 0,
+         false},
+        {"shmfb_fifo / pipe", "shmfb_fifo", "pipe", BENCH_BASIS_FPS, 0, false},
+        {"damage speed-up (fifo / damage)", "shmfb_damage", "shmfb_fifo", BENCH_BASIS_FPS,
+         hd ? 10.0 : 0, false},
+        {"shmfb_mailbox / shmfb_fifo", "shmfb_mailbox", "shmfb_fifo", BENCH_BASIS_FPS, hd ? 1.6 : 0,
+         false},
+        {"shmfb_mailbox / unix_socket", "shmfb_mailbox", "unix_socket", BENCH_BASIS_FPS,
+         hd ? 2.5 : 0, false},
+        {"mailbox_acquire / shmfb_fifo", "shmfb_mailbox_acquire", "shmfb_fifo", BENCH_BASIS_FPS, 0,
+         false},
+    };
+    for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+        add_ratio(rep, &specs[i], w, h, pl);
 }
 
 static void ratios(struct bench_report *rep, const struct options *o)
 {
-    add_ratio(rep, "shmfb_empty / futex_pingpong", "shmfb_empty", "futex_pingpong", 0, 0, 1.15,
-              true);
-    add_ratio(rep, "shmfb_empty / spin_pingpong", "shmfb_empty", "spin_pingpong", 0, 0, 0, true);
-    for (int s = 0; s < o->nsizes; s++) {
-        int32_t w = o->w[s], h = o->h[s];
-        /* The targets are set for 1080p; other sizes are for information. */
-        bool hd = w == 1920 && h == 1080;
-        add_ratio(rep, "shmfb_fifo / shm_loop", "shmfb_fifo", "shm_loop", w, h, hd ? 0.9 : 0,
-                  false);
-        add_ratio(rep, "shmfb_fifo / unix_socket", "shmfb_fifo", "unix_socket", w, h, hd ? 2.0 : 0,
-                  false);
-        add_ratio(rep, "shmfb_fifo / pipe", "shmfb_fifo", "pipe", w, h, 0, false);
-        add_ratio(rep, "damage speed-up (fifo / damage)", "shmfb_damage", "shmfb_fifo", w, h,
-                  hd ? 10.0 : 0, false);
-    }
-    /* With --only, keep just the ratios whose both sides were measured. */
-    int n = 0;
-    for (int i = 0; i < rep->nratios; i++)
-        if (rep->ratios[i].value >= 0 || !o->only_set)
-            rep->ratios[n++] = rep->ratios[i];
-    rep->nratios = n;
+    handoff_ratios(rep, o->w[0], o->h[0]);
+    for (int s = 0; s < o->nsizes; s++)
+        for (int pl = 0; pl < NPLACES; pl++)
+            frame_ratios(rep, (enum bench_place)pl, o->w[s], o->h[s]);
 }
 
 static const char *prog_name(int argc, char **argv)
@@ -318,9 +473,8 @@ static const char *prog_name(int argc, char **argv)
     return strcmp(base, "bench") == 0 ? "shmfb bench" : base;
 }
 
-static int measure(struct bench_report *rep, const struct options *o)
+static void measure_rounds(struct bench_report *rep)
 {
-    bench_signals_install();
     for (int round = 0; round < rep->rounds; round++) {
         for (int i = 0; i < rep->nresults; i++) {
             progress(&rep->results[i], round, rep->rounds);
@@ -328,8 +482,31 @@ static int measure(struct bench_report *rep, const struct options *o)
         }
     }
     progress(NULL, 0, 0);
-    bench_signals_restore();
+}
+
+/* The load runs from before the first measurement to after the last. */
+static int measure(struct bench_report *rep, const struct options *o)
+{
+    struct bench_peer load = {0, true};
+    bench_signals_install();
     int failed = 0;
+    if (o->load) {
+        int rc = bench_load_start(&load);
+        if (rc < 0) {
+            fprintf(stderr, "%s: cannot start the load: %s\n", o->prog, strerror(-rc));
+            bench_signals_restore();
+            return -1;
+        }
+        rep->load_cpu = bench_load_cpu();
+    }
+    measure_rounds(rep);
+    bench_cold_release();
+    if (o->load && !bench_peer_alive(&load)) {
+        fprintf(stderr, "%s: the load process died during the run\n", o->prog);
+        failed = 1;
+    }
+    bench_load_stop(&load);
+    bench_signals_restore();
     for (int i = 0; i < rep->nresults; i++) {
         summarise(&rep->results[i]);
         failed |= rep->results[i].err != 0;
@@ -340,29 +517,34 @@ static int measure(struct bench_report *rep, const struct options *o)
 
 int shmfb_bench_main(int argc, char **argv)
 {
-    struct options o = {
-        .prog = prog_name(argc, argv), .nsizes = 2, .w = {1920, 3840}, .h = {1080, 2160}};
+    struct options o = {.prog = prog_name(argc, argv),
+                        .nsizes = 2,
+                        .w = {1920, 3840},
+                        .h = {1080, 2160},
+                        .pin = PLACE_ALL};
     int rc = parse_args(&o, argc, argv);
     if (rc >= 0)
         return rc;
-    struct bench_result res[NCASES * MAX_SIZES];
+    struct bench_result res[MAX_RESULT];
     struct bench_report rep = {.mode = o.iterations  ? "custom"
                                        : o.long_mode ? "long"
                                                      : "short",
                                .rounds = rounds_for(&o),
+                               .load_cpu = -1,
                                .results = res};
+    bench_place_cpus(BENCH_PLACE_SPLIT, &rep.split_cpus[0], &rep.split_cpus[1]);
     int failed = 1;
     if (plan(&o, &rep) < 0) {
         fprintf(stderr, "%s: out of memory\n", o.prog);
     } else {
         bench_machine_describe(&rep.machine);
         failed = measure(&rep, &o);
-        if (o.json)
+        if (failed >= 0 && o.json)
             bench_print_json(&rep);
-        else
+        else if (failed >= 0)
             bench_print_table(&rep);
     }
     for (int i = 0; i < rep.nresults; i++)
         free(res[i].ns);
-    return failed ? 1 : 0;
+    return failed != 0 ? 1 : 0;
 }

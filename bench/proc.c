@@ -110,7 +110,9 @@ static _Noreturn void child_main(bench_child_fn fn, void *arg, pid_t parent)
     if (getppid() != parent)
         _exit(3);
     struct bench_peer peer = {parent, false};
-    int rc = fn(arg, &peer);
+    int rc = bench_place_child();
+    if (rc == 0)
+        rc = fn(arg, &peer);
     if (rc < 0)
         fprintf(stderr, "shmfb bench: helper process failed: %s\n", strerror(-rc));
     _exit(rc == 0 ? 0 : 1);

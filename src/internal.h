@@ -14,6 +14,10 @@
  * per peer): dead peers are noticed within this period. */
 #define SHMFB__LIVENESS_NS (50 * 1000000LL)
 
+/* How often present answers connections: an accept() that finds none costs
+ * as much as the rest of a hand-off between two processes on one CPU. */
+#define SHMFB__SERVE_NS (1000000LL)
+
 /* sync_linux.c: how long a waiter spins on a word before it sleeps; one
  * per waiting handle, zero-initialised. */
 struct shmfb__spin {
@@ -98,6 +102,7 @@ struct shmfb_producer {
     uint64_t cursor_seq;               /* so they are never read back */
     int64_t timeout_ns;
     int64_t next_check; /* when to look for dead consumers next */
+    int64_t next_serve; /* when present answers connections next */
     /* Stuck-consumer detection without waiting (free and mailbox pacing):
      * the frame each slot had taken when last looked at, and since when. */
     uint64_t seen_taken[SHMFB_MAX_CONSUMERS];

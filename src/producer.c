@@ -254,6 +254,17 @@ static int mailbox_back(struct shmfb_producer *p)
     return b;
 }
 
+/* Present answers connections at most once per SHMFB__SERVE_NS; the waits
+ * and dispatch answer them every time. */
+static void serve_due(struct shmfb_producer *p)
+{
+    int64_t now = shmfb__now_ns();
+    if (now < p->next_serve)
+        return;
+    p->next_serve = now + SHMFB__SERVE_NS;
+    shmfb__serve(p);
+}
+
 int shmfb_producer_present(struct shmfb_producer *p)
 {
     struct wire_header *h = p->r.hdr;
@@ -272,7 +283,7 @@ int shmfb_producer_present(struct shmfb_producer *p)
     p->pub_width = p->width;
     p->pub_height = p->height;
     p->ndamage = 0;
-    shmfb__serve(p);
+    serve_due(p);
     if (p->r.pacing == SHMFB_PACING_FIFO)
         wait_taken(p);
     else

@@ -31,10 +31,28 @@ static inline struct shmfb_rect shmfb__rect_union(struct shmfb_rect a, struct sh
     return (struct shmfb_rect){x0, y0, x1 - x0, y1 - y0};
 }
 
+/* Whether a covers all of b. */
+static inline bool shmfb__rect_covers(struct shmfb_rect a, struct shmfb_rect b)
+{
+    return (int64_t)b.x >= a.x && (int64_t)b.y >= a.y && (int64_t)b.x + b.w <= (int64_t)a.x + a.w &&
+           (int64_t)b.y + b.h <= (int64_t)a.y + a.h;
+}
+
 /* Adds r to a list of at most SHMFB_MAX_DAMAGE rectangles; when the list is
- * full, r is folded into the last one, keeping the others exact. */
+ * full, r is folded into the last one, keeping the others exact.  A
+ * rectangle another one covers is left out: whoever copies the list (a
+ * mailbox repair, a consumer that skipped frames of full damage) would copy
+ * those pixels once per rectangle. */
 static inline void shmfb__rect_add(struct shmfb_rect *list, uint32_t *n, struct shmfb_rect r)
 {
+    for (uint32_t i = 0; i < *n; i++)
+        if (shmfb__rect_covers(list[i], r))
+            return;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < *n; i++)
+        if (!shmfb__rect_covers(r, list[i]))
+            list[k++] = list[i];
+    *n = k;
     if (*n < SHMFB_MAX_DAMAGE)
         list[(*n)++] = r;
     else

@@ -323,6 +323,40 @@ START_TEST(acquire_repairs)
 }
 END_TEST
 
+/* Frames of full damage: a consumer that skipped some is told the whole
+ * frame once, not once per frame; a back buffer's repair is one rectangle. */
+START_TEST(full_damage_once)
+{
+    enum { W = 16, H = 8 };
+    char name[96];
+    tu_name(name, sizeof(name), "full");
+    struct shmfb_producer *p = make(name, W, H, 3, SHMFB_OWN_IMAGE, 2000);
+    struct shmfb_consumer *c = attach(name);
+    struct shmfb_frame f;
+    for (uint64_t s = 1; s <= 6; s++) {
+        struct shmfb_back back;
+        ck_assert_int_eq(shmfb_producer_acquire(p, &back), 0);
+        ck_assert_uint_eq(back.nrepair, 1);
+        ck_assert_int_eq(back.repair[0].w, W);
+        ck_assert_int_eq(back.repair[0].h, H);
+        fill(back.pixels, back.stride, W, H, s);
+        ck_assert_int_eq(shmfb_producer_present(p), 0);
+        if (s == 1) {
+            ck_assert_int_eq(shmfb_consumer_wait(c, 1000, &f), 0);
+            ck_assert_int_eq(shmfb_consumer_release(c), 0);
+        }
+    }
+    ck_assert_int_eq(shmfb_consumer_wait(c, 1000, &f), 0);
+    ck_assert_uint_eq(f.seq, 6);
+    ck_assert_int_eq(whole(&f, 6), 0);
+    ck_assert_uint_eq(f.ndamage, 1);
+    ck_assert_int_eq(f.damage[0].w, W);
+    ck_assert_int_eq(f.damage[0].h, H);
+    shmfb_consumer_close(c);
+    shmfb_producer_destroy(p);
+}
+END_TEST
+
 /* FIFO and free pacing hand out their one buffer, with nothing to repair. */
 START_TEST(acquire_single_buffer)
 {
@@ -356,6 +390,7 @@ int main(void)
     tcase_add_test(t, stuck_holders_dropped);
     tcase_add_test(t, acquire_repairs);
     tcase_add_test(t, acquire_single_buffer);
+    tcase_add_test(t, full_damage_once);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
