@@ -540,15 +540,26 @@ expect_full_damage() {
     [ "$DFULL" -ge "$1" ] || fail "$DFULL whole-window updates for $1 frames on the renderer path"
 }
 
+# expect_snapshot: the viewer, ended, wrote the window's picture with
+# --snapshot $W/snapshot.png, and it is what the X server showed last.
+expect_snapshot() {
+    local rc=0
+    kill -TERM "$VPID"
+    wait "$VPID" || rc=$?
+    [ "$rc" -eq 0 ] || fail "viewer exit status $rc after SIGTERM"
+    "$COMPARE" --diff "$W/snapshot-diff.png" "$W/snapshot.png" "$W/frame-shot.png" ||
+        fail "the snapshot is not what the X server shows"
+}
+
 # damage_case PACING VIEWER-ARGS...: many small damaged frames in the given
-# pacing; the window shows exactly the producer's frame after each batch;
-# the damage of the second batch is recorded.
+# pacing; the window shows exactly the producer's frame after each batch,
+# and so does --snapshot; the damage of the second batch is recorded.
 damage_case() {
     local pacing=$1
     shift
     start_x
     start_producer "$W/done" "${P2[@]}" --pacing "$pacing"
-    start_viewer "$@"
+    start_viewer --snapshot "$W/snapshot.png" "$@"
     wait_done "$W/done"
     expect_title "320x240 .* live"
     expect_frame
@@ -556,17 +567,19 @@ damage_case() {
     batch
     expect_frame
     damage_end
+    expect_snapshot
 }
 
 # At 1:1 each frame's damage goes straight into the window surface and only
-# those rectangles reach the X server; nothing stale is left anywhere.
+# those rectangles reach the X server; nothing stale is left anywhere, and
+# --snapshot writes the same picture.
 case_surface_damage() { # needs: shmfb xprobe
     damage_case fifo
     expect_small_damage 200
 }
 
 # --present renderer at 1:1: the whole window is drawn for every frame, and
-# the picture is the same.
+# the picture (and the snapshot) is the same.
 case_renderer_damage() { # needs: shmfb xprobe
     damage_case fifo --present renderer
     expect_full_damage 200
@@ -577,7 +590,7 @@ case_renderer_damage() { # needs: shmfb xprobe
 case_scale2_damage() { # needs: shmfb xprobe
     start_x
     start_producer "$W/done" "${P2[@]}"
-    start_viewer --scale 2
+    start_viewer --scale 2 --snapshot "$W/snapshot.png"
     wait_done "$W/done"
     expect_frame 2
     damage_start
@@ -585,6 +598,7 @@ case_scale2_damage() { # needs: shmfb xprobe
     expect_frame 2
     damage_end
     expect_full_damage 200
+    expect_snapshot
 }
 
 # Mailbox pacing: the producer never waits, the viewer takes the newest frame
