@@ -585,6 +585,12 @@ case_renderer_damage() { # needs: shmfb xprobe
     expect_full_damage 200
 }
 
+# --renderer accelerated keeps the renderer path at 1:1 too.
+case_accelerated_damage() { # needs: shmfb xprobe
+    damage_case fifo --renderer accelerated
+    expect_full_damage 200
+}
+
 # --scale 2 takes the renderer path: every frame the whole window, each pixel
 # 2 x 2.
 case_scale2_damage() { # needs: shmfb xprobe
