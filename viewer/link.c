@@ -1,9 +1,10 @@
 /*
  * The waiter thread: sleeps in shmfb_consumer_wait_any() and hands each frame
- * to the main thread through an SDL user event, then blocks until the main
- * thread has released it; each new cursor it copies for the main thread.  It
- * also notices a dead producer and keeps trying to open the same name again
- * (not for a spawned producer, whose framebuffer had no name).
+ * (with the consumer) to the main thread through an SDL user event, then
+ * blocks until the main thread gives the consumer back, which it may keep
+ * for more frames (view_link_next()); each new cursor it copies for the main
+ * thread.  It also notices a dead producer and keeps trying to open the same
+ * name again (not for a spawned producer, whose framebuffer had no name).
  *
  * Input goes the other way without this thread: the library lets the main
  * thread call shmfb_consumer_send() while the waiter waits on the same
