@@ -18,7 +18,7 @@ esac
 
 PKGS=(build-essential cmake pkg-config check libsubunit-dev libpng-dev libsdl2-dev
       libglx-mesa0 libgl1-mesa-dri libx11-dev libxfixes-dev libxdamage-dev xvfb x11-apps
-      xauth xdotool imagemagick clang-format cppcheck valgrind)
+      xauth xdotool imagemagick clang-format cppcheck valgrind squeak-vm scratch)
 
 missing=()
 for p in "${PKGS[@]}"; do

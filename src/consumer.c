@@ -355,8 +355,9 @@ int shmfb_consumer_wait_any(struct shmfb_consumer *c, int timeout_ms, uint32_t w
     if ((what & SHMFB_WAIT_FRAME) && c->held)
         shmfb_consumer_release(c);
     struct wire_header *h = c->r.hdr;
-    const struct shmfb__wait w = {&h->cons_wake, &h->cons_waiters, &c->spin, &c->next_check,
-                                  timeout_ms};
+    struct shmfb__spin *spin = shmfb__consumer_may_spin(c) ? &c->spin : NULL;
+    const struct shmfb__wait w = {&h->cons_wake, &h->cons_waiters, &h->cons_wake_ns,
+                                  spin,          &c->next_check,   timeout_ms};
     struct wait_ctx ctx = {c, what, frame};
     return shmfb__wait_until(&w, ready_now, &ctx);
 }

@@ -208,7 +208,7 @@ int shmfb_producer_poll_event(struct shmfb_producer *p, struct shmfb_event *ev)
         uint32_t tail;
         int slot = oldest_slot(p, &tail, ev);
         if (slot < 0)
-            return -EAGAIN;
+            break; /* none queued: ev may hold a dropped event's fields */
         if (!ring_take(p, slot, tail))
             continue; /* overwritten while copied: read again */
         if (!event_check(ev)) {
@@ -252,11 +252,11 @@ static int ready(void *ctx, bool check)
         r |= SHMFB_WAIT_EVENT;
     /* A consumer that dies holding the frame is dropped by the liveness
      * check, so TAKEN comes true then too. */
-    if (check && !(w->what & SHMFB_WAIT_TAKEN))
-        shmfb__peers_check(p); /* answer consumers that connect meanwhile */
+    if (check)
+        shmfb__peers_check(p); /* answers newcomers, drops those who left */
     if (check && p->r.pacing != SHMFB_PACING_FIFO)
         shmfb__slots_drop_stuck(p);
-    if ((w->what & SHMFB_WAIT_TAKEN) && shmfb__slots_pending(p, p->seq, check, false) == 0)
+    if ((w->what & SHMFB_WAIT_TAKEN) && shmfb__slots_pending(p, p->seq, false) == 0)
         r |= SHMFB_WAIT_TAKEN;
     return r;
 }
@@ -267,8 +267,8 @@ int shmfb_producer_wait(struct shmfb_producer *p, int timeout_ms, uint32_t what)
     if (!what)
         return -EINVAL;
     struct wire_header *h = p->r.hdr;
-    const struct shmfb__wait w = {&h->prod_wake, &h->prod_waiters, NULL, &p->next_check,
-                                  timeout_ms};
+    const struct shmfb__wait w = {&h->prod_wake, &h->prod_waiters, &h->prod_wake_ns,
+                                  NULL,          &p->next_check,   timeout_ms};
     struct wait_ctx ctx = {p, what};
     return shmfb__wait_until(&w, ready, &ctx);
 }

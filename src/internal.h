@@ -19,6 +19,7 @@
 struct shmfb__spin {
     int32_t limit_ns; /* current budget */
     uint32_t waits;   /* spins so far */
+    int32_t wake_ns;  /* what a sleeping wait's wake-up costs here; 0 unknown */
 };
 
 /* A mapped, validated region.  Geometry is a private copy taken once at
@@ -173,8 +174,13 @@ int64_t shmfb__now_ns(void);
 /* sync_linux.c: futex waits on 32-bit words in shared memory. */
 int shmfb__sync_wait(_Atomic uint32_t *word, uint32_t expected, int64_t timeout_ns);
 /* Spins while *word == expected, for a budget learned from the earlier spins
- * of s (at most 100 us); true if the word changed. */
+ * of s and never longer than a sleeping wake-up costs here (at most 100 us);
+ * true if the word changed. */
 bool shmfb__sync_spin(struct shmfb__spin *s, _Atomic uint32_t *word, uint32_t expected);
+/* Learns from one sleeping wait what a wake-up costs here. */
+void shmfb__sync_learn_wake(struct shmfb__spin *s, int64_t ns);
+/* The CPU this thread runs on now, -1 unknown. */
+int32_t shmfb__sync_cpu(void);
 void shmfb__sync_wake_all(_Atomic uint32_t *word);
 
 /* wait.c: the one bounded wait loop behind every wait of the library.
@@ -185,6 +191,7 @@ struct shmfb__wait {
     _Atomic uint32_t *word;     /* futex word the other side bumps */
     _Atomic uint32_t *sleepers; /* counted while asleep, so wakers can skip
                                    the wake syscall when nobody sleeps */
+    _Atomic uint64_t *stamp;    /* when the waker last woke sleepers */
     struct shmfb__spin *spin;   /* spin once before the first sleep; NULL: never */
     int64_t *next_check;        /* the handle's liveness schedule */
     int timeout_ms;             /* 0 polls; negative: no bound */
@@ -196,10 +203,9 @@ bool shmfb__slot_claim(struct shmfb_consumer *c, int i);
 int shmfb__slot_check(struct shmfb_consumer *c);
 int shmfb__slot_free(struct shmfb_consumer *c);
 void shmfb__slot_drop(struct wire_slot *s, uint32_t word);
-/* Counts attached consumers that have not taken frame `seq`.  With
- * `check_alive`, those whose connection is gone are dropped first; with
- * `drop_all`, every laggard is dropped. */
-int shmfb__slots_pending(struct shmfb_producer *p, uint64_t seq, bool check_alive, bool drop_all);
+/* Counts attached consumers that have not taken frame `seq`; with
+ * `drop_all`, every laggard is dropped instead. */
+int shmfb__slots_pending(struct shmfb_producer *p, uint64_t seq, bool drop_all);
 /* Free and mailbox pacing: drops consumers that have left frames untaken
  * for longer than the timeout. */
 void shmfb__slots_drop_stuck(struct shmfb_producer *p);
@@ -207,6 +213,10 @@ int shmfb__slots_attached(const struct wire_header *h);
 bool shmfb__producer_gone(struct shmfb_consumer *c);
 void shmfb__wake_producer(struct wire_header *h);
 void shmfb__wake_consumers(struct wire_header *h);
+/* Whether spinning can catch the peer: not when it last ran on our CPU
+ * (it cannot run while we spin there). */
+bool shmfb__consumer_may_spin(const struct shmfb_consumer *c);
+bool shmfb__producer_may_spin(const struct shmfb_producer *p);
 
 /* spawn.c */
 int shmfb__spawned_socket(void);

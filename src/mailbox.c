@@ -105,8 +105,9 @@ static void drop_holders(struct shmfb_producer *p)
 static int back_wait(struct shmfb_producer *p)
 {
     struct wire_header *h = p->r.hdr;
-    const struct shmfb__wait w = {&h->prod_wake, &h->prod_waiters, &p->spin, &p->next_check,
-                                  (int)(p->timeout_ns / 1000000)};
+    struct shmfb__spin *spin = shmfb__producer_may_spin(p) ? &p->spin : NULL;
+    const struct shmfb__wait w = {&h->prod_wake, &h->prod_waiters, &h->prod_wake_ns,
+                                  spin,          &p->next_check,   (int)(p->timeout_ns / 1000000)};
     int rc = shmfb__wait_until(&w, try_pick, p);
     if (rc > 0)
         return rc - 1;

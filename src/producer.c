@@ -220,7 +220,9 @@ static void record_write(struct shmfb_producer *p, uint32_t buffer)
 static int all_taken(void *ctx, bool check)
 {
     struct shmfb_producer *p = ctx;
-    return shmfb__slots_pending(p, p->seq, check, false) == 0;
+    if (check)
+        shmfb__peers_check(p); /* drops those whose connection is gone */
+    return shmfb__slots_pending(p, p->seq, false) == 0;
 }
 
 /* FIFO: waits until every attached consumer has taken the frame just
@@ -230,10 +232,11 @@ static int all_taken(void *ctx, bool check)
 static void wait_taken(struct shmfb_producer *p)
 {
     struct wire_header *h = p->r.hdr;
-    const struct shmfb__wait w = {&h->prod_wake, &h->prod_waiters, &p->spin, &p->next_check,
-                                  (int)(p->timeout_ns / 1000000)};
+    struct shmfb__spin *spin = shmfb__producer_may_spin(p) ? &p->spin : NULL;
+    const struct shmfb__wait w = {&h->prod_wake, &h->prod_waiters, &h->prod_wake_ns,
+                                  spin,          &p->next_check,   (int)(p->timeout_ns / 1000000)};
     if (shmfb__wait_until(&w, all_taken, p) == -ETIMEDOUT)
-        shmfb__slots_pending(p, p->seq, false, true);
+        shmfb__slots_pending(p, p->seq, true);
 }
 
 /* Mailbox: the buffer this frame goes to, brought up to date from the

@@ -321,11 +321,12 @@ static int list_one(const struct paths *base, const char *entry, uint32_t flags,
     size_t len = strlen(entry);
     struct paths p = *base;
     char name[SHMFB_NAME_MAX + 64];
-    if (len < 6 || strcmp(entry + len - 5, ".lock") != 0 ||
-        strlen(base->dir) + 1 + len >= sizeof(p.lock))
+    if (len < 6 || strcmp(entry + len - 5, ".lock") != 0)
+        return 0;
+    int a = snprintf(p.lock, sizeof(p.lock), "%s/%s", base->dir, entry);
+    int b = snprintf(p.sock, sizeof(p.sock), "%s/%.*s.sock", base->dir, (int)(len - 5), entry);
+    if (a < 0 || b < 0 || a >= (int)sizeof(p.lock) || b >= (int)sizeof(p.sock))
         return 0; /* not one of ours: ours always fit */
-    snprintf(p.lock, sizeof(p.lock), "%s/%s", base->dir, entry);
-    snprintf(p.sock, sizeof(p.sock), "%s/%.*s.sock", base->dir, (int)(len - 5), entry);
     int alive = lock_state(p.lock, name, sizeof(name));
     if (alive < 0 || (!alive && !(flags & (SHMFB_LIST_STALE | SHMFB_LIST_REAP))))
         return 0;

@@ -97,6 +97,8 @@ static bool token_live(const struct shmfb__server *s, uint64_t token)
     return false;
 }
 
+static void catch_up(struct shmfb_producer *p, bool watch);
+
 /* A slot is dead when the connection it names is gone: the only evidence
  * the producer trusts, since any word of the slot may be a peer's.  A
  * consumer connects and says hello before it claims a slot, so a token not
@@ -122,7 +124,7 @@ static void drop_unconnected(struct shmfb_producer *p)
         if (WIRE_SLOT_STATE(w) != WIRE_SLOT_ATTACHED || token_live(&p->srv, token))
             continue;
         if (!served) {
-            shmfb__serve(p);
+            catch_up(p, false);
             served = true;
         }
         if (!token_live(&p->srv, token))
@@ -130,20 +132,27 @@ static void drop_unconnected(struct shmfb_producer *p)
     }
 }
 
-void shmfb__peers_check(struct shmfb_producer *p)
+/* Accepts newcomers and takes the hellos that came; with `watch`, also
+ * closes the connections that are gone. */
+static void catch_up(struct shmfb_producer *p, bool watch)
 {
     struct shmfb__server *s = &p->srv;
     shmfb__serve(p);
     for (int i = 0; i < s->npeers;) {
         struct shmfb__peer *peer = &s->peers[i];
         int rc = peer->hello_by ? hello(p, peer) : 0;
-        if (rc == -EAGAIN || (rc == 0 && !shmfb__peer_gone(peer, false))) {
+        if (rc == -EAGAIN || (rc == 0 && (!watch || !shmfb__peer_gone(peer, false)))) {
             i++;
             continue;
         }
-        shmfb__peer_close(&s->peers[i]);
+        shmfb__peer_close(peer);
         s->peers[i] = s->peers[--s->npeers];
     }
+}
+
+void shmfb__peers_check(struct shmfb_producer *p)
+{
+    catch_up(p, true);
     drop_unconnected(p);
 }
 

@@ -85,10 +85,8 @@ void shmfb__slot_drop(struct wire_slot *s, uint32_t word)
                                             memory_order_acq_rel, memory_order_relaxed);
 }
 
-int shmfb__slots_pending(struct shmfb_producer *p, uint64_t seq, bool check_alive, bool drop_all)
+int shmfb__slots_pending(struct shmfb_producer *p, uint64_t seq, bool drop_all)
 {
-    if (check_alive)
-        shmfb__peers_check(p);
     int pending = 0;
     for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
         struct wire_slot *s = &p->r.hdr->slots[i];
@@ -149,19 +147,44 @@ bool shmfb__producer_gone(struct shmfb_consumer *c)
  * count before it sleeps (wait.c): either it sees the new word, or this sees
  * its count (both sequentially consistent).  A peer that corrupts a count
  * costs a waiter at most one liveness period. */
-static void wake(_Atomic uint32_t *word, _Atomic uint32_t *sleepers)
+static void wake(_Atomic uint32_t *word, _Atomic uint32_t *sleepers, _Atomic uint64_t *stamp)
 {
     atomic_fetch_add_explicit(word, 1, memory_order_seq_cst);
-    if (atomic_load_explicit(sleepers, memory_order_seq_cst))
-        shmfb__sync_wake_all(word);
+    if (!atomic_load_explicit(sleepers, memory_order_seq_cst))
+        return;
+    /* The sleeper learns from it what a wake-up costs (sync_linux.c). */
+    atomic_store_explicit(stamp, (uint64_t)shmfb__now_ns(), memory_order_relaxed);
+    shmfb__sync_wake_all(word);
 }
 
 void shmfb__wake_producer(struct wire_header *h)
 {
-    wake(&h->prod_wake, &h->prod_waiters);
+    wake(&h->prod_wake, &h->prod_waiters, &h->prod_wake_ns);
 }
 
 void shmfb__wake_consumers(struct wire_header *h)
 {
-    wake(&h->cons_wake, &h->cons_waiters);
+    wake(&h->cons_wake, &h->cons_waiters, &h->cons_wake_ns);
+}
+
+bool shmfb__consumer_may_spin(const struct shmfb_consumer *c)
+{
+    int32_t me = shmfb__sync_cpu();
+    if (c->slot >= 0)
+        atomic_store_explicit(&c->r.hdr->slots[c->slot].cpu, me, memory_order_relaxed);
+    return me < 0 || atomic_load_explicit(&c->r.hdr->prod_cpu, memory_order_relaxed) != me;
+}
+
+bool shmfb__producer_may_spin(const struct shmfb_producer *p)
+{
+    int32_t me = shmfb__sync_cpu();
+    atomic_store_explicit(&p->r.hdr->prod_cpu, me, memory_order_relaxed);
+    for (int i = 0; me >= 0 && i < SHMFB_MAX_CONSUMERS; i++) {
+        const struct wire_slot *s = &p->r.hdr->slots[i];
+        if (WIRE_SLOT_STATE(atomic_load_explicit(&s->word, memory_order_relaxed)) ==
+                WIRE_SLOT_ATTACHED &&
+            atomic_load_explicit(&s->cpu, memory_order_relaxed) == me)
+            return false;
+    }
+    return true;
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,8 +35,8 @@ int shmfb__sync_wait(_Atomic uint32_t *word, uint32_t expected, int64_t timeout_
  * SPIN_MIN_NS before it sleeps. */
 #define SPIN_MIN_NS 1000
 #define SPIN_MAX_NS 100000
-/* Every so many waits, one spins the whole SPIN_MAX_NS to find out whether
- * waits have become short again. */
+/* Every so many waits, one spins the whole budget allowed to find out
+ * whether waits have become short again. */
 #define SPIN_PROBE_EVERY 16
 
 static inline void cpu_relax(void)
@@ -67,9 +68,28 @@ static void spin_learn(struct shmfb__spin *s, int64_t t)
     s->limit_ns = (int32_t)limit;
 }
 
+/* A wake-up's cost, as an average that follows changes within some tens of
+ * waits (a machine's load, where the scheduler puts the two sides). */
+void shmfb__sync_learn_wake(struct shmfb__spin *s, int64_t ns)
+{
+    if (ns <= 0 || ns > 10 * SPIN_MAX_NS)
+        return; /* not a wake-up we caused, or one we cannot use */
+    int64_t w = s->wake_ns ? (7 * (int64_t)s->wake_ns + ns) / 8 : ns;
+    s->wake_ns = (int32_t)(w < SPIN_MIN_NS ? SPIN_MIN_NS : w > SPIN_MAX_NS ? SPIN_MAX_NS : w);
+}
+
+int32_t shmfb__sync_cpu(void)
+{
+    return (int32_t)sched_getcpu();
+}
+
+/* Spinning longer than a sleeping wait's wake-up would cost can only lose:
+ * the budget never passes it, whatever else it learned. */
 bool shmfb__sync_spin(struct shmfb__spin *s, _Atomic uint32_t *word, uint32_t expected)
 {
-    int64_t budget = s->waits++ % SPIN_PROBE_EVERY == 0 ? SPIN_MAX_NS : s->limit_ns;
+    int64_t cap = s->wake_ns ? s->wake_ns : SPIN_MAX_NS;
+    int64_t budget = s->waits++ % SPIN_PROBE_EVERY == 0 ? cap : s->limit_ns;
+    budget = budget < cap ? budget : cap;
     int64_t start = shmfb__now_ns(), now = start;
     do {
         for (int i = 0; i < 16; i++) {

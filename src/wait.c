@@ -10,6 +10,16 @@ static int64_t deadline_of(int timeout_ms, int64_t start)
     return timeout_ms < 0 ? INT64_MAX : start + (int64_t)timeout_ms * 1000000;
 }
 
+/* A wait the peer ended: how long after its wake the sleeper ran. */
+static void learn(const struct shmfb__wait *w, int woken, int64_t slept_at)
+{
+    if (woken < 0 || !w->spin || !w->stamp)
+        return;
+    int64_t stamp = (int64_t)atomic_load_explicit(w->stamp, memory_order_relaxed);
+    if (stamp > slept_at)
+        shmfb__sync_learn_wake(w->spin, shmfb__now_ns() - stamp);
+}
+
 int shmfb__wait_until(const struct shmfb__wait *w, int (*ready)(void *ctx, bool check), void *ctx)
 {
     int64_t deadline = deadline_of(w->timeout_ms, shmfb__now_ns());
@@ -37,8 +47,9 @@ int shmfb__wait_until(const struct shmfb__wait *w, int (*ready)(void *ctx, bool 
         int64_t slice = *w->next_check - now;
         slice = slice < deadline - now ? slice : deadline - now;
         atomic_fetch_add_explicit(w->sleepers, 1, memory_order_seq_cst);
-        shmfb__sync_wait(w->word, v, slice);
+        int woken = shmfb__sync_wait(w->word, v, slice);
         atomic_fetch_sub_explicit(w->sleepers, 1, memory_order_relaxed);
         slept = true;
+        learn(w, woken, now);
     }
 }

@@ -72,7 +72,8 @@ struct wire_slot {
     _Atomic uint32_t ev_head;    /* next event to write (consumer) */
     _Atomic uint32_t ev_tail;    /* next event to read (producer) */
     _Atomic uint32_t ev_dropped; /* events lost to a full ring */
-    uint32_t reserved[4];
+    _Atomic int32_t cpu;         /* CPU the consumer last ran on (a hint) */
+    uint32_t reserved[3];
 };
 
 /* The description of frame `seq`, written under a sequence lock: `lock` is
@@ -128,10 +129,14 @@ struct wire_header {
     _Atomic uint32_t prod_wake;    /* futex: the producer sleeps here */
     _Atomic uint32_t cons_waiters; /* consumers asleep on cons_wake */
     _Atomic uint32_t prod_waiters; /* nonzero while the producer sleeps */
-    uint8_t reserved1[40];
+    _Atomic int32_t prod_cpu;      /* CPU the producer last ran on (a hint) */
+    uint32_t reserved1;
+    _Atomic uint64_t cons_wake_ns; /* when the producer last woke sleepers */
+    _Atomic uint64_t prod_wake_ns; /* when a consumer last woke the producer */
+    uint8_t reserved2[16];
     /* Mailbox: the frame each buffer holds, 0 while it is being written. */
     _Atomic uint64_t buffer_seq[WIRE_MAX_BUFFERS];
-    uint8_t reserved2[256];
+    uint8_t reserved3[256];
     struct wire_slot slots[SHMFB_MAX_CONSUMERS];
 };
 
@@ -191,6 +196,9 @@ _Static_assert(offsetof(struct wire_header, cons_wake) == 136, "layout");
 _Static_assert(offsetof(struct wire_header, prod_wake) == 140, "layout");
 _Static_assert(offsetof(struct wire_header, cons_waiters) == 144, "layout");
 _Static_assert(offsetof(struct wire_header, prod_waiters) == 148, "layout");
+_Static_assert(offsetof(struct wire_header, prod_cpu) == 152, "layout");
+_Static_assert(offsetof(struct wire_header, cons_wake_ns) == 160, "layout");
+_Static_assert(offsetof(struct wire_header, prod_wake_ns) == 168, "layout");
 _Static_assert(offsetof(struct wire_header, buffer_seq) == 192, "layout");
 _Static_assert(offsetof(struct wire_header, slots) == 512, "layout");
 _Static_assert(sizeof(struct wire_header) == 1024, "header size");
@@ -205,6 +213,7 @@ _Static_assert(offsetof(struct wire_slot, hold) == 32, "layout");
 _Static_assert(offsetof(struct wire_slot, ev_head) == 36, "layout");
 _Static_assert(offsetof(struct wire_slot, ev_tail) == 40, "layout");
 _Static_assert(offsetof(struct wire_slot, ev_dropped) == 44, "layout");
+_Static_assert(offsetof(struct wire_slot, cpu) == 48, "layout");
 
 _Static_assert(sizeof(struct wire_frame) == 288, "frame record size");
 _Static_assert(offsetof(struct wire_frame, lock) == 0, "layout");

@@ -5,16 +5,16 @@
  * It keeps its own 32-bit Display bitmap, draws into it (a background, a
  * banner in a 5x7 font of its own, coloured squares where the mouse is
  * clicked, the text typed), and hands only the changed rectangles to
- * ioShowDisplay().  Input comes from ioGetNextEvent(); when it has nothing
- * to do it sleeps in ioRelinquishProcessorForMicroseconds().  All drawing
+ * shmfb_vmd_show().  Input comes from shmfb_vmd_next_event(); when it has
+ * nothing to do it sleeps in shmfb_vmd_idle().  All drawing
  * depends only on the events received, so its frames can be compared with
  * golden images.
  */
+#include "args.h"
 #include "font5x7.h"
 #include "vmdisplay.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,17 +22,16 @@
 #include <string.h>
 #include <time.h>
 
-#define INPUT_SEMAPHORE 1
-#define IDLE_US         100000 /* longest sleep between checks of the clock */
-#define TEXT_MAX        2048   /* code points kept for the text area */
-#define SQUARES_MAX     4096   /* clicks remembered for repainting */
-#define SQUARE          8      /* side of a click's square */
-#define SCALE           2      /* font pixels per glyph pixel */
-#define CELL_W          ((FONT_W + 1) * SCALE)
-#define CELL_H          ((FONT_H + 2) * SCALE)
-#define MARGIN          8
-#define BANNER_H        (CELL_H + 2 * SCALE)
-#define TEXT_TOP        (BANNER_H + MARGIN)
+#define IDLE_US     100000 /* longest sleep between checks of the clock */
+#define TEXT_MAX    2048   /* code points kept for the text area */
+#define SQUARES_MAX 4096   /* clicks remembered for repainting */
+#define SQUARE      8      /* side of a click's square */
+#define SCALE       2      /* font pixels per glyph pixel */
+#define CELL_W      ((FONT_W + 1) * SCALE)
+#define CELL_H      ((FONT_H + 2) * SCALE)
+#define MARGIN      8
+#define BANNER_H    (CELL_H + 2 * SCALE)
+#define TEXT_TOP    (BANNER_H + MARGIN)
 
 #define COLOUR_BG_A   0xFF1C2833u
 #define COLOUR_BG_B   0xFF212F3Du
@@ -46,7 +45,7 @@ static const char banner_text[] = "toy-vm: Display via shmfb";
 
 struct options {
     const char *name; /* NULL: spawned, or "/toy-vm" when not spawned */
-    int w, h, max_w, max_h;
+    int32_t w, h, max_w, max_h;
     const char *log;
     long exit_after_ms; /* < 0: never */
 };
@@ -60,7 +59,7 @@ struct square {
 struct toy {
     uint32_t *bits; /* the Display, w * h words, pitch w * 4 */
     int w, h;
-    sqInt buttons; /* from the last mouse event */
+    int32_t buttons; /* from the last mouse event */
     uint32_t text[TEXT_MAX];
     int ntext;
     struct square squares[SQUARES_MAX];
@@ -77,11 +76,10 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
-static sqInt signal_semaphore(sqInt index)
+static void input_arrived(void *ctx)
 {
-    if (index == INPUT_SEMAPHORE)
-        input_signalled = 1;
-    return 1;
+    (void)ctx;
+    input_signalled = 1;
 }
 
 static long long now_ms(void)
@@ -129,7 +127,7 @@ static void glyph(struct toy *t, int x, int y, uint32_t cp, uint32_t colour)
 
 static void show(const struct toy *t, int x, int y, int w, int h)
 {
-    ioShowDisplay((sqInt)(uintptr_t)t->bits, t->w, t->h, 32, x, x + w, y, y + h);
+    shmfb_vmd_show(t->bits, t->w, t->h, 32, x, x + w, y, y + h);
 }
 
 /* Where the i-th character of the text goes; false when off the Display. */
@@ -183,17 +181,19 @@ static int resize_display(struct toy *t, int w, int h)
 
 /* ---- reacting to events ------------------------------------------------ */
 
-static int button_number(sqInt bit)
+static int button_number(int32_t bit)
 {
-    return bit == RedButtonBit ? 1 : bit == YellowButtonBit ? 2 : 3;
+    return bit == SHMFB_VMD_RED ? 1 : bit == SHMFB_VMD_YELLOW ? 2 : 3;
 }
 
-static uint32_t button_colour(sqInt bit)
+static uint32_t button_colour(int32_t bit)
 {
-    return bit == RedButtonBit ? COLOUR_RED : bit == YellowButtonBit ? COLOUR_YELLOW : COLOUR_BLUE;
+    return bit == SHMFB_VMD_RED      ? COLOUR_RED
+           : bit == SHMFB_VMD_YELLOW ? COLOUR_YELLOW
+                                     : COLOUR_BLUE;
 }
 
-static void click(struct toy *t, sqInt bit, int x, int y)
+static void click(struct toy *t, int32_t bit, int x, int y)
 {
     if (t->nsquares == SQUARES_MAX)
         return;
@@ -203,10 +203,10 @@ static void click(struct toy *t, sqInt bit, int x, int y)
     show(t, x - SQUARE / 2, y - SQUARE / 2, SQUARE, SQUARE);
 }
 
-static void on_mouse(struct toy *t, const sqMouseEvent *m)
+static void on_mouse(struct toy *t, const struct shmfb_vmd_mouse *m)
 {
-    static const sqInt bits[] = {RedButtonBit, YellowButtonBit, BlueButtonBit};
-    sqInt pressed = m->buttons & ~t->buttons, released = t->buttons & ~m->buttons;
+    static const int32_t bits[] = {SHMFB_VMD_RED, SHMFB_VMD_YELLOW, SHMFB_VMD_BLUE};
+    int32_t pressed = m->buttons & ~t->buttons, released = t->buttons & ~m->buttons;
     int x = (int)m->x, y = (int)m->y;
     t->buttons = m->buttons;
     if (!pressed && !released)
@@ -261,15 +261,16 @@ static void type_char(struct toy *t, uint32_t cp)
     show(t, x, y, CELL_W, CELL_H);
 }
 
-static void on_key(struct toy *t, const sqKeyboardEvent *k)
+static void on_key(struct toy *t, const struct shmfb_vmd_key *k)
 {
-    int code = (int)k->charCode, mods = (int)k->modifiers;
-    if (k->pressCode == EventKeyDown) {
-        fprintf(t->log, "down %d mods=%d\n", code, mods);
-    } else if (k->pressCode == EventKeyUp) {
-        fprintf(t->log, "up %d mods=%d\n", code, mods);
+    /* The character: its code point, or its 8-bit code for keys without one. */
+    uint32_t cp = (uint32_t)(k->utf32_code ? k->utf32_code : k->char_code);
+    int mods = (int)k->modifiers;
+    if (k->press_code == SHMFB_VMD_KEY_DOWN) {
+        fprintf(t->log, "down %u mods=%d\n", cp, mods);
+    } else if (k->press_code == SHMFB_VMD_KEY_UP) {
+        fprintf(t->log, "up %u mods=%d\n", cp, mods);
     } else {
-        uint32_t cp = (uint32_t)(k->utf32Code ? k->utf32Code : k->charCode);
         type_char(t, cp);
         if (cp >= 32 && cp < 127)
             fprintf(t->log, "key '%c'\n", (char)cp);
@@ -279,16 +280,16 @@ static void on_key(struct toy *t, const sqKeyboardEvent *k)
 }
 
 /* Returns false when the VM should quit. */
-static bool on_window(struct toy *t, const sqWindowEvent *w)
+static bool on_window(struct toy *t, const struct shmfb_vmd_window *w)
 {
-    if (w->action == WindowEventClose) {
+    if (w->action == SHMFB_VMD_WINDOW_CLOSE) {
         fprintf(t->log, "close\n");
         return false;
     }
-    if (w->action == WindowEventActivated) {
+    if (w->action == SHMFB_VMD_WINDOW_ACTIVATED) {
         fprintf(t->log, "focus\n");
-    } else if (w->action == WindowEventMetricChange) {
-        sqInt size = ioScreenSize();
+    } else if (w->action == SHMFB_VMD_WINDOW_METRIC_CHANGE) {
+        uint32_t size = shmfb_vmd_screen_size();
         int nw = (int)(size >> 16), nh = (int)(size & 0xFFFF);
         if (resize_display(t, nw, nh) < 0)
             fprintf(stderr, "toy-vm: out of memory for a %dx%d Display\n", nw, nh);
@@ -297,24 +298,22 @@ static bool on_window(struct toy *t, const sqWindowEvent *w)
     return true;
 }
 
-static bool dispatch(struct toy *t, const sqInputEvent *e)
+static bool dispatch(struct toy *t, const union shmfb_vmd_event *e)
 {
     switch (e->type) {
-    case EventTypeMouse:
-        on_mouse(t, (const sqMouseEvent *)e);
+    case SHMFB_VMD_EVENT_MOUSE:
+        on_mouse(t, &e->mouse);
         break;
-    case EventTypeKeyboard:
-        on_key(t, (const sqKeyboardEvent *)e);
+    case SHMFB_VMD_EVENT_KEYBOARD:
+        on_key(t, &e->key);
         break;
-    case EventTypeWindow:
-        return on_window(t, (const sqWindowEvent *)e);
-    case EventTypeMouseWheel: {
-        const sqMouseEvent *m = (const sqMouseEvent *)e;
-        fprintf(t->log, "wheel dx=%ld dy=%ld\n", (long)m->x, (long)m->y);
+    case SHMFB_VMD_EVENT_WINDOW:
+        return on_window(t, &e->window);
+    case SHMFB_VMD_EVENT_MOUSE_WHEEL:
+        fprintf(t->log, "wheel dx=%d dy=%d\n", (int)e->mouse.x, (int)e->mouse.y);
         break;
-    }
     default:
-        fprintf(t->log, "event %ld\n", (long)e->type);
+        fprintf(t->log, "event %d\n", (int)e->type);
         break;
     }
     return true;
@@ -325,12 +324,12 @@ static bool dispatch(struct toy *t, const sqInputEvent *e)
 static int run(struct toy *t, const struct options *o)
 {
     long long deadline = o->exit_after_ms >= 0 ? now_ms() + o->exit_after_ms : -1;
-    sqInputEvent e;
+    union shmfb_vmd_event e;
     input_signalled = 1; /* look once before the first sleep */
     while (!stop_requested) {
         if (input_signalled) {
             input_signalled = 0;
-            while (ioGetNextEvent(&e))
+            while (shmfb_vmd_next_event(&e))
                 if (!dispatch(t, &e))
                     return 0;
             continue;
@@ -338,95 +337,86 @@ static int run(struct toy *t, const struct options *o)
         long long left = deadline < 0 ? IDLE_US / 1000 : deadline - now_ms();
         if (left <= 0)
             return 0;
-        ioRelinquishProcessorForMicroseconds(left < IDLE_US / 1000 ? left * 1000 : IDLE_US);
+        shmfb_vmd_idle(left < IDLE_US / 1000 ? left * 1000 : IDLE_US);
     }
     return 0;
 }
 
 /* ---- options and setup ------------------------------------------------- */
 
-static void usage(FILE *f)
+static const char usage_text[] =
+    "usage: toy-vm [--name NAME] [--size WxH] [--max WxH] [--log FILE]\n"
+    "              [--exit-after-ms N]\n"
+    "Shows a toy VM's Display through shmfb (vmdisplay adapter).\n"
+    "  --name NAME         framebuffer name; default: the spawning viewer's\n"
+    "                      socket when SHMFB_SOCKET is set, else /toy-vm\n"
+    "  --size WxH          Display size (default 640x480)\n"
+    "  --max WxH           capacity (default 1024x768, or the size if larger)\n"
+    "  --log FILE          append one line per event received, once it was\n"
+    "                      handled and its drawing shown\n"
+    "  --exit-after-ms N   exit 0 after N milliseconds\n"
+    "  -h, --help          show this help\n"
+    "  -V, --version       show the version\n"
+    "Clicks draw 8x8 squares (left red, middle yellow, right blue); typed\n"
+    "text is echoed (Backspace erases, Return starts a line); a resize\n"
+    "request resizes the Display; a close request exits 0.\n";
+
+static int parse_one(const struct args *a, int opt, struct options *o)
 {
-    fprintf(f, "usage: toy-vm [--name NAME] [--size WxH] [--max WxH] [--log FILE]\n"
-               "              [--exit-after-ms N]\n"
-               "Shows a toy VM's Display through shmfb (vmdisplay adapter).\n"
-               "  --name NAME         framebuffer name; default: the spawning viewer's\n"
-               "                      socket when SHMFB_SOCKET is set, else /toy-vm\n"
-               "  --size WxH          Display size (default 640x480)\n"
-               "  --max WxH           capacity (default 1024x768, or the size if larger)\n"
-               "  --log FILE          append one line per event received, once it was\n"
-               "                      handled and its drawing shown\n"
-               "  --exit-after-ms N   exit 0 after N milliseconds\n"
-               "Clicks draw 8x8 squares (left red, middle yellow, right blue); typed\n"
-               "text is echoed (Backspace erases, Return starts a line); a resize\n"
-               "request resizes the Display; a close request exits 0.\n");
+    switch (opt) {
+    case 'n':
+        o->name = a->value;
+        return 0;
+    case 's':
+        return args_size(a, &o->w, &o->h);
+    case 'm':
+        return args_size(a, &o->max_w, &o->max_h);
+    case 'l':
+        o->log = a->value;
+        return 0;
+    default: /* 'x' */
+        return args_long(a, 0, 24L * 3600 * 1000, &o->exit_after_ms);
+    }
 }
 
-static bool parse_size(const char *s, int *w, int *h)
-{
-    char tail;
-    return sscanf(s, "%dx%d%c", w, h, &tail) == 2 && *w > 0 && *h > 0 && *w <= SHMFB_DIM_MAX &&
-           *h <= SHMFB_DIM_MAX;
-}
-
-/* Returns 0 to run, 1 after --help, 2 on a usage error. */
+/* Returns -1 to run, else the exit status. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-    static const struct option longs[] = {{"name", required_argument, NULL, 'n'},
-                                          {"size", required_argument, NULL, 's'},
-                                          {"max", required_argument, NULL, 'm'},
-                                          {"log", required_argument, NULL, 'l'},
-                                          {"exit-after-ms", required_argument, NULL, 'x'},
-                                          {"help", no_argument, NULL, 'h'},
-                                          {NULL, 0, NULL, 0}};
-    char *end;
-    int c;
-    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
-        switch (c) {
-        case 'n':
-            o->name = optarg;
-            break;
-        case 's':
-            if (!parse_size(optarg, &o->w, &o->h))
-                return 2;
-            break;
-        case 'm':
-            if (!parse_size(optarg, &o->max_w, &o->max_h))
-                return 2;
-            break;
-        case 'l':
-            o->log = optarg;
-            break;
-        case 'x':
-            o->exit_after_ms = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || o->exit_after_ms < 0)
-                return 2;
-            break;
-        case 'h':
-            usage(stdout);
-            return 1;
-        default:
-            return 2;
-        }
-    }
-    return optind == argc ? 0 : 2;
+    static const struct option longs[] = {
+        {"name", required_argument, NULL, 'n'},          {"size", required_argument, NULL, 's'},
+        {"max", required_argument, NULL, 'm'},           {"log", required_argument, NULL, 'l'},
+        {"exit-after-ms", required_argument, NULL, 'x'}, {NULL, 0, NULL, 0}};
+    struct args a = {.prog = "toy-vm", .usage_text = usage_text, .longopts = longs};
+    int opt;
+    args_start(&a, argc, argv);
+    while ((opt = args_next(&a)) > 0)
+        if (parse_one(&a, opt, o) < 0)
+            return ARGS_EXIT_USAGE;
+    if (opt == ARGS_STOP)
+        return a.status;
+    if (a.nrest > 0)
+        return args_usage_error(&a, "unexpected argument '%s'", a.rest[0]);
+    args_producer_name(o->name, "/toy-vm", &o->name);
+    return -1;
 }
 
 static int open_display(struct options *o)
 {
-    if (!o->name && !getenv(SHMFB_SOCKET_ENV))
-        o->name = "/toy-vm";
     int mw = o->max_w ? o->max_w : o->w > 1024 ? o->w : 1024;
     int mh = o->max_h ? o->max_h : o->h > 768 ? o->h : 768;
-    int rc = shmfb_vmdisplay_open(o->name, mw, mh, o->w, o->h);
+    /* Resizes and focus as window events, the wheel as wheel events. */
+    struct shmfb_vmd_desc d = {.max_width = mw,
+                               .max_height = mh,
+                               .width = o->w,
+                               .height = o->h,
+                               .flags = SHMFB_VMD_WHEEL_EVENTS | SHMFB_VMD_WINDOW_EVENTS,
+                               .hooks = {.input = input_arrived}};
+    int rc = shmfb_vmd_open(o->name, &d);
     if (rc < 0) {
         fprintf(stderr, "toy-vm: cannot create the framebuffer %s: %s\n",
                 o->name ? o->name : "(spawned)", shmfb_strerror(rc));
         return rc;
     }
-    struct shmfb_vmdisplay_hooks hooks = {.signal_semaphore = signal_semaphore};
-    shmfb_vmdisplay_set_hooks(&hooks);
-    ioSetInputSemaphore(INPUT_SEMAPHORE);
     return 0;
 }
 
@@ -456,8 +446,8 @@ int main(int argc, char **argv)
 {
     struct options o = {.w = 640, .h = 480, .exit_after_ms = -1};
     int rc = parse_options(argc, argv, &o);
-    if (rc)
-        return rc == 1 ? 0 : (usage(stderr), 2);
+    if (rc >= 0)
+        return rc;
     static struct toy t;
     t.log = open_log(o.log);
     if (!t.log)
@@ -469,12 +459,12 @@ int main(int argc, char **argv)
         goto fail_display;
     rc = run(&t, &o);
     free(t.bits);
-    shmfb_vmdisplay_close();
+    shmfb_vmd_close();
     fclose(t.log);
     return rc;
 
 fail_display:
-    shmfb_vmdisplay_close();
+    shmfb_vmd_close();
 fail_log:
     fclose(t.log);
     return 1;

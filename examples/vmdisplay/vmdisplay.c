@@ -1,4 +1,4 @@
-/* The OpenSmalltalk VM display-driver entry points on libshmfb. */
+/* A Smalltalk VM's Display and input on libshmfb; see vmdisplay.h. */
 #include "vmdisplay.h"
 
 #include <errno.h>
@@ -15,53 +15,92 @@
 #define EVENT_AGE_MAX_MS 60000
 /* Most shmfb events taken in one go, so a flooding viewer cannot keep the
  * interpreter in here. */
-#define PUMP_MAX (4 * SHMFB_VMDISPLAY_QUEUE)
-/* Most arrow keystrokes one wheel event turns into (WHEEL_AS_KEYS). */
+#define PUMP_MAX (4 * SHMFB_VMD_QUEUE)
+/* Most arrow keystrokes one wheel event turns into. */
 #define WHEEL_KEYS_MAX 8
-/* Modifiers that mark keystrokes synthesized from the wheel. */
-#define WHEEL_KEY_MODS (ShiftKeyBit | CtrlKeyBit | OptionKeyBit | CommandKeyBit)
+/* Longest a key press waits for the text it types, when neither the text
+ * nor any other event follows (a viewer sends the key and its text as two
+ * events, back to back, but may be slowed down between them). */
+#define TEXT_WAIT_NS (250 * 1000000LL)
+/* Keys remembered between press and release. */
+#define KEYS_HELD 16
+/* The X11 module's codes for the wheel: arrow up, arrow down. */
+#define WHEEL_UP_CODE   30
+#define WHEEL_DOWN_CODE 31
+/* Window index of the close record (the main window); input records carry 0. */
+#define MAIN_WINDOW 1
+/* shmfb key code of a press that came as text alone. */
+#define NO_KEY UINT32_MAX
+
+/* A key whose press was reported, until its release. */
+struct held_key {
+    uint32_t code; /* shmfb key code */
+    int32_t char_code, utf32;
+    bool used;
+};
+
+/* A key press whose record waits for the text it types. */
+struct pending_key {
+    bool active;
+    uint32_t code, sym, mods; /* as sent (shmfb) */
+    uint32_t time_ms;         /* sender's clock */
+    int64_t since_ns;         /* our clock, when it arrived */
+};
+
+/* The cursor last published, so that setting it again costs nothing. */
+struct published_cursor {
+    bool valid;
+    int32_t w, h, hot_x, hot_y;
+    uint32_t pixels[SHMFB_CURSOR_MAX * SHMFB_CURSOR_MAX];
+};
 
 /* The one display this module drives; see vmdisplay.h. */
 static struct {
     struct shmfb_producer *p;
-    struct shmfb_vmdisplay_hooks hooks;
+    struct shmfb_vmd_hooks hooks;
     uint32_t flags;
     int32_t max_w, max_h;
-    int32_t screen_w, screen_h; /* what ioScreenSize() reports */
+    int32_t screen_w, screen_h; /* what the screen size reports */
     int32_t frame_w, frame_h;   /* size of the frame being shown */
-    sqInt sema;                 /* input semaphore index, 0: none */
+    int64_t damaged_since;      /* 0: nothing waits for a present */
+    uint32_t *back;             /* buffer the next present publishes, once acquired */
+    size_t back_px;             /* its row pitch in pixels */
     int32_t mouse_x, mouse_y;
-    sqInt buttons, mods;    /* Squeak bits, as last reported */
-    uint32_t suppress_text; /* char already reported for a key down */
-    uint32_t open_ms;
+    int32_t buttons, mods; /* Squeak bits, unmapped, as last seen */
+    struct pending_key pending;
+    bool unmapped_down; /* a key without a code is down; text may follow */
+    uint32_t unmapped_code;
+    bool ctrl_pressed; /* a key with Ctrl was just reported; drop its text */
+    struct held_key held[KEYS_HELD];
+    int64_t open_ns;
+    struct published_cursor cursor;
     unsigned head, count, added;
-    sqInputEvent queue[SHMFB_VMDISPLAY_QUEUE];
+    union shmfb_vmd_event queue[SHMFB_VMD_QUEUE];
 } vmd;
 
-static uint32_t now_ms(void)
+static int64_t now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static int32_t clamp32(sqInt v, int32_t lo, int32_t hi)
+static uint32_t now_ms(void)
+{
+    return (uint32_t)(now_ns() / 1000000);
+}
+
+static int32_t clamp32(int64_t v, int32_t lo, int32_t hi)
 {
     return v < lo ? lo : v > hi ? hi : (int32_t)v;
 }
 
 /* ---- setup ------------------------------------------------------------- */
 
-int shmfb_vmdisplay_open(const char *name, int max_w, int max_h, int w, int h)
+int shmfb_vmd_open(const char *name, const struct shmfb_vmd_desc *desc)
 {
-    struct shmfb_vmdisplay_desc d = {
-        .max_width = max_w, .max_height = max_h, .width = w, .height = h};
-    return shmfb_vmdisplay_open_desc(name, &d);
-}
-
-int shmfb_vmdisplay_open_desc(const char *name, const struct shmfb_vmdisplay_desc *desc)
-{
-    const uint32_t known = SHMFB_VMDISPLAY_WHEEL_AS_KEYS | SHMFB_VMDISPLAY_SWAP_BUTTONS;
+    const uint32_t known = SHMFB_VMD_SWAP_BUTTONS | SHMFB_VMD_WHEEL_EVENTS |
+                           SHMFB_VMD_WINDOW_EVENTS | SHMFB_VMD_MAP_DEL_BS | SHMFB_VMD_DEFER_PRESENT;
     if (!desc || (desc->flags & ~known))
         return -EINVAL;
     if (vmd.p)
@@ -71,60 +110,51 @@ int shmfb_vmdisplay_open_desc(const char *name, const struct shmfb_vmdisplay_des
                                      .width = desc->width,
                                      .height = desc->height,
                                      .pacing = desc->pacing,
-                                     .timeout_ms = desc->timeout_ms};
+                                     .timeout_ms = desc->timeout_ms,
+                                     .flags = SHMFB_OWN_IMAGE};
     struct shmfb_producer *p;
     int rc = shmfb_producer_create(name, &pd, &p);
     if (rc < 0)
         return rc;
+    memset(&vmd, 0, sizeof(vmd));
     vmd.p = p;
     vmd.flags = desc->flags;
+    vmd.hooks = desc->hooks;
     shmfb_producer_size(p, &vmd.frame_w, &vmd.frame_h, &vmd.max_w, &vmd.max_h);
     vmd.screen_w = vmd.frame_w;
     vmd.screen_h = vmd.frame_h;
-    vmd.open_ms = now_ms();
+    vmd.open_ns = now_ns();
     return 0;
 }
 
-void shmfb_vmdisplay_close(void)
+void shmfb_vmd_close(void)
 {
     shmfb_producer_destroy(vmd.p);
     memset(&vmd, 0, sizeof(vmd));
 }
 
-void shmfb_vmdisplay_set_hooks(const struct shmfb_vmdisplay_hooks *hooks)
-{
-    if (hooks)
-        vmd.hooks = *hooks;
-    else
-        memset(&vmd.hooks, 0, sizeof(vmd.hooks));
-}
-
-struct shmfb_producer *shmfb_vmdisplay_producer(void)
+struct shmfb_producer *shmfb_vmd_producer(void)
 {
     return vmd.p;
 }
 
 /* ---- output ------------------------------------------------------------ */
 
-sqInt ioScreenSize(void)
+uint32_t shmfb_vmd_screen_size(void)
 {
     if (!vmd.p)
         return 0;
-    return ((sqInt)vmd.screen_w << 16) | (sqInt)vmd.screen_h;
+    return ((uint32_t)vmd.screen_w << 16) | (uint32_t)vmd.screen_h;
 }
 
-sqInt ioScreenDepth(void)
-{
-    return 32;
-}
-
-sqInt ioHasDisplayDepth(sqInt depth)
+int shmfb_vmd_has_depth(int32_t depth)
 {
     return depth == 32;
 }
 
 /* Clips [l, r) x [t, b) to [0, w) x [0, h); false when nothing is left. */
-static bool clip(sqInt l, sqInt r, sqInt t, sqInt b, int32_t w, int32_t h, struct shmfb_rect *out)
+static bool clip(int32_t l, int32_t r, int32_t t, int32_t b, int32_t w, int32_t h,
+                 struct shmfb_rect *out)
 {
     int32_t x0 = clamp32(l, 0, w), x1 = clamp32(r, 0, w);
     int32_t y0 = clamp32(t, 0, h), y1 = clamp32(b, 0, h);
@@ -134,17 +164,40 @@ static bool clip(sqInt l, sqInt r, sqInt t, sqInt b, int32_t w, int32_t h, struc
     return true;
 }
 
-static void copy_rect(const uint32_t *bits, sqInt pitch_px, const struct shmfb_rect *rc)
+static void copy_rect(const uint32_t *bits, int32_t pitch_px, const struct shmfb_rect *rc)
 {
-    uint32_t *dst = shmfb_producer_pixels(vmd.p);
-    size_t dst_px = (size_t)shmfb_producer_stride(vmd.p) / 4;
     for (int32_t y = rc->y; y < rc->y + rc->h; y++)
-        memcpy(dst + (size_t)y * dst_px + (size_t)rc->x,
+        memcpy(vmd.back + (size_t)y * vmd.back_px + (size_t)rc->x,
                bits + (size_t)y * (size_t)pitch_px + (size_t)rc->x, (size_t)rc->w * 4);
 }
 
-int shmfb_vmdisplay_show(const uint32_t *bits, sqInt width, sqInt height, sqInt depth, sqInt left,
-                         sqInt right, sqInt top, sqInt bottom)
+/* The VM's Display is the image the frames come from, so nothing else keeps
+ * one: the first show after a present takes the buffer the next present
+ * publishes and repairs in it, straight from the Display, what changed
+ * since that buffer last held a frame (mailbox pacing; in FIFO and free
+ * pacing the one buffer never misses anything). */
+static int back_acquire(const uint32_t *bits, int32_t width, int32_t height)
+{
+    if (vmd.back)
+        return 0;
+    struct shmfb_back b;
+    int rc = shmfb_producer_acquire(vmd.p, &b);
+    if (rc < 0)
+        return rc;
+    vmd.back = b.pixels;
+    vmd.back_px = (size_t)b.stride / 4;
+    for (uint32_t i = 0; i < b.nrepair; i++) {
+        struct shmfb_rect r;
+        if (clip(b.repair[i].x, b.repair[i].x + b.repair[i].w, b.repair[i].y,
+                 b.repair[i].y + b.repair[i].h, width < vmd.frame_w ? width : vmd.frame_w,
+                 height < vmd.frame_h ? height : vmd.frame_h, &r))
+            copy_rect(bits, width, &r);
+    }
+    return 0;
+}
+
+int shmfb_vmd_show(const uint32_t *bits, int32_t width, int32_t height, int32_t depth, int32_t left,
+                   int32_t right, int32_t top, int32_t bottom)
 {
     if (!vmd.p)
         return -ENOTCONN;
@@ -165,231 +218,372 @@ int shmfb_vmdisplay_show(const uint32_t *bits, sqInt width, sqInt height, sqInt 
     } else if (!clip(left, right, top, bottom, fw, fh, &rc)) {
         return 0;
     }
+    int err = back_acquire(bits, width, height);
+    if (err < 0)
+        return err;
     copy_rect(bits, width, &rc);
     shmfb_producer_damage(vmd.p, &rc);
-    return shmfb_producer_present(vmd.p);
+    if (!vmd.damaged_since)
+        vmd.damaged_since = now_ns();
+    if (!(vmd.flags & SHMFB_VMD_DEFER_PRESENT))
+        shmfb_vmd_flush();
+    return 0;
 }
 
-sqInt ioShowDisplay(sqInt bits, sqInt width, sqInt height, sqInt depth, sqInt affectedL,
-                    sqInt affectedR, sqInt affectedT, sqInt affectedB)
+int shmfb_vmd_flush(void)
 {
-    const uint32_t *px = (const uint32_t *)(uintptr_t)bits;
-    return shmfb_vmdisplay_show(px, width, height, depth, affectedL, affectedR, affectedT,
-                                affectedB) == 0;
+    if (!vmd.p || !vmd.damaged_since)
+        return 0;
+    vmd.damaged_since = 0;
+    vmd.back = NULL;
+    shmfb_producer_present(vmd.p);
+    return 1;
 }
 
-sqInt ioForceDisplayUpdate(void)
+int64_t shmfb_vmd_pending_since(void)
 {
-    return vmd.p != NULL;
+    return vmd.damaged_since;
 }
 
-/* ---- input: translation ------------------------------------------------ */
+/* ---- input: the record queue ------------------------------------------- */
 
-static uintptr_t vm_msecs(void)
+static uint32_t vm_msecs(void)
 {
     if (vmd.hooks.msecs)
-        return (uintptr_t)vmd.hooks.msecs();
-    return now_ms() - vmd.open_ms;
+        return vmd.hooks.msecs(vmd.hooks.ctx);
+    return (uint32_t)((now_ns() - vmd.open_ns) / 1000000);
 }
 
 /* The VM's clock at the moment the event was sent. */
-static uintptr_t stamp(const struct shmfb_event *ev)
+static uint32_t stamp(uint32_t sent_ms)
 {
-    int32_t age = (int32_t)(now_ms() - ev->time_ms);
+    int32_t age = (int32_t)(now_ms() - sent_ms);
     if (age < 0 || age > EVENT_AGE_MAX_MS)
         age = 0;
-    return (vm_msecs() - (uintptr_t)age) & SHMFB_VMDISPLAY_CLOCK_MASK;
+    return (vm_msecs() - (uint32_t)age) & SHMFB_VMD_CLOCK_MASK;
 }
 
-static sqInputEvent *push(sqInt type, uintptr_t ts)
+static union shmfb_vmd_event *push(int32_t type, uint32_t ts)
 {
-    if (vmd.count == SHMFB_VMDISPLAY_QUEUE) {
-        vmd.head = (vmd.head + 1) % SHMFB_VMDISPLAY_QUEUE;
+    if (vmd.count == SHMFB_VMD_QUEUE) {
+        vmd.head = (vmd.head + 1) % SHMFB_VMD_QUEUE;
         vmd.count--;
     }
-    sqInputEvent *e = &vmd.queue[(vmd.head + vmd.count) % SHMFB_VMDISPLAY_QUEUE];
+    union shmfb_vmd_event *e = &vmd.queue[(vmd.head + vmd.count) % SHMFB_VMD_QUEUE];
     vmd.count++;
     vmd.added++;
     memset(e, 0, sizeof(*e));
-    e->type = type;
-    e->timeStamp = ts;
-    e->windowIndex = SHMFB_VMDISPLAY_WINDOW;
+    e->any.type = type;
+    e->any.time_stamp = ts;
     return e;
 }
 
+/* ---- input: pointer ---------------------------------------------------- */
+
 /* shmfb buttons (bit button-1) to Squeak's: left red, middle yellow, right
- * blue, as the Unix VM does; SWAP_BUTTONS exchanges yellow and blue. */
-static sqInt map_buttons(uint32_t held)
+ * blue; SWAP_BUTTONS exchanges yellow and blue.  Other buttons have none. */
+static int32_t map_buttons(uint32_t held)
 {
-    bool swap = vmd.flags & SHMFB_VMDISPLAY_SWAP_BUTTONS;
-    sqInt b = 0;
+    bool swap = vmd.flags & SHMFB_VMD_SWAP_BUTTONS;
+    int32_t b = 0;
     if (held & (1u << (SHMFB_BUTTON_LEFT - 1)))
-        b |= RedButtonBit;
+        b |= SHMFB_VMD_RED;
     if (held & (1u << (SHMFB_BUTTON_MIDDLE - 1)))
-        b |= swap ? BlueButtonBit : YellowButtonBit;
+        b |= swap ? SHMFB_VMD_BLUE : SHMFB_VMD_YELLOW;
     if (held & (1u << (SHMFB_BUTTON_RIGHT - 1)))
-        b |= swap ? YellowButtonBit : BlueButtonBit;
+        b |= swap ? SHMFB_VMD_YELLOW : SHMFB_VMD_BLUE;
     return b;
 }
 
-/* Alt is Command and Super is Option, as in the Unix VM's defaults. */
-static sqInt map_mods(uint32_t mods)
+/* As the X11 module: Shift, Ctrl; Alt is Command, Ctrl+Alt is Option alone
+ * (plus Shift); Super and Caps Lock are not reported. */
+static int32_t map_mods(uint32_t mods)
 {
-    return ((mods & SHMFB_MOD_SHIFT) ? ShiftKeyBit : 0) |
-           ((mods & SHMFB_MOD_CTRL) ? CtrlKeyBit : 0) |
-           ((mods & SHMFB_MOD_ALT) ? CommandKeyBit : 0) |
-           ((mods & SHMFB_MOD_META) ? OptionKeyBit : 0);
+    int32_t m = (mods & SHMFB_MOD_SHIFT) ? SHMFB_VMD_SHIFT : 0;
+    bool ctrl = mods & SHMFB_MOD_CTRL, alt = mods & SHMFB_MOD_ALT;
+    if (ctrl && alt)
+        return m | SHMFB_VMD_OPTION;
+    return m | (ctrl ? SHMFB_VMD_CTRL : 0) | (alt ? SHMFB_VMD_COMMAND : 0);
+}
+
+int32_t shmfb_vmd_button_state(void)
+{
+    int32_t b = vmd.buttons, m = vmd.mods;
+    bool swap = vmd.flags & SHMFB_VMD_SWAP_BUTTONS;
+    /* A one-button mouse: red with exactly Ctrl is yellow, with exactly
+     * Command blue, and the modifier is consumed. */
+    if (b == SHMFB_VMD_RED && m == SHMFB_VMD_CTRL) {
+        b = swap ? SHMFB_VMD_BLUE : SHMFB_VMD_YELLOW;
+        m = 0;
+    } else if (b == SHMFB_VMD_RED && m == SHMFB_VMD_COMMAND) {
+        b = swap ? SHMFB_VMD_YELLOW : SHMFB_VMD_BLUE;
+        m = 0;
+    }
+    return b | (m << 3);
+}
+
+int32_t shmfb_vmd_mouse_point(void)
+{
+    return (int32_t)((((uint32_t)vmd.mouse_x & 0xFFFF) << 16) | ((uint32_t)vmd.mouse_y & 0xFFFF));
 }
 
 static void on_pointer(const struct shmfb_event *ev)
 {
     uint32_t held = ev->buttons;
-    if (ev->code >= SHMFB_BUTTON_LEFT && ev->code <= SHMFB_BUTTON_X2) {
-        if (ev->type == SHMFB_EVENT_BUTTON_DOWN)
-            held |= 1u << (ev->code - 1);
-        else if (ev->type == SHMFB_EVENT_BUTTON_UP)
-            held &= ~(1u << (ev->code - 1));
-    }
+    bool press = ev->type != SHMFB_EVENT_MOTION;
+    if (press && (ev->code < SHMFB_BUTTON_LEFT || ev->code > SHMFB_BUTTON_RIGHT))
+        return; /* no Squeak button: the X11 module only beeps */
+    if (ev->type == SHMFB_EVENT_BUTTON_DOWN)
+        held |= 1u << (ev->code - 1);
+    else if (ev->type == SHMFB_EVENT_BUTTON_UP)
+        held &= ~(1u << (ev->code - 1));
     vmd.buttons = map_buttons(held);
     vmd.mods = map_mods(ev->mods);
     vmd.mouse_x = ev->x;
     vmd.mouse_y = ev->y;
-    sqMouseEvent *m = (sqMouseEvent *)push(EventTypeMouse, stamp(ev));
+    int32_t state = shmfb_vmd_button_state();
+    struct shmfb_vmd_mouse *m = &push(SHMFB_VMD_EVENT_MOUSE, stamp(ev->time_ms))->mouse;
     m->x = ev->x;
     m->y = ev->y;
-    m->buttons = vmd.buttons;
-    m->modifiers = vmd.mods;
-    m->nrClicks = ev->type == SHMFB_EVENT_BUTTON_DOWN ? 1 : 0;
+    m->buttons = state & 7;
+    m->modifiers = state >> 3;
 }
 
-static void push_key(uintptr_t ts, sqInt code, sqInt press, sqInt mods)
+/* ---- input: keys -------------------------------------------------------- */
+
+static void push_key(uint32_t ts, int32_t press, int32_t char_code, int32_t utf32, int32_t mods)
 {
-    sqKeyboardEvent *k = (sqKeyboardEvent *)push(EventTypeKeyboard, ts);
-    k->charCode = code;
-    k->pressCode = press;
+    struct shmfb_vmd_key *k = &push(SHMFB_VMD_EVENT_KEYBOARD, ts)->key;
+    k->char_code = char_code;
+    k->press_code = press;
     k->modifiers = mods;
-    k->utf32Code = code;
+    k->utf32_code = utf32;
 }
 
-static void on_wheel(const struct shmfb_event *ev)
+static struct held_key *find_held(uint32_t code)
 {
-    uintptr_t ts = stamp(ev);
-    if (vmd.flags & SHMFB_VMDISPLAY_WHEEL_AS_KEYS) {
-        int n = ev->y < 0 ? -ev->y : ev->y;
-        sqInt code = ev->y > 0 ? 30 : 31; /* arrow up, arrow down */
-        for (int i = 0; i < n && i < WHEEL_KEYS_MAX; i++) {
-            push_key(ts, code, EventKeyDown, WHEEL_KEY_MODS);
-            push_key(ts, code, EventKeyChar, WHEEL_KEY_MODS);
-            push_key(ts, code, EventKeyUp, WHEEL_KEY_MODS);
-        }
-        return;
-    }
-    sqMouseEvent *m = (sqMouseEvent *)push(EventTypeMouseWheel, ts);
-    m->x = (sqInt)clamp32(ev->x, -1000000, 1000000) * SHMFB_VMDISPLAY_WHEEL_UNIT;
-    m->y = (sqInt)clamp32(ev->y, -1000000, 1000000) * SHMFB_VMDISPLAY_WHEEL_UNIT;
-    m->buttons = vmd.buttons;
-    m->modifiers = map_mods(ev->mods);
+    for (int i = 0; i < KEYS_HELD; i++)
+        if (vmd.held[i].used && vmd.held[i].code == code)
+            return &vmd.held[i];
+    return NULL;
 }
 
-/* Keys without a character (shmfb: SHMFB_KEY_SPECIAL | USB HID usage id)
- * that Squeak has a code for. */
+/* Down then char, identical, as the X11 module reports every key press; the
+ * release will repeat the codes. */
+static void key_press(uint32_t code, uint32_t ts, int32_t char_code, int32_t utf32)
+{
+    push_key(ts, SHMFB_VMD_KEY_DOWN, char_code, utf32, vmd.mods);
+    push_key(ts, SHMFB_VMD_KEY_CHAR, char_code, utf32, vmd.mods);
+    if (code == NO_KEY)
+        return;
+    struct held_key *h = find_held(code);
+    for (int i = 0; !h && i < KEYS_HELD; i++)
+        if (!vmd.held[i].used)
+            h = &vmd.held[i];
+    if (!h)
+        h = &vmd.held[code % KEYS_HELD]; /* too many keys down: forget one */
+    *h = (struct held_key){code, char_code, utf32, true};
+}
+
+/* Keys without a character that have a Squeak code (shmfb: SHMFB_KEY_SPECIAL
+ * | USB HID usage id): the characters the X11 module reports for them. */
 static const struct {
     uint16_t usage;
-    uint8_t code;
+    uint8_t char_code, utf32;
 } special_keys[] = {
-    {0x4A, 1},  /* Home */
-    {0x58, 3},  /* keypad Enter */
-    {0x4D, 4},  /* End */
-    {0x49, 5},  /* Insert */
-    {0x4B, 11}, /* Page Up */
-    {0x4E, 12}, /* Page Down */
-    {0x50, 28}, /* Left */
-    {0x4F, 29}, /* Right */
-    {0x52, 30}, /* Up */
-    {0x51, 31}, /* Down */
-    {0x4C, 127} /* Delete (forward) */
+    {0x4A, 1, 1},    /* Home */
+    {0x4D, 4, 4},    /* End */
+    {0x49, 5, 0},    /* Insert */
+    {0x4B, 11, 11},  /* Page Up */
+    {0x4E, 12, 12},  /* Page Down */
+    {0x50, 28, 28},  /* Left */
+    {0x4F, 29, 29},  /* Right */
+    {0x52, 30, 30},  /* Up */
+    {0x51, 31, 31},  /* Down */
+    {0x58, 13, 0},   /* keypad Enter */
+    {0x4C, 127, 127} /* Delete */
 };
 
-/* Squeak's code for a key symbol, or -1 for keys it has none for. */
-static sqInt key_code(uint32_t sym)
+/* A key that types a control character (Backspace, Tab, Return, Escape,
+ * Delete, arrows, ...): its codes, or false. */
+static bool control_key(uint32_t sym, int32_t *char_code, int32_t *utf32)
 {
-    if (!(sym & SHMFB_KEY_SPECIAL))
-        return sym <= 0x10FFFF ? (sqInt)sym : -1;
-    for (size_t i = 0; i < sizeof(special_keys) / sizeof(special_keys[0]); i++)
-        if (special_keys[i].usage == (sym & ~SHMFB_KEY_SPECIAL))
-            return special_keys[i].code;
-    return -1;
+    if (!(sym & SHMFB_KEY_SPECIAL)) {
+        if (sym >= 32 && sym != 127)
+            return false;
+        *char_code = *utf32 = (int32_t)sym;
+    } else {
+        size_t i = 0, n = sizeof(special_keys) / sizeof(special_keys[0]);
+        while (i < n && special_keys[i].usage != (sym & ~SHMFB_KEY_SPECIAL))
+            i++;
+        if (i == n)
+            return false;
+        *char_code = special_keys[i].char_code;
+        *utf32 = special_keys[i].utf32;
+    }
+    if (*char_code == 127 && (vmd.flags & SHMFB_VMD_MAP_DEL_BS))
+        *char_code = 8;
+    return true;
 }
 
-/* Keys that type no text (Return, arrows, ...) and keys pressed with Ctrl,
- * Alt or Super still have to reach the image as a keystroke. */
-static sqInt key_char(sqInt code, uint32_t mods)
+static bool printable(uint32_t cp)
 {
-    if (code < 32 || code == 127)
-        return code;
-    if (!(mods & (SHMFB_MOD_CTRL | SHMFB_MOD_ALT | SHMFB_MOD_META)))
-        return -1;
-    if ((mods & SHMFB_MOD_SHIFT) && code >= 'a' && code <= 'z')
-        return code - 'a' + 'A';
-    return code;
+    return (cp >= 32 && cp < 127) || (cp >= 160 && cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF));
 }
 
-static void on_key(const struct shmfb_event *ev)
+/* The 8-bit character of a key press: ASCII as it is, with Ctrl (shmfb
+ * modifiers) the control character Xlib makes of it; other characters reach
+ * the image only as their code point (the X11 module in a UTF-8 locale
+ * reports 0). */
+static int32_t char_code_of(uint32_t cp, uint32_t mods)
 {
-    bool down = ev->type == SHMFB_EVENT_KEY_DOWN;
-    sqInt code = key_code(ev->sym);
-    vmd.mods = map_mods(ev->mods);
-    if (down)
-        vmd.suppress_text = 0;
-    if (code < 0)
+    if (cp >= 128)
+        return 0;
+    if (!(mods & SHMFB_MOD_CTRL))
+        return (int32_t)cp;
+    if ((cp >= '@' && cp < 127) || cp == ' ')
+        return (int32_t)(cp & 0x1F);
+    if (cp == '2')
+        return 0;
+    if (cp >= '3' && cp <= '7')
+        return (int32_t)(cp - '3' + 27);
+    if (cp == '8')
+        return 127;
+    if (cp == '/')
+        return 31;
+    return (int32_t)cp;
+}
+
+/* A press whose text never came (Ctrl or Alt held, or a viewer that sends
+ * none): its own symbol, upper-cased with Shift. */
+static void flush_pending(void)
+{
+    if (!vmd.pending.active)
         return;
-    uintptr_t ts = stamp(ev);
-    push_key(ts, code, down ? EventKeyDown : EventKeyUp, vmd.mods);
-    sqInt ch = down ? key_char(code, ev->mods) : -1;
-    if (ch >= 0) {
-        push_key(ts, ch, EventKeyChar, vmd.mods);
-        vmd.suppress_text = (uint32_t)ch;
+    struct pending_key k = vmd.pending;
+    vmd.pending.active = false;
+    uint32_t cp = k.sym;
+    if ((k.mods & SHMFB_MOD_SHIFT) && cp >= 'a' && cp <= 'z')
+        cp -= 'a' - 'A';
+    vmd.mods = map_mods(k.mods);
+    key_press(k.code, stamp(k.time_ms), char_code_of(cp, k.mods), (int32_t)cp);
+}
+
+static void on_key_down(const struct shmfb_event *ev)
+{
+    int32_t c, u;
+    vmd.mods = map_mods(ev->mods);
+    vmd.unmapped_down = false;
+    if (control_key(ev->sym, &c, &u)) {
+        key_press(ev->code, stamp(ev->time_ms), c, u);
+    } else if (printable(ev->sym)) {
+        vmd.pending =
+            (struct pending_key){true, ev->code, ev->sym, ev->mods, ev->time_ms, now_ns()};
+        /* With Ctrl, Xlib makes a control character and viewers type no
+         * text (or the key's plain character, dropped): report it now. */
+        if (ev->mods & SHMFB_MOD_CTRL) {
+            flush_pending();
+            vmd.ctrl_pressed = true;
+        }
+    } else {
+        /* No code (function keys, bare modifiers, keys the viewer could not
+         * name): nothing, unless text follows. */
+        vmd.unmapped_down = true;
+        vmd.unmapped_code = ev->code;
     }
 }
 
-static bool same_char(uint32_t a, uint32_t b)
+static void on_key_up(const struct shmfb_event *ev)
 {
-    if (a >= 'A' && a <= 'Z')
-        a += 'a' - 'A';
-    if (b >= 'A' && b <= 'Z')
-        b += 'a' - 'A';
-    return a == b;
+    int32_t c, u;
+    vmd.mods = map_mods(ev->mods);
+    if (vmd.unmapped_down && vmd.unmapped_code == ev->code)
+        vmd.unmapped_down = false;
+    struct held_key *h = find_held(ev->code);
+    uint32_t ts = stamp(ev->time_ms);
+    if (h) {
+        push_key(ts, SHMFB_VMD_KEY_UP, h->char_code, h->utf32, vmd.mods);
+        h->used = false;
+    } else if (control_key(ev->sym, &c, &u)) {
+        push_key(ts, SHMFB_VMD_KEY_UP, c, u, vmd.mods);
+    }
 }
 
 static void on_text(const struct shmfb_event *ev)
 {
-    if (ev->code > 0x10FFFF)
-        return;
-    if (vmd.suppress_text && same_char(ev->code, vmd.suppress_text)) {
-        /* The key down already produced this keystroke. */
-        vmd.suppress_text = 0;
-        return;
+    uint32_t cp = ev->code;
+    if (!printable(cp))
+        return; /* control characters come as key presses */
+    if (vmd.pending.active) {
+        struct pending_key k = vmd.pending;
+        vmd.pending.active = false;
+        vmd.mods = map_mods(k.mods);
+        key_press(k.code, stamp(k.time_ms), char_code_of(cp, k.mods), (int32_t)cp);
+    } else if (vmd.unmapped_down) {
+        vmd.unmapped_down = false;
+        vmd.mods = map_mods(ev->mods);
+        key_press(vmd.unmapped_code, stamp(ev->time_ms), char_code_of(cp, ev->mods), (int32_t)cp);
+    } else {
+        /* Text without a key (an input method): a whole keystroke. */
+        uint32_t ts = stamp(ev->time_ms);
+        vmd.mods = map_mods(ev->mods);
+        int32_t c = char_code_of(cp, ev->mods);
+        key_press(NO_KEY, ts, c, (int32_t)cp);
+        push_key(ts, SHMFB_VMD_KEY_UP, c, (int32_t)cp, vmd.mods);
     }
-    push_key(stamp(ev), (sqInt)ev->code, EventKeyChar, map_mods(ev->mods));
 }
 
-static void push_window(const struct shmfb_event *ev, sqInt action, sqInt w, sqInt h)
+/* ---- input: wheel and window ------------------------------------------- */
+
+static void on_wheel(const struct shmfb_event *ev)
 {
-    sqWindowEvent *e = (sqWindowEvent *)push(EventTypeWindow, stamp(ev));
+    uint32_t ts = stamp(ev->time_ms);
+    if (vmd.flags & SHMFB_VMD_WHEEL_EVENTS) {
+        struct shmfb_vmd_mouse *m = &push(SHMFB_VMD_EVENT_MOUSE_WHEEL, ts)->mouse;
+        m->x = clamp32(ev->x, -1000000, 1000000) * 120;
+        m->y = clamp32(ev->y, -1000000, 1000000) * 120;
+        m->buttons = vmd.buttons;
+        m->modifiers = map_mods(ev->mods);
+        return;
+    }
+    /* The X11 module: one arrow keystroke per notch, Ctrl toggled. */
+    int32_t code = ev->y > 0 ? WHEEL_UP_CODE : WHEEL_DOWN_CODE;
+    int32_t mods = map_mods(ev->mods) ^ SHMFB_VMD_CTRL;
+    int n = ev->y < 0 ? (ev->y < -WHEEL_KEYS_MAX ? WHEEL_KEYS_MAX : -ev->y)
+                      : (ev->y > WHEEL_KEYS_MAX ? WHEEL_KEYS_MAX : ev->y);
+    for (int i = 0; i < n; i++) {
+        push_key(ts, SHMFB_VMD_KEY_DOWN, code, code, mods);
+        push_key(ts, SHMFB_VMD_KEY_CHAR, code, code, mods);
+        push_key(ts, SHMFB_VMD_KEY_UP, code, code, mods);
+    }
+}
+
+static void push_window(uint32_t sent_ms, int32_t action, int32_t w, int32_t h)
+{
+    struct shmfb_vmd_window *e = &push(SHMFB_VMD_EVENT_WINDOW, stamp(sent_ms))->window;
     e->action = action;
     e->value3 = w;
     e->value4 = h;
+    if (action == SHMFB_VMD_WINDOW_CLOSE)
+        e->window_index = MAIN_WINDOW;
 }
 
 static void on_resize(const struct shmfb_event *ev)
 {
     vmd.screen_w = clamp32(ev->x, 1, vmd.max_w);
     vmd.screen_h = clamp32(ev->y, 1, vmd.max_h);
-    push_window(ev, WindowEventMetricChange, vmd.screen_w, vmd.screen_h);
+    if (vmd.flags & SHMFB_VMD_WINDOW_EVENTS)
+        push_window(ev->time_ms, SHMFB_VMD_WINDOW_METRIC_CHANGE, vmd.screen_w, vmd.screen_h);
 }
 
 static void translate(const struct shmfb_event *ev)
 {
+    bool after_ctrl = vmd.ctrl_pressed;
+    vmd.ctrl_pressed = false;
+    if (ev->type != SHMFB_EVENT_TEXT)
+        flush_pending();
+    else if (after_ctrl)
+        return; /* the text of a key already reported with Ctrl */
     switch (ev->type) {
     case SHMFB_EVENT_MOTION:
     case SHMFB_EVENT_BUTTON_DOWN:
@@ -400,17 +594,20 @@ static void translate(const struct shmfb_event *ev)
         on_wheel(ev);
         break;
     case SHMFB_EVENT_KEY_DOWN:
+        on_key_down(ev);
+        break;
     case SHMFB_EVENT_KEY_UP:
-        on_key(ev);
+        on_key_up(ev);
         break;
     case SHMFB_EVENT_TEXT:
         on_text(ev);
         break;
     case SHMFB_EVENT_FOCUS_IN:
-        push_window(ev, WindowEventActivated, 0, 0);
+        if (vmd.flags & SHMFB_VMD_WINDOW_EVENTS)
+            push_window(ev->time_ms, SHMFB_VMD_WINDOW_ACTIVATED, 0, 0);
         break;
     case SHMFB_EVENT_CLOSE:
-        push_window(ev, WindowEventClose, 0, 0);
+        push_window(ev->time_ms, SHMFB_VMD_WINDOW_CLOSE, 0, 0);
         break;
     case SHMFB_EVENT_RESIZE:
         on_resize(ev);
@@ -422,65 +619,140 @@ static void translate(const struct shmfb_event *ev)
 
 /* ---- input: entry points ----------------------------------------------- */
 
-/* Takes what the viewers sent; signals the image when that made events. */
-static void take_input(void)
+/* Takes what the viewers sent; tells the VM when that made records. */
+static int take_input(void)
 {
     struct shmfb_event ev;
     vmd.added = 0;
     for (int i = 0; i < PUMP_MAX && shmfb_producer_poll_event(vmd.p, &ev) == 0; i++)
         translate(&ev);
-    if (vmd.added && vmd.sema > 0 && vmd.hooks.signal_semaphore)
-        vmd.hooks.signal_semaphore(vmd.sema);
+    if (vmd.pending.active && now_ns() - vmd.pending.since_ns >= TEXT_WAIT_NS)
+        flush_pending();
+    int added = (int)vmd.added;
+    if (added && vmd.hooks.input)
+        vmd.hooks.input(vmd.hooks.ctx);
+    return added;
 }
 
-sqInt ioGetNextEvent(sqInputEvent *evt)
+int shmfb_vmd_next_event(union shmfb_vmd_event *e)
 {
-    memset(evt, 0, sizeof(*evt));
-    evt->type = EventTypeNone;
+    memset(e, 0, sizeof(*e));
     if (!vmd.p)
         return 0;
     if (vmd.count == 0)
         take_input();
     if (vmd.count == 0)
         return 0;
-    *evt = vmd.queue[vmd.head];
-    vmd.head = (vmd.head + 1) % SHMFB_VMDISPLAY_QUEUE;
+    *e = vmd.queue[vmd.head];
+    vmd.head = (vmd.head + 1) % SHMFB_VMD_QUEUE;
     vmd.count--;
     return 1;
 }
 
-sqInt ioSetInputSemaphore(sqInt semaIndex)
-{
-    vmd.sema = semaIndex;
-    return 1;
-}
-
-sqInt ioRelinquishProcessorForMicroseconds(sqInt us)
+int shmfb_vmd_idle(int64_t us)
 {
     if (!vmd.p)
         return 0;
-    if (us > 0) {
-        sqInt ms = us / 1000;
-        int timeout = ms < 1 ? 1 : ms > INT_MAX ? INT_MAX : (int)ms;
-        shmfb_producer_wait(vmd.p, timeout, SHMFB_WAIT_EVENT);
+    int added = take_input();
+    if (added || us <= 0)
+        return added;
+    int64_t ms = (us + 999) / 1000;
+    if (vmd.pending.active) {
+        int64_t left = (vmd.pending.since_ns + TEXT_WAIT_NS - now_ns() + 999999) / 1000000;
+        ms = left < ms ? left : ms;
     }
-    take_input();
+    int timeout = ms < 1 ? 1 : ms > INT_MAX ? INT_MAX : (int)ms;
+    shmfb_producer_wait(vmd.p, timeout, SHMFB_WAIT_EVENT);
+    return take_input();
+}
+
+int shmfb_vmd_process(void)
+{
+    return vmd.p ? take_input() : 0;
+}
+
+/* ---- cursor -------------------------------------------------------------- */
+
+void shmfb_vmd_cursor_from_1bit(const uint32_t *bits, const uint32_t *mask, uint32_t *out)
+{
+    if (!mask)
+        mask = bits;
+    for (int y = 0; y < SHMFB_VMD_CURSOR_SIDE; y++) {
+        for (int x = 0; x < SHMFB_VMD_CURSOR_SIDE; x++) {
+            bool ink = (bits[y] >> (31 - x)) & 1, opaque = (mask[y] >> (31 - x)) & 1;
+            out[y * SHMFB_VMD_CURSOR_SIDE + x] = !opaque ? 0 : ink ? 0xFF000000u : 0xFFFFFFFFu;
+        }
+    }
+}
+
+static bool same_cursor(const uint32_t *px, int32_t w, int32_t h, int32_t hot_x, int32_t hot_y)
+{
+    const struct published_cursor *c = &vmd.cursor;
+    return c->valid && c->w == w && c->h == h && c->hot_x == hot_x && c->hot_y == hot_y &&
+           memcmp(c->pixels, px, (size_t)w * (size_t)h * 4) == 0;
+}
+
+/* The VM sets its cursor far more often than it changes. */
+static int publish_cursor(const uint32_t *px, int32_t w, int32_t h, int32_t hot_x, int32_t hot_y)
+{
+    if (same_cursor(px, w, h, hot_x, hot_y))
+        return 0;
+    int rc = shmfb_producer_set_cursor(vmd.p, SHMFB_CURSOR_SHAPE, px, w, h, hot_x, hot_y);
+    if (rc < 0)
+        return rc;
+    struct published_cursor *c = &vmd.cursor;
+    c->valid = true;
+    c->w = w;
+    c->h = h;
+    c->hot_x = hot_x;
+    c->hot_y = hot_y;
+    memcpy(c->pixels, px, (size_t)w * (size_t)h * 4);
     return 0;
 }
 
-sqInt ioProcessEvents(void)
+static bool hot_inside(int32_t w, int32_t h, int32_t hot_x, int32_t hot_y)
 {
-    if (vmd.p)
-        take_input();
-    return 0;
+    return hot_x >= 0 && hot_x < w && hot_y >= 0 && hot_y < h;
 }
 
-sqInt ioGetButtonState(void)
+int shmfb_vmd_set_cursor_1bit(const uint32_t *bits, const uint32_t *mask, int32_t hot_x,
+                              int32_t hot_y)
 {
-    return vmd.buttons | (vmd.mods << 3);
+    if (!vmd.p)
+        return -ENOTCONN;
+    if (!bits || !hot_inside(SHMFB_VMD_CURSOR_SIDE, SHMFB_VMD_CURSOR_SIDE, hot_x, hot_y))
+        return -EINVAL;
+    uint32_t px[SHMFB_VMD_CURSOR_SIDE * SHMFB_VMD_CURSOR_SIDE];
+    shmfb_vmd_cursor_from_1bit(bits, mask, px);
+    return publish_cursor(px, SHMFB_VMD_CURSOR_SIDE, SHMFB_VMD_CURSOR_SIDE, hot_x, hot_y);
 }
 
-sqInt ioMousePoint(void)
+/* Premultiplied to straight alpha, which the cursor channel carries. */
+static uint32_t unpremultiply(uint32_t p)
 {
-    return (sqInt)((((uintptr_t)vmd.mouse_x & 0xFFFF) << 16) | ((uintptr_t)vmd.mouse_y & 0xFFFF));
+    uint32_t a = p >> 24;
+    if (a == 0)
+        return 0;
+    if (a == 255)
+        return p;
+    uint32_t out = a << 24;
+    for (int shift = 0; shift < 24; shift += 8) {
+        uint32_t c = ((p >> shift) & 0xFF) * 255 / a;
+        out |= (c > 255 ? 255 : c) << shift;
+    }
+    return out;
+}
+
+int shmfb_vmd_set_cursor_argb(const uint32_t *argb, int32_t width, int32_t height, int32_t hot_x,
+                              int32_t hot_y)
+{
+    if (!vmd.p)
+        return -ENOTCONN;
+    if (!argb || width < 1 || height < 1 || width > SHMFB_CURSOR_MAX || height > SHMFB_CURSOR_MAX ||
+        !hot_inside(width, height, hot_x, hot_y))
+        return -EINVAL;
+    uint32_t px[SHMFB_CURSOR_MAX * SHMFB_CURSOR_MAX];
+    for (int32_t i = 0; i < width * height; i++)
+        px[i] = unpremultiply(argb[i]);
+    return publish_cursor(px, width, height, hot_x, hot_y);
 }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -775,14 +776,22 @@ START_TEST(free_drops_stuck)
     for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
         kids[i] = fork();
         if (kids[i] == 0) {
-            struct shmfb_consumer *c = attach(name);
-            (void)c;
+            struct shmfb_consumer *c;
+            int rc = shmfb_consumer_open(name, NULL, &c);
+            if (rc == 0)
+                rc = shmfb_consumer_attach(c);
+            if (rc < 0) {
+                fprintf(stderr, "consumer %d: %s\n", i, shmfb_strerror(rc));
+                _exit(1);
+            }
             raise(SIGSTOP);
             _exit(0);
         }
     }
-    while (shmfb_producer_consumers(p) < SHMFB_MAX_CONSUMERS)
+    int64_t t_attach = tu_now_ms();
+    while (shmfb_producer_consumers(p) < SHMFB_MAX_CONSUMERS && tu_now_ms() - t_attach < 10000)
         shmfb_producer_dispatch(p);
+    ck_assert_int_eq(shmfb_producer_consumers(p), SHMFB_MAX_CONSUMERS);
     struct shmfb_consumer *late;
     ck_assert_int_eq(shmfb_consumer_open(name, NULL, &late), 0);
     ck_assert_int_eq(shmfb_consumer_attach(late), -EUSERS);

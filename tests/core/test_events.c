@@ -421,7 +421,15 @@ START_TEST(hostile_ring_events)
     ck_assert_uint_eq(ev.sym, 0);
     ck_assert_uint_eq(ev.buttons, 0);
     ck_assert_uint_eq(shmfb_producer_events_invalid(x.p), sizeof(bad) / sizeof(bad[0]));
+    /* Nothing queued, or only a bad event: -EAGAIN with the event zeroed,
+     * as documented, never the fields of the one dropped. */
+    const struct shmfb_event zero = {0};
+    memset(&ev, 0xA5, sizeof(ev));
     ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), -EAGAIN);
+    ck_assert_mem_eq(&ev, &zero, sizeof(ev));
+    ring_put(ring, s, &bad[0]);
+    ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), -EAGAIN);
+    ck_assert_mem_eq(&ev, &zero, sizeof(ev));
     pair_close(&x);
 }
 END_TEST
