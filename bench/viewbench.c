@@ -212,7 +212,12 @@ static int bare_surface_loop(const struct bench *b, uint32_t *px, struct series 
 
 static int bare_loops(const struct bench *b, struct series *res)
 {
-    uint32_t *px = calloc((size_t)b->width * (size_t)b->height, 4);
+    size_t n = (size_t)b->width * (size_t)b->height;
+    uint32_t *px = malloc(n * 4);
+    /* Pixels in memory of their own, as a producer's are: untouched pages
+     * would all read the one zero page, from the cache. */
+    for (size_t i = 0; px && i < n; i++)
+        px[i] = (uint32_t)i * 0x010203u;
     int rc = px ? bare_texture_loop(b, px, &res[BARE_TEXTURE]) : -1;
     if (rc == 0)
         rc = bare_surface_loop(b, px, &res[BARE_SURFACE]);
