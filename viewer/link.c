@@ -1,9 +1,10 @@
 /*
- * The waiter thread: sleeps in shmfb_consumer_wait() and hands each frame to
- * the main thread through an SDL user event, then blocks until the main thread
- * has released it.  It also notices a dead producer and keeps trying to open
- * the same name again (not for a spawned producer, whose framebuffer had no
- * name).
+ * The waiter thread: sleeps in shmfb_consumer_wait_any() and hands each frame
+ * (with the consumer) to the main thread through an SDL user event, then
+ * blocks until the main thread gives the consumer back, which it may keep
+ * for more frames (view_link_next()); each new cursor it copies for the main
+ * thread.  It also notices a dead producer and keeps trying to open the same
+ * name again (not for a spawned producer, whose framebuffer had no name).
  *
  * Input goes the other way without this thread: the library lets the main
  * thread call shmfb_consumer_send() while the waiter waits on the same
@@ -19,6 +20,9 @@
 /* Bounded waits, so that a stop request is seen within this time. */
 #define LINK_WAIT_MS  100
 #define LINK_RETRY_MS 200
+/* After a cursor that could not be read, wait for frames only this long:
+ * the library reports a cursor as new until it was read. */
+#define LINK_CURSOR_PAUSE_MS 100
 
 static bool link_quitting(struct view_link *l)
 {
@@ -47,7 +51,8 @@ static void link_nap(struct view_link *l, int ms)
     SDL_UnlockMutex(l->lock);
 }
 
-/* Gives the frame to the main thread and waits until it is released. */
+/* Gives the frame (and the consumer) to the main thread and waits until it
+ * gives them back. */
 static void link_hand_over(struct view_link *l)
 {
     SDL_LockMutex(l->lock);
@@ -65,6 +70,41 @@ static void link_set_consumer(struct view_link *l, struct shmfb_consumer *c)
     SDL_LockMutex(l->lock);
     l->consumer = c;
     l->input = c;
+    SDL_UnlockMutex(l->lock);
+}
+
+/* Publishes l->read as the newest cursor for the main thread. */
+static void link_publish_cursor(struct view_link *l)
+{
+    SDL_LockMutex(l->lock);
+    memcpy(&l->cursor, &l->read, sizeof l->cursor);
+    bool post = !l->cursor_posted;
+    l->cursor_posted = true;
+    SDL_UnlockMutex(l->lock);
+    if (post)
+        link_post(l, VIEW_LINK_CURSOR, 0);
+}
+
+static void link_take_cursor(struct view_link *l)
+{
+    if (shmfb_consumer_cursor(l->consumer, &l->read) < 0) {
+        l->cursor_pause = SDL_GetTicks64() + LINK_CURSOR_PAUSE_MS;
+        return;
+    }
+    link_publish_cursor(l);
+}
+
+/* Frames, and the cursor unless it could not be read a moment ago. */
+static uint32_t link_wait_what(const struct view_link *l)
+{
+    return SHMFB_WAIT_FRAME | (SDL_GetTicks64() >= l->cursor_pause ? SHMFB_WAIT_CURSOR : 0);
+}
+
+void view_link_cursor(struct view_link *l, struct shmfb_cursor *out)
+{
+    SDL_LockMutex(l->lock);
+    memcpy(out, &l->cursor, sizeof *out);
+    l->cursor_posted = false;
     SDL_UnlockMutex(l->lock);
 }
 
@@ -108,6 +148,9 @@ static void link_failed(struct view_link *l, int rc)
     }
     if (rc == -EPIPE) {
         link_drop(l);
+        /* The producer's cursor goes with it. */
+        memset(&l->read, 0, sizeof l->read);
+        link_publish_cursor(l);
         link_post(l, VIEW_LINK_GONE, 0);
         return;
     }
@@ -123,10 +166,12 @@ static int link_main(void *arg)
             link_reconnect(l);
             continue;
         }
-        int rc = shmfb_consumer_wait(l->consumer, LINK_WAIT_MS, &l->frame);
-        if (rc == 0)
+        int rc = shmfb_consumer_wait_any(l->consumer, LINK_WAIT_MS, link_wait_what(l), &l->frame);
+        if (rc > 0 && (rc & SHMFB_WAIT_CURSOR))
+            link_take_cursor(l);
+        if (rc > 0 && (rc & SHMFB_WAIT_FRAME))
             link_hand_over(l);
-        else if (rc != -ETIMEDOUT)
+        else if (rc < 0 && rc != -ETIMEDOUT)
             link_failed(l, rc);
     }
     return 0;
@@ -163,12 +208,23 @@ fail_lock:
 int view_link_release(struct view_link *l)
 {
     /* The waiter is blocked in link_hand_over(): the consumer is ours. */
-    int rc = shmfb_consumer_release(l->consumer);
+    return shmfb_consumer_release(l->consumer);
+}
+
+bool view_link_next(struct view_link *l, int timeout_ms)
+{
+    int rc = shmfb_consumer_wait_any(l->consumer, timeout_ms, link_wait_what(l), &l->frame);
+    if (rc > 0 && (rc & SHMFB_WAIT_CURSOR))
+        link_take_cursor(l);
+    return rc > 0 && (rc & SHMFB_WAIT_FRAME);
+}
+
+void view_link_resume(struct view_link *l)
+{
     SDL_LockMutex(l->lock);
     l->pending = false;
     SDL_CondSignal(l->cond);
     SDL_UnlockMutex(l->lock);
-    return rc;
 }
 
 void view_link_stop(struct view_link *l)

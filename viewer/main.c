@@ -2,9 +2,9 @@
  * shmfb-view: shows a shmfb framebuffer in an SDL window.
  *
  * The main thread sleeps in SDL_WaitEventTimeout(); a waiter thread sleeps in
- * shmfb_consumer_wait() and posts an event per frame (see link.c).  The main
- * thread translates window input into shmfb events and queues them for the
- * waiter, which owns the consumer handle and sends them.
+ * shmfb_consumer_wait_any() and posts an event per frame and per cursor
+ * change (see link.c).  The main thread shows them (screen.c, cursor.c) and
+ * translates window input into shmfb events, which it sends to the producer.
  *
  * With -- PROGRAM the viewer starts the producer itself (child.c), and the
  * program's exit ends the viewer (or, with --keep, only the live view).
@@ -19,6 +19,10 @@
 #include <time.h>
 
 enum view_state { VIEW_WAITING, VIEW_LIVE, VIEW_GONE, VIEW_EXITED };
+
+/* How long the main thread waits for the next frame itself before it hands
+ * the consumer back to the waiter (see view_on_frame()). */
+#define VIEW_FLOW_MS 1
 
 struct viewer {
     struct view_options opt;
@@ -37,6 +41,7 @@ struct viewer {
     struct view_input input;
     struct view_child child; /* pid 0: not spawned, or reaped */
     bool spawned;
+    struct shmfb_cursor cursor; /* the producer's, as last shown */
 };
 
 static void view_set_title(struct viewer *v)
@@ -44,34 +49,37 @@ static void view_set_title(struct viewer *v)
     static const char *const what[] = {"waiting for producer", "live", "producer gone", "exited"};
     char title[SHMFB_NAME_MAX + 128];
     const struct view_screen *s = &v->screen;
-    if (!s->texture)
+    if (!s->has_frame)
         snprintf(title, sizeof title, VIEW_PROG " %s %s %s", v->opt.label, v->dash, what[v->state]);
     else if (v->state == VIEW_LIVE)
-        snprintf(title, sizeof title, VIEW_PROG " %s %dx%d %d fps %s live", v->opt.label, s->tex_w,
-                 s->tex_h, v->fps, v->dash);
+        snprintf(title, sizeof title, VIEW_PROG " %s %dx%d %d fps %s live", v->opt.label, s->fb_w,
+                 s->fb_h, v->fps, v->dash);
     else
-        snprintf(title, sizeof title, VIEW_PROG " %s %dx%d %s %s", v->opt.label, s->tex_w, s->tex_h,
+        snprintf(title, sizeof title, VIEW_PROG " %s %dx%d %s %s", v->opt.label, s->fb_w, s->fb_h,
                  v->dash, what[v->state]);
     SDL_SetWindowTitle(s->window, title);
 }
 
-static void view_on_frame(struct viewer *v)
+/* Shows the frame in link.frame and releases it. */
+static void view_show_frame(struct viewer *v)
 {
     const struct shmfb_frame *f = &v->link.frame;
-    bool resized = f->width != v->screen.tex_w || f->height != v->screen.tex_h;
-    int rc = view_screen_upload(&v->screen, f);
-    if (rc == 0 && v->screen.visible)
-        view_screen_draw(&v->screen, true);
+    bool resized =
+        !v->screen.has_frame || f->width != v->screen.fb_w || f->height != v->screen.fb_h;
+    int rc = view_screen_take(&v->screen, f);
     if (rc < 0)
         fprintf(stderr, VIEW_PROG ": cannot make a %dx%d texture: %s\n", f->width, f->height,
                 SDL_GetError());
-    /* From here on the waiter may overwrite *f. */
+    /* The pixels are copied: the producer goes on while the frame is shown.
+     * From here on *f may be overwritten. */
     view_link_release(&v->link);
     if (rc < 0) {
         v->status = 1;
         v->done = true;
         return;
     }
+    if (v->screen.visible)
+        view_screen_show(&v->screen);
     v->shown++;
     v->fps_frames++;
     if (resized || v->state == VIEW_WAITING || v->state == VIEW_GONE) {
@@ -81,6 +89,34 @@ static void view_on_frame(struct viewer *v)
     }
     if (v->opt.frames > 0 && v->shown >= v->opt.frames)
         v->done = true;
+}
+
+static void view_pump(struct viewer *v);
+static void view_tick(struct viewer *v);
+
+/*
+ * While frames keep coming, the main thread waits for them itself instead
+ * of handing the consumer back to the waiter after each: every hand-over
+ * costs two thread wake-ups and a round trip through the display server.
+ * The window's events are served between frames, once per millisecond at
+ * most.
+ */
+static void view_on_frame(struct viewer *v)
+{
+    uint64_t served = SDL_GetTicks64();
+    view_show_frame(v);
+    for (;;) {
+        uint64_t now = SDL_GetTicks64();
+        if (now != served) {
+            view_pump(v);
+            view_tick(v);
+            served = now;
+        }
+        if (v->done || !view_link_next(&v->link, VIEW_FLOW_MS))
+            break;
+        view_show_frame(v);
+    }
+    view_link_resume(&v->link);
 }
 
 static void view_on_link(struct viewer *v, const SDL_UserEvent *ev)
@@ -104,6 +140,10 @@ static void view_on_link(struct viewer *v, const SDL_UserEvent *ev)
                     v->opt.label);
         v->state = VIEW_GONE;
         break;
+    case VIEW_LINK_CURSOR:
+        view_link_cursor(&v->link, &v->cursor);
+        view_screen_cursor(&v->screen, &v->cursor);
+        return;
     case VIEW_LINK_ERROR: {
         int rc = (int)(intptr_t)ev->data1;
         if (rc != v->last_error)
@@ -146,14 +186,14 @@ static void view_forward(struct viewer *v, const SDL_Event *ev)
 static void view_on_resized(struct viewer *v, const SDL_Event *ev)
 {
     const SDL_WindowEvent *w = &ev->window;
-    if (v->opt.no_input || v->state != VIEW_LIVE || !v->screen.texture ||
+    if (v->opt.no_input || v->state != VIEW_LIVE || !v->screen.has_frame ||
         view_screen_own_size(&v->screen, w->data1, w->data2))
         return;
     struct shmfb_event rq = {.type = SHMFB_EVENT_RESIZE, .time_ms = view_event_time(ev)};
     int ow = 0, oh = 0;
     SDL_GetRendererOutputSize(v->screen.renderer, &ow, &oh);
     view_resize_request(ow, oh, v->opt.scale, &rq.x, &rq.y);
-    if (rq.x != v->screen.tex_w || rq.y != v->screen.tex_h)
+    if (rq.x != v->screen.fb_w || rq.y != v->screen.fb_h)
         view_link_send(&v->link, &rq);
 }
 
@@ -198,7 +238,7 @@ static void view_on_window(struct viewer *v, const SDL_Event *sdl_ev)
         return;
     }
     if (v->screen.visible)
-        view_screen_draw(&v->screen, true);
+        view_screen_draw(&v->screen);
 }
 
 static void view_on_event(struct viewer *v, const SDL_Event *ev)
@@ -264,6 +304,14 @@ static void view_tick(struct viewer *v)
         }
         v->done = true;
     }
+}
+
+/* Serves the events already queued, without waiting. */
+static void view_pump(struct viewer *v)
+{
+    SDL_Event ev;
+    while (!v->done && SDL_PollEvent(&ev))
+        view_on_event(v, &ev);
 }
 
 static void view_loop(struct viewer *v)

@@ -16,6 +16,10 @@ static void view_usage(FILE *out, const char *prog)
                  "\n"
                  "  -s, --scale N            show every pixel as N x N (window sized to it)\n"
                  "  -r, --renderer KIND      software (default) or accelerated\n"
+                 "      --present HOW        auto (default): while the window shows the frame\n"
+                 "                           1:1 with the software renderer, send only what\n"
+                 "                           changed to the display; renderer: always draw the\n"
+                 "                           whole window through the renderer\n"
                  "      --vsync              wait for vertical sync when presenting\n"
                  "  -w, --wait               if NAME does not exist yet, wait for it\n"
                  "  -n, --frames N           exit after N frames were shown\n"
@@ -47,6 +51,18 @@ static int parse_renderer(const struct args *a, struct view_options *o)
     return VIEW_ARGS_RUN;
 }
 
+static int parse_present(const struct args *a, struct view_options *o)
+{
+    if (strcmp(a->value, "auto") == 0)
+        o->renderer_only = false;
+    else if (strcmp(a->value, "renderer") == 0)
+        o->renderer_only = true;
+    else
+        return args_usage_error(a, "invalid present mode '%s': expected auto or renderer",
+                                a->value);
+    return VIEW_ARGS_RUN;
+}
+
 static int set_flag(bool *flag)
 {
     *flag = true;
@@ -64,6 +80,8 @@ static int parse_one(const struct args *a, int opt, struct view_options *o)
         return VIEW_ARGS_RUN;
     case 'r':
         return parse_renderer(a, o);
+    case 'P':
+        return parse_present(a, o);
     case 'S':
         return set_flag(&o->vsync);
     case 'w':
@@ -124,11 +142,17 @@ static int parse_name(const struct args *a, struct view_options *o)
 int view_parse_args(int argc, char **argv, struct view_options *o)
 {
     static const struct option longopts[] = {
-        {"scale", required_argument, NULL, 's'},    {"renderer", required_argument, NULL, 'r'},
-        {"vsync", no_argument, NULL, 'S'},          {"wait", no_argument, NULL, 'w'},
-        {"frames", required_argument, NULL, 'n'},   {"timeout", required_argument, NULL, 't'},
-        {"snapshot", required_argument, NULL, 'o'}, {"no-input", no_argument, NULL, 'I'},
-        {"keep", no_argument, NULL, 'k'},           {NULL, 0, NULL, 0},
+        {"scale", required_argument, NULL, 's'},
+        {"renderer", required_argument, NULL, 'r'},
+        {"vsync", no_argument, NULL, 'S'},
+        {"wait", no_argument, NULL, 'w'},
+        {"frames", required_argument, NULL, 'n'},
+        {"timeout", required_argument, NULL, 't'},
+        {"snapshot", required_argument, NULL, 'o'},
+        {"no-input", no_argument, NULL, 'I'},
+        {"keep", no_argument, NULL, 'k'},
+        {"present", required_argument, NULL, 'P'},
+        {NULL, 0, NULL, 0},
     };
     struct args a = {
         .prog = VIEW_PROG, .usage = view_usage, .shortopts = "s:r:wn:t:o:k", .longopts = longopts};

@@ -22,6 +22,7 @@ struct view_options {
     bool vsync;
     bool wait;            /**< keep trying while the name does not exist */
     bool software;        /**< software renderer (default) or accelerated */
+    bool renderer_only;   /**< --present renderer: never the window surface path */
     long frames;          /**< exit after this many frames; 0: never */
     double timeout;       /**< exit after this many seconds; 0: never */
     const char *snapshot; /**< PNG written on exit, or NULL */
@@ -53,15 +54,21 @@ enum view_link_code {
     VIEW_LINK_LIVE,      /**< (re)attached to a producer */
     VIEW_LINK_GONE,      /**< the producer closed or died */
     VIEW_LINK_ERROR,     /**< data1 holds a negative errno (intptr_t) */
+    VIEW_LINK_CURSOR,    /**< the cursor changed: view_link_cursor() */
 };
 
 /**
  * The connection to one framebuffer name.  The waiter thread owns the
- * consumer, except between a VIEW_LINK_FRAME event and view_link_release(),
- * when the main thread reads the frame and releases it: a handle is used by
- * one thread at a time.  Input is the exception the library allows: the main
- * thread sends events on the same consumer while the waiter waits, under
- * \c lock so that the waiter never closes the handle during a send.
+ * consumer, except from a VIEW_LINK_FRAME event to view_link_resume(), when
+ * the main thread reads the frame, releases it and may wait for the next
+ * ones itself (view_link_next()): a handle is used by one thread at a time.  Input is the exception
+ * the library allows: the main thread sends events on the same consumer while the waiter waits,
+ * under \c lock so that the waiter never closes the handle during a send.
+ *
+ * The producer's cursor goes the same way as frames, but is copied: the
+ * waiter reads it into \c cursor under \c lock and posts VIEW_LINK_CURSOR
+ * unless one is still queued; the main thread takes the newest with
+ * view_link_cursor().  A producer that goes away leaves the default cursor.
  */
 struct view_link {
     char name[SHMFB_NAME_MAX + 2]; /* "" (spawned): never reopened */
@@ -76,13 +83,25 @@ struct view_link {
     /* The consumer input may be sent on: set and cleared under \c lock by
      * the waiter, read under it by the main thread. */
     struct shmfb_consumer *input;
+    struct shmfb_cursor cursor; /* newest cursor, under \c lock */
+    bool cursor_posted;         /* a VIEW_LINK_CURSOR event is queued, under \c lock */
+    struct shmfb_cursor read;   /* the waiter's own copy while reading */
+    uint64_t cursor_pause;      /* waiter: SDL ticks until which the cursor is not waited for */
 };
 
 /** Starts the waiter on \p consumer (may be NULL: keep trying to open \p name). */
 int view_link_start(struct view_link *l, const char *name, struct shmfb_consumer *consumer,
                     uint32_t event_type);
-/** Main thread: releases the current frame and hands the consumer back. */
+/** Main thread, after VIEW_LINK_FRAME: releases the frame in link.frame. */
 int view_link_release(struct view_link *l);
+/**
+ * Main thread, after view_link_release(): waits up to \p timeout_ms for the
+ * next frame itself (a new cursor is passed on as the waiter does).
+ * \returns true with link.frame filled; release it again.
+ */
+bool view_link_next(struct view_link *l, int timeout_ms);
+/** Main thread: hands the consumer back to the waiter. */
+void view_link_resume(struct view_link *l);
 /** Stops and joins the waiter, then detaches and closes. */
 void view_link_stop(struct view_link *l);
 /**
@@ -90,6 +109,8 @@ void view_link_stop(struct view_link *l);
  * dropping the event, when no producer is attached.
  */
 bool view_link_send(struct view_link *l, const struct shmfb_event *ev);
+/** Main thread, on VIEW_LINK_CURSOR: copies the newest cursor into \p out. */
+void view_link_cursor(struct view_link *l, struct shmfb_cursor *out);
 
 /* ------------------------------------------------------------------------ */
 /* The screen                                                               */
@@ -106,14 +127,43 @@ struct view_map {
 /** How long a size the viewer asked for is expected back from the server. */
 #define VIEW_ASKED_MS 1000
 
+/** Which way the last frame reached the window. */
+enum view_path {
+    VIEW_PATH_NONE,     /**< no frame yet */
+    VIEW_PATH_SURFACE,  /**< its damage was copied into the window surface */
+    VIEW_PATH_RENDERER, /**< its damage went into the texture, drawn whole */
+};
+
+/**
+ * The window and the two ways a frame gets into it.
+ *
+ * Surface path: when the window shows the frame 1:1 with the software
+ * renderer, the damage is copied straight into the window surface and only
+ * those rectangles are sent to the display server.  Renderer path: otherwise
+ * (--scale N > 1, letterboxing, --renderer accelerated, --vsync, --present
+ * renderer) the damage goes into a streaming texture and the renderer draws
+ * the whole window.  Whichever path took the last frame holds the picture
+ * ("fresh"); the other one is brought up to date when the path changes.
+ */
 struct view_screen {
     SDL_Window *window;
     SDL_Renderer *renderer;
-    SDL_Texture *texture;
-    int tex_w, tex_h;
-    uint32_t tex_format; /* enum shmfb_format of the texture */
+    SDL_Texture *texture; /* renderer path: the frame, created when needed */
+    SDL_Surface *surface; /* surface path: the window surface, frame-sized */
+    int fb_w, fb_h;       /* the frame shown */
+    uint32_t fb_format;   /* enum shmfb_format */
+    bool has_frame;       /* fb_* describe a frame */
+    bool tex_fresh;       /* the texture holds the frame shown */
+    bool surf_fresh;      /* the window surface holds it, 1:1 */
+    bool allow_surface;   /* software renderer, no scale, no vsync, not --present renderer */
+    enum view_path path;  /* of the last frame taken */
+    SDL_Rect pending[SHMFB_MAX_DAMAGE]; /* surface path: what view_screen_show() sends */
+    int npending;
     int scale;
     bool visible;
+    SDL_Cursor *arrow;  /* the default pointer */
+    SDL_Cursor *shape;  /* the producer's pointer shape, or NULL */
+    bool cursor_failed; /* a shape could not be made (said once) */
     /* Window sizes the viewer asked for, to tell its own resizes from the user's. */
     int asked[4][3]; /* w, h, SDL ticks */
     int nasked;
@@ -121,12 +171,21 @@ struct view_screen {
 
 int view_screen_open(struct view_screen *s, const struct view_options *o);
 void view_screen_close(struct view_screen *s);
-/** Uploads the frame's damage (everything after a new texture). */
-int view_screen_upload(struct view_screen *s, const struct shmfb_frame *f);
-/** Draws the texture fitted into the window; presents if \p present. */
-void view_screen_draw(struct view_screen *s, bool present);
-/** Draws and reads back what the window shows, into a PNG file. */
+/**
+ * Copies what the frame changed out of the shared pixels, into the window
+ * surface or the texture (everything when the path or the size changed).
+ * The frame may be released afterwards.  \returns 0, or -ENOMEM when no
+ * texture could be made.
+ */
+int view_screen_take(struct view_screen *s, const struct shmfb_frame *f);
+/** Shows the frame last taken: its damage (surface path) or the whole window. */
+void view_screen_show(struct view_screen *s);
+/** Draws the whole window again (exposed, resized, shown). */
+void view_screen_draw(struct view_screen *s);
+/** Writes what the window shows into a PNG file. */
 int view_screen_snapshot(struct view_screen *s, const char *path);
+/** Shows the producer's cursor over the window (see cursor.c). */
+void view_screen_cursor(struct view_screen *s, const struct shmfb_cursor *c);
 
 /**
  * Whether a size-changed event for w × h comes from the viewer's own
@@ -176,6 +235,27 @@ void view_resize_request(int out_w, int out_h, int scale, int32_t *w, int32_t *h
  */
 int view_input_translate(const SDL_Event *ev, struct view_input *in, const struct view_map *m,
                          struct shmfb_event *out, int max);
+
+/* ------------------------------------------------------------------------ */
+/* The producer's cursor as a window cursor (cursor.c)                      */
+/* ------------------------------------------------------------------------ */
+
+/** Largest window cursor the viewer makes, in pixels a side. */
+#define VIEW_CURSOR_MAX 256
+
+/** The factor a w × h cursor is scaled by at --scale \p scale (0: 1): the
+ *  scale, made smaller where the result would exceed VIEW_CURSOR_MAX. */
+int view_cursor_scale(int w, int h, int scale);
+/** A non-premultiplied 0xAARRGGBB pixel premultiplied, each colour
+ *  channel rounded to the nearest of c * a / 255. */
+uint32_t view_premultiply(uint32_t argb);
+/**
+ * The image of a SHAPE cursor scaled \p k times (each pixel k × k), into
+ * \p out (width * k × height * k pixels, rows packed), premultiplied if
+ * asked; the hotspot becomes the centre of its scaled pixel.
+ */
+void view_cursor_image(const struct shmfb_cursor *c, int k, bool premultiply, uint32_t *out,
+                       int *hot_x, int *hot_y);
 
 /* ------------------------------------------------------------------------ */
 /* A spawned producer (child.c)                                             */

@@ -4,7 +4,9 @@
 # says what it checks.  "# needs: WORD..." on a case's first line names what
 # it needs besides the viewer, Xvfb and the e2e programs: toyvm (the example
 # toy-vm), shmfb (the shmfb tool), wmclose (e2e-wmclose, built with libX11),
-# valgrind (valgrind, in a build without sanitizers).
+# xprobe (e2e-xprobe, built with libX11, libXfixes and libXdamage),
+# viewbench (shmfb-viewbench), valgrind (valgrind, in a build without
+# sanitizers).
 # shellcheck shell=bash
 
 # Producer defaults: 160x120, 40 frames, sprite moving with damage only.
@@ -482,4 +484,249 @@ case_spawned_producer() { # needs: shmfb
     [ "$rc" -eq 0 ] || fail "viewer exit status $rc after SIGTERM"
     kill -0 "$child" 2>/dev/null && fail "e2e-producer outlived the viewer"
     return 0
+}
+
+# ---- the two present paths: window surface and renderer --------------------
+
+# Many small damaged frames: 320x240, the sprite moving with damage only.
+P2=(--size 320x240 --frames 200 --interval 0 --wait-consumer)
+
+# damage_start / damage_end: records what the X server draws into the viewer
+# window in between; sets DRECTS (rectangles), DLARGEST (WxH of the
+# largest), DFULL (rectangles covering the whole window).
+damage_start() {
+    rm -f "$W/damage.out"
+    bg "$W/xprobe.err" "$XPROBE" damage "$WID" >"$W/damage.out"
+    DPID=$LAST
+    wait_for 10 grep -q ready "$W/damage.out" || fail "the damage probe did not start"
+}
+damage_end() {
+    local line
+    kill -TERM "$DPID"
+    wait "$DPID" || fail "the damage probe failed: $(cat "$W/xprobe.err")"
+    line=$(grep '^rects ' "$W/damage.out") || fail "no damage summary"
+    log "window damage: $line"
+    read -r _ DRECTS _ DLARGEST _ _ _ DFULL <<<"$line"
+}
+
+# batch: the producer draws another --frames frames; waits until it is done.
+batch() {
+    rm -f "$W/done"
+    kill -USR1 "$PPID_"
+    wait_done "$W/done"
+}
+
+# expect_frame [K]: the window shows exactly the producer's last frame
+# (shmfb snap), each pixel K x K.
+expect_frame() {
+    local k=${1:-1}
+    "$SHMFB" snap "$NAME" "$W/frame.png" --now || fail "shmfb snap failed"
+    [ "$k" -eq 1 ] || convert "$W/frame.png" -sample "$((k * 100))%" "$W/frame.png"
+    wait_for 10 matches "$W/frame-shot.png" "$W/frame.png" && return 0
+    "$COMPARE" --diff "$W/frame-diff.png" "$W/frame-shot.png" "$W/frame.png"
+    fail "the window does not show the producer's frame (screenshot $W/frame-shot.png)"
+}
+
+# expect_small_damage FRAMES: the surface path sent each frame's damage
+# alone: at least one rectangle per frame, none larger than the sprite's
+# old and new places together, none the whole window.
+expect_small_damage() {
+    local w=${DLARGEST%x*} h=${DLARGEST#*x}
+    [ "$DRECTS" -ge "$1" ] || fail "$DRECTS damage rectangles for $1 frames"
+    [ "$DFULL" -eq 0 ] || fail "$DFULL whole-window updates on the surface path"
+    [ "$w" -le 48 ] && [ "$h" -le 48 ] || fail "a $DLARGEST update for a 24x24 sprite"
+}
+
+# expect_full_damage FRAMES: the renderer path drew the whole window for
+# every frame.
+expect_full_damage() {
+    [ "$DFULL" -ge "$1" ] || fail "$DFULL whole-window updates for $1 frames on the renderer path"
+}
+
+# expect_snapshot: the viewer, ended, wrote the window's picture with
+# --snapshot $W/snapshot.png, and it is what the X server showed last.
+expect_snapshot() {
+    local rc=0
+    kill -TERM "$VPID"
+    wait "$VPID" || rc=$?
+    [ "$rc" -eq 0 ] || fail "viewer exit status $rc after SIGTERM"
+    "$COMPARE" --diff "$W/snapshot-diff.png" "$W/snapshot.png" "$W/frame-shot.png" ||
+        fail "the snapshot is not what the X server shows"
+}
+
+# damage_case PACING VIEWER-ARGS...: many small damaged frames in the given
+# pacing; the window shows exactly the producer's frame after each batch,
+# and so does --snapshot; the damage of the second batch is recorded.
+damage_case() {
+    local pacing=$1
+    shift
+    start_x
+    start_producer "$W/done" "${P2[@]}" --pacing "$pacing"
+    start_viewer --snapshot "$W/snapshot.png" "$@"
+    wait_done "$W/done"
+    expect_title "320x240 .* live"
+    expect_frame
+    damage_start
+    batch
+    expect_frame
+    damage_end
+    expect_snapshot
+}
+
+# At 1:1 each frame's damage goes straight into the window surface and only
+# those rectangles reach the X server; nothing stale is left anywhere, and
+# --snapshot writes the same picture.
+case_surface_damage() { # needs: shmfb xprobe
+    damage_case fifo
+    expect_small_damage 200
+}
+
+# --present renderer at 1:1: the whole window is drawn for every frame, and
+# the picture (and the snapshot) is the same.
+case_renderer_damage() { # needs: shmfb xprobe
+    damage_case fifo --present renderer
+    expect_full_damage 200
+}
+
+# --renderer accelerated keeps the renderer path at 1:1 too.  (In the
+# sanitizer build the leak check is off for this one viewer: Mesa's GL
+# driver is unloaded before it runs and leaves allocations whose stacks
+# cannot be named, so they cannot be suppressed narrowly.)
+case_accelerated_damage() { # needs: shmfb xprobe
+    LSAN_OPTIONS=$LSAN_OPTIONS:detect_leaks=0 damage_case fifo --renderer accelerated
+    expect_full_damage 200
+}
+
+# --scale 2 takes the renderer path: every frame the whole window, each pixel
+# 2 x 2.
+case_scale2_damage() { # needs: shmfb xprobe
+    start_x
+    start_producer "$W/done" "${P2[@]}"
+    start_viewer --scale 2 --snapshot "$W/snapshot.png"
+    wait_done "$W/done"
+    expect_frame 2
+    damage_start
+    batch
+    expect_frame 2
+    damage_end
+    expect_full_damage 200
+    expect_snapshot
+}
+
+# Mailbox pacing: the producer never waits, the viewer takes the newest frame
+# with the damage of those it skipped (the whole frame when it skipped too
+# many), and the window ends up exactly the producer's frame.
+case_mailbox_damage() { damage_case mailbox; } # needs: shmfb xprobe
+
+# Free pacing: the same (frames may tear while they are drawn; the last one
+# is shown exactly).
+case_free_damage() { damage_case free; } # needs: shmfb xprobe
+
+# Switching paths at run time: 1:1 (surface), resized by hand (renderer: the
+# picture the surface held moves into the texture), frames while
+# letterboxed, back to 1:1 (surface again, after one whole update).
+case_path_switch() { # needs: shmfb xprobe
+    start_x
+    start_producer "$W/done" "${P1[@]}" --interval 0
+    start_viewer
+    wait_done "$W/done"
+    expect_golden e2e-shown.png
+    xdotool windowsize --sync "$WID" 400 150
+    expect_golden e2e-letterbox.png
+    damage_start
+    batch
+    damage_end
+    expect_full_damage 40
+    xdotool windowsize --sync "$WID" 160 120
+    expect_frame
+    damage_start
+    batch
+    expect_frame
+    damage_end
+    [ "$DFULL" -le 1 ] || fail "$DFULL whole-window updates after returning to 1:1"
+    [ "$DRECTS" -ge 40 ] || fail "$DRECTS damage rectangles for 40 frames"
+}
+
+# The demo in mailbox and in free pacing, spawned: the window keeps exactly
+# the demo's frame 30 (the same golden as in FIFO pacing).
+case_spawned_demo_pacing() { # needs: shmfb
+    local rc pacing
+    start_x
+    for pacing in mailbox free; do
+        start_spawned --keep -- "$SHMFB" demo --size 160x100 --frames 30 --pacing "$pacing"
+        expect_title "160x100 .* exited"
+        expect_golden e2e-spawned-demo.png
+        kill -TERM "$VPID"
+        rc=0 && wait "$VPID" || rc=$?
+        [ "$rc" -eq 0 ] || fail "viewer exit status $rc after SIGTERM ($pacing)"
+    done
+}
+
+# ---- the producer's cursor ---------------------------------------------------
+
+CURSOR_A="$GOLDEN/e2e-cursor.png"
+CURSOR_B="$GOLDEN/e2e-cursor-big.png"
+
+# expect_cursor CHECK...: the X server shows the cursor e2e-xprobe checks
+# (--expect PNG --hot X,Y [--scale K], --hidden, --arrow) over the window.
+cursor_is() { "$XPROBE" cursor "$WID" "$@" --out "$W/cursor-got.png" 2>"$W/cursor.err"; }
+expect_cursor() {
+    wait_for 10 cursor_is "$@" || fail "cursor over the window: $(cat "$W/cursor.err") (wanted $*)"
+    log "cursor: $*"
+}
+
+# cursor_case K VIEWER-ARGS...: the arrow while waiting, then each cursor
+# the producer publishes (a shape, hidden, default, the largest shape), and
+# the arrow again once the producer is gone.
+cursor_case() {
+    local k=$1
+    shift
+    start_x
+    start_viewer "$@"
+    expect_cursor --arrow
+    start_producer "$W/done" "${P1[@]}" --cursor "$CURSOR_A@2,3" --cursor hidden \
+        --cursor default --cursor "$CURSOR_B@63,0"
+    wait_done "$W/done"
+    expect_cursor --expect "$CURSOR_A" --hot 2,3 --scale "$k"
+    kill -USR2 "$PPID_"
+    expect_cursor --hidden
+    kill -USR2 "$PPID_"
+    expect_cursor --arrow
+    kill -USR2 "$PPID_"
+    expect_cursor --expect "$CURSOR_B" --hot 63,0 --scale "$k"
+    kill -USR2 "$PPID_"
+    expect_cursor --expect "$CURSOR_A" --hot 2,3 --scale "$k"
+    kill -KILL "$PPID_"
+    expect_title "producer gone"
+    expect_cursor --arrow
+}
+
+# The producer's cursor is the window's cursor, pixel for pixel
+# (premultiplied as X takes it) with its hotspot; hidden and default too.
+case_cursor() { cursor_case 1; } # needs: xprobe
+# --scale 2: the cursor is scaled with the frame.
+case_cursor_scale2() { cursor_case 2 --scale 2; } # needs: xprobe
+
+# ---- the viewer benchmark ------------------------------------------------
+
+# shmfb-viewbench runs (tiny) and prints a figure for every series and
+# ratio; bad arguments are refused in one line.  Timings are not judged.
+case_viewbench() { # needs: viewbench
+    local rc row
+    start_x
+    "$VIEWBENCH" --viewer "$VIEW" --size 400x300 --frames 5 --rounds 1 >"$W/bench.out" \
+        2>"$W/bench.err" || fail "shmfb-viewbench failed: $(cat "$W/bench.err")"
+    for row in "bare texture update+copy+present" "bare surface copy+update rects" \
+        "bare shmfb consumer, surface rects" "shmfb-view (--present auto)" \
+        "shmfb-view --present renderer"; do
+        grep -qE "^${row//[()+]/.} +[0-9.]+ \( *[0-9.]+\) +[0-9.]+ \( *[0-9.]+\)$" "$W/bench.out" ||
+            fail "no figures for '$row': $(cat "$W/bench.out")"
+    done
+    [ "$(grep -cE '^ratio .* [0-9]+\.[0-9]+' "$W/bench.out")" -eq 5 ] ||
+        fail "not every ratio has a value: $(cat "$W/bench.out")"
+    "$VIEWBENCH" --help | grep -q "usage: shmfb-viewbench" || fail "--help"
+    rc=0
+    "$VIEWBENCH" --size 100x100 2>"$W/bench.err" || rc=$?
+    [ "$rc" -eq 2 ] || fail "exit status $rc for a too small --size"
+    expect_error "$rc" "$W/bench.err" "must exceed 256x256"
 }

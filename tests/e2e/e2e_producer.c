@@ -6,6 +6,9 @@
  * old and new rectangles are redrawn and marked as damage.  So the last frame
  * looks the same however many frames a viewer saw, and a viewer that drops
  * damage shows trails.
+ *
+ * It can also publish pointer shapes (--cursor), one after the other on
+ * SIGUSR2.
  */
 #include "args.h"
 
@@ -15,18 +18,30 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#define MAX_CURSORS 8
+
+/* A cursor to publish: a state, and for a shape its PNG and hotspot. */
+struct prod_cursor {
+    uint32_t state;
+    char png[4096];
+    int hot_x, hot_y;
+};
+
 struct prod_opts {
     const char *name, *sprite, *done;
     int w, h, w2, h2, cap_w, cap_h;
     int frames, resize_at, pattern, interval_ms, stuck_ms;
-    uint32_t format;
+    uint32_t format, pacing;
     bool hold, wait_consumer, reap;
+    struct prod_cursor cursors[MAX_CURSORS];
+    int ncursors;
 };
 
 struct prod {
@@ -36,6 +51,7 @@ struct prod {
     sigset_t sigs;
     int w, h;
     struct shmfb_rect last; /* where the sprite was drawn */
+    int cursor;             /* the next of o.cursors to publish */
 };
 
 static uint32_t pattern_px(int id, int w, int h, int x, int y)
@@ -198,7 +214,36 @@ static bool run_batch(struct prod *s, int first, int last)
     return true;
 }
 
-/* With --hold, each SIGUSR1 presents another batch of frames. */
+/* Publishes the next cursor of --cursor (they take turns). */
+static int next_cursor(struct prod *s)
+{
+    if (s->o.ncursors == 0)
+        return 0;
+    const struct prod_cursor *c = &s->o.cursors[s->cursor];
+    s->cursor = (s->cursor + 1) % s->o.ncursors;
+    if (c->state != SHMFB_CURSOR_SHAPE)
+        return shmfb_producer_set_cursor(s->p, c->state, NULL, 0, 0, 0, 0);
+    struct shmfb_image img;
+    char err[256] = "";
+    int rc = shmfb_png_read(c->png, &img, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "e2e-producer: %s: %s\n", c->png, err[0] ? err : shmfb_png_strerror(rc));
+        return rc;
+    }
+    /* The image rows packed, as the cursor channel takes them. */
+    for (int y = 1; y < img.height; y++)
+        memmove(img.pixels + (size_t)y * (size_t)img.width,
+                img.pixels + (size_t)y * (size_t)(img.stride / 4), (size_t)img.width * 4u);
+    rc = shmfb_producer_set_cursor(s->p, SHMFB_CURSOR_SHAPE, img.pixels, img.width, img.height,
+                                   c->hot_x, c->hot_y);
+    if (rc < 0)
+        fprintf(stderr, "e2e-producer: cursor %s: %s\n", c->png, shmfb_strerror(rc));
+    shmfb_image_free(&img);
+    return rc;
+}
+
+/* With --hold, each SIGUSR1 presents another batch of frames, each SIGUSR2
+ * publishes the next cursor. */
 static int run_frames(struct prod *s)
 {
     int next = 1;
@@ -209,6 +254,8 @@ static int run_frames(struct prod *s)
         int sig = nap(s, 1000);
         if (sig == SIGINT || sig == SIGTERM)
             break;
+        if (sig == SIGUSR2 && next_cursor(s) < 0)
+            return -EINVAL;
         if (sig == SIGUSR1 && !run_batch(s, next, next + s->o.frames - 1))
             break;
         if (sig == SIGUSR1)
@@ -229,12 +276,17 @@ static const char usage[] =
     "  --pattern 1|2     background pattern\n"
     "  --sprite PNG      sprite to blend in (default: built-in)\n"
     "  --argb            ARGB format instead of XRGB\n"
+    "  --pacing MODE     fifo (default), mailbox or free\n"
+    "  --cursor SPEC     a pointer shape to publish: PNG@X,Y (image and hotspot),\n"
+    "                    hidden or default; the first at the start, the next on\n"
+    "                    each SIGUSR2 (up to 8, in turn)\n"
     "  --interval MS     pause between frames (default 10)\n"
     "  --stuck-ms MS     how long a present waits for a consumer (default 2000)\n"
     "  --wait-consumer   start drawing once a consumer attached\n"
     "  --done FILE       create FILE after the last present\n"
     "  --hold            then stay until SIGINT or SIGTERM; SIGUSR1 draws\n"
-    "                    another --frames frames\n"
+    "                    another --frames frames, SIGUSR2 publishes the next\n"
+    "                    --cursor\n"
     "  --reap            remove a stale framebuffer of that name first\n";
 
 enum {
@@ -252,6 +304,8 @@ enum {
     OPT_DONE,
     OPT_HOLD,
     OPT_REAP,
+    OPT_PACING,
+    OPT_CURSOR,
 };
 
 static int parse_int(const struct args *a, long min, long max, int *out)
@@ -271,6 +325,47 @@ static int parse_size(const struct args *a, int *w, int *h)
         return -1;
     *w = w32;
     *h = h32;
+    return 0;
+}
+
+static int parse_pacing(const struct args *a, struct prod_opts *o)
+{
+    static const char *const names[] = {[SHMFB_PACING_FIFO] = "fifo",
+                                        [SHMFB_PACING_FREE] = "free",
+                                        [SHMFB_PACING_MAILBOX] = "mailbox"};
+    for (uint32_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(a->value, names[i]) == 0) {
+            o->pacing = i;
+            return 0;
+        }
+    }
+    args_usage_error(a, "--pacing must be fifo, mailbox or free, not '%s'", a->value);
+    return -1;
+}
+
+/* PNG@X,Y, hidden or default. */
+static int parse_cursor(const struct args *a, struct prod_opts *o)
+{
+    if (o->ncursors == MAX_CURSORS) {
+        args_usage_error(a, "at most %d --cursor", MAX_CURSORS);
+        return -1;
+    }
+    struct prod_cursor *c = &o->cursors[o->ncursors];
+    const char *at = strrchr(a->value, '@');
+    char end;
+    if (strcmp(a->value, "hidden") == 0) {
+        c->state = SHMFB_CURSOR_HIDDEN;
+    } else if (strcmp(a->value, "default") == 0) {
+        c->state = SHMFB_CURSOR_DEFAULT;
+    } else if (at && at != a->value && at - a->value < (ptrdiff_t)sizeof c->png &&
+               sscanf(at + 1, "%d,%d%c", &c->hot_x, &c->hot_y, &end) == 2) {
+        c->state = SHMFB_CURSOR_SHAPE;
+        snprintf(c->png, sizeof c->png, "%.*s", (int)(at - a->value), a->value);
+    } else {
+        args_usage_error(a, "--cursor takes PNG@X,Y, hidden or default, not '%s'", a->value);
+        return -1;
+    }
+    o->ncursors++;
     return 0;
 }
 
@@ -312,6 +407,10 @@ static int parse_opt(const struct args *a, int opt, struct prod_opts *o)
     case OPT_DONE:
         o->done = a->value;
         return 0;
+    case OPT_PACING:
+        return parse_pacing(a, o);
+    case OPT_CURSOR:
+        return parse_cursor(a, o);
     default:
         return parse_flag(opt, o);
     }
@@ -340,6 +439,8 @@ static int parse(int argc, char **argv, struct prod_opts *o)
         {"done", required_argument, NULL, OPT_DONE},
         {"hold", no_argument, NULL, OPT_HOLD},
         {"reap", no_argument, NULL, OPT_REAP},
+        {"pacing", required_argument, NULL, OPT_PACING},
+        {"cursor", required_argument, NULL, OPT_CURSOR},
         {NULL, 0, NULL, 0},
     };
     struct args a = {.prog = "e2e-producer", .usage_text = usage, .longopts = longopts};
@@ -387,6 +488,7 @@ static int create(struct prod *s)
                                     .width = s->o.w,
                                     .height = s->o.h,
                                     .format = s->o.format,
+                                    .pacing = s->o.pacing,
                                     .timeout_ms = s->o.stuck_ms};
     int rc = shmfb_producer_create(s->o.name, &d, &s->p);
     if (rc < 0)
@@ -407,10 +509,13 @@ int main(int argc, char **argv)
     sigaddset(&s.sigs, SIGINT);
     sigaddset(&s.sigs, SIGTERM);
     sigaddset(&s.sigs, SIGUSR1);
+    sigaddset(&s.sigs, SIGUSR2);
     sigprocmask(SIG_BLOCK, &s.sigs, NULL);
     if (load_sprite(&s) < 0)
         return 1;
     int rc = create(&s);
+    if (rc == 0)
+        rc = next_cursor(&s);
     if (rc == 0 && (!s.o.wait_consumer || wait_for_consumer(&s) == 0))
         rc = run_frames(&s);
     shmfb_producer_destroy(s.p);
