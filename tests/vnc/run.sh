@@ -63,7 +63,14 @@ wait_for() {
 start_toyvm() {
     bg "$W/toy.err" "$TOYVM" --name "/$NAME" --log "$W/toy.log" "$@"
     TOY=$LAST
-    wait_for 10 "$SHMFB" ls "/$NAME" || fail "toy-vm did not create /$NAME"
+    # Its first frame is out before a bridge starts, so that the bridge
+    # starts at the frame's size rather than the capacity.
+    wait_for 10 presented "/$NAME" || fail "toy-vm did not present on /$NAME"
+}
+
+# presented NAME: NAME exists and has presented a frame (shmfb ls's FRAMES).
+presented() {
+    "$SHMFB" ls "$1" | awk 'NR == 2 && $6 > 0 { ok = 1 } END { exit !ok }'
 }
 
 # start_producer NAME ARGS...: vnc-producer; sets PROD.
