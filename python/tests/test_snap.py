@@ -95,7 +95,7 @@ def test_python_consumer_equals_snap_of_c_producer(fbname, tmp_path):
     """`shmfb demo` draws; the Python consumer holds a frame (so the fifo
     demo waits) while `shmfb snap --now` writes the same frame."""
     demo = subprocess.Popen([TOOL, "demo", fbname, "--size", "320x200", "--max", "400x300",
-                             "--fps", "0", "--frames", "400", "--sprite", SPRITE],
+                             "--fps", "0", "--frames", "2000", "--sprite", SPRITE],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     with demo:
         c = open_when_created(fbname)
@@ -107,7 +107,9 @@ def test_python_consumer_equals_snap_of_c_producer(fbname, tmp_path):
                 assert not f.at_attach or i == 0
                 if f.at_attach:
                     continue
-                if i in (0, 1, 2, 60) or (f.resized and i > 1) or f.seq >= 200:
+                # The demo changes size every 120 frames and may be at any frame
+                # when we attach: 130 frames see both sizes.
+                if i in (0, 1, 2, 60) or (f.resized and i > 1) or i >= 130:
                     out = str(tmp_path / f"demo-{f.seq}.png")
                     r = run_tool("snap", fbname, out, "--now")
                     assert r.stdout == f"{out}: frame {f.seq}, {f.width}x{f.height}\n"
@@ -115,7 +117,7 @@ def test_python_consumer_equals_snap_of_c_producer(fbname, tmp_path):
                     expect = (f.pixels & 0x00FFFFFF) | 0xFF000000
                     assert got.shape == expect.shape and np.array_equal(got, expect), f.seq
                     checked.append((f.seq, f.size))
-                if f.seq >= 200:
+                if i >= 130 and len({s for _, s in checked}) == 2:
                     break
             f.release()
         demo.terminate()
