@@ -17,10 +17,10 @@ set -uo pipefail
 CASE=$1 VIEW=$2 PRODUCER=$3 COMPARE=$4 GARBAGE=$5 GOLDEN=$6 OUT=$7
 TOYVM=${8:-} WMCLOSE=${9:-} SHMFB=${10:-} XPROBE=${11:-} VIEWBENCH=${12:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../procs.sh"
 SPRITE=$GOLDEN/e2e-sprite.png
 W=$OUT/$CASE
 NAME=e2e-$CASE-$$
-PIDS=()
 rm -rf "$W" && mkdir -p "$W" || exit 1
 # Names of this run live in a runtime directory of its own.
 mkdir -m 700 "$W/run" || exit 1
@@ -33,26 +33,6 @@ fail() {
     echo "FAIL [$CASE]: $*" >&2
     [ -s "$W/view.err" ] && sed 's/^/  viewer: /' "$W/view.err" >&2
     exit 1
-}
-
-# Last started first: a viewer ends (and ends a program it started) while
-# its X server is still there.
-cleanup() {
-    local i
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-        kill "${PIDS[i]}" 2>/dev/null
-        wait "${PIDS[i]}" 2>/dev/null
-    done
-}
-trap cleanup EXIT
-
-# bg FILE CMD...: runs CMD in the background with stderr to FILE; sets LAST.
-bg() {
-    local err=$1
-    shift
-    "$@" 2>"$err" &
-    LAST=$!
-    PIDS+=("$LAST")
 }
 
 # Starts Xvfb on a free display derived from our pid; exports DISPLAY.
@@ -81,18 +61,6 @@ start_x() {
 x_ready() {
     [ "$(tr -d ' ' <"/tmp/.X$1-lock" 2>/dev/null)" = "$2" ] &&
         DISPLAY=":$1" xdotool getdisplaygeometry >/dev/null 2>&1
-}
-
-# wait_for SECONDS CMD...: polls CMD every 0.1 s.
-wait_for() {
-    local t=$(($1 * 10))
-    shift
-    while [ $t -gt 0 ]; do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.1
-        t=$((t - 1))
-    done
-    return 1
 }
 
 # The title is UTF-8, which "xdotool search --name" cannot match: find the

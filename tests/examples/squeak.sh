@@ -30,7 +30,7 @@ NAME=squeak-$CASE-$$
 # The mouse position readout below the stage, the one part of Scratch's
 # screen that depends on where the pointer was (1024x767 layout).
 READOUT=918,438,92,12
-PIDS=()
+. "$(cd "$(dirname "$0")" && pwd)/../procs.sh"
 rm -rf "$W" && mkdir -p "$W/home" || exit 1
 export HOME=$W/home
 export LSAN_OPTIONS=suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp:print_suppressions=0
@@ -49,34 +49,6 @@ fail() {
         [ -s "$f" ] && sed "s|^|  $(basename "$f"): |" "$f" >&2
     done
     exit 1
-}
-
-cleanup() {
-    local i
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-        kill "${PIDS[i]}" 2>/dev/null
-        wait "${PIDS[i]}" 2>/dev/null
-    done
-}
-trap cleanup EXIT
-
-# bg FILE CMD...: runs CMD in the background with stderr to FILE; sets LAST.
-bg() {
-    local err=$1
-    shift
-    "$@" 2>"$err" &
-    LAST=$!
-    PIDS+=("$LAST")
-}
-
-# wait_for SECONDS CMD...: runs CMD until it succeeds, at most SECONDS long.
-wait_for() {
-    local end=$((SECONDS + $1))
-    shift
-    until "$@" >/dev/null 2>&1; do
-        [ $SECONDS -lt "$end" ] || return 1
-        sleep 0.1
-    done
 }
 
 # Xvfb on a free display (its lock file settles races with other servers),

@@ -13,9 +13,9 @@ set -uo pipefail
 
 CASE=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../procs.sh"
 W=$OUT/$CASE
 NAME=vnc-$CASE-$$
-PIDS=()
 rm -rf "$W" && mkdir -p "$W" || exit 1
 export LSAN_OPTIONS=${LSAN_OPTIONS:-}${LSAN_OPTIONS:+:}suppressions=$HERE/lsan.supp:print_suppressions=0
 # libvncserver is built without frame pointers: whole stacks (for the
@@ -27,36 +27,6 @@ fail() {
     echo "FAIL [$CASE]: $*" >&2
     [ -s "$W/vnc.err" ] && sed 's/^/  shmfb-vnc: /' "$W/vnc.err" >&2
     exit 1
-}
-
-cleanup() {
-    local i
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-        kill "${PIDS[i]}" 2>/dev/null
-        wait "${PIDS[i]}" 2>/dev/null
-    done
-}
-trap cleanup EXIT
-
-# bg FILE CMD...: runs CMD in the background with stderr to FILE; sets LAST.
-bg() {
-    local err=$1
-    shift
-    "$@" 2>"$err" &
-    LAST=$!
-    PIDS+=("$LAST")
-}
-
-# wait_for SECONDS CMD...: polls CMD every 0.1 s.
-wait_for() {
-    local t=$(($1 * 10))
-    shift
-    while [ $t -gt 0 ]; do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.1
-        t=$((t - 1))
-    done
-    return 1
 }
 
 # start_toyvm ARGS...: toy-vm under /NAME, logging to W/toy.log.
