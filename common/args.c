@@ -170,6 +170,15 @@ int args_long(const struct args *a, long min, long max, long *out)
     return bad_value(a, expected);
 }
 
+int args_int(const struct args *a, int min, int max, int *out)
+{
+    long v;
+    if (args_long(a, min, max, &v) < 0)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
 int args_double(const struct args *a, double min, double max, double *out)
 {
     char expected[96], *end;

@@ -89,6 +89,8 @@ int args_usage_error(const struct args *a, const char *fmt, ...)
 
 /** A whole number in [min, max], decimal. */
 int args_long(const struct args *a, long min, long max, long *out);
+/** The same, for an int option (min and max within int). */
+int args_int(const struct args *a, int min, int max, int *out);
 /** A number in [min, max] (for seconds). */
 int args_double(const struct args *a, double min, double max, double *out);
 /** WxH, each 1..SHMFB_DIM_MAX. */

@@ -371,15 +371,6 @@ static const char usage[] =
     "Defaults: shmfb-vnc next to this program, 1920x1080, 2 s per measurement,\n"
     "3 rounds (medians printed), 200 latency samples, encodings raw, zlib, tight.\n";
 
-static int int_value(const struct args *a, long min, long max, int *out)
-{
-    long v;
-    if (args_long(a, min, max, &v) < 0)
-        return -1;
-    *out = (int)v;
-    return 0;
-}
-
 static int parse_opt(const struct args *a, int opt, struct options *o)
 {
     switch (opt) {
@@ -396,9 +387,9 @@ static int parse_opt(const struct args *a, int opt, struct options *o)
     case 't':
         return args_double(a, 0.01, 3600, &o->seconds);
     case 'r':
-        return int_value(a, 1, 16, &o->rounds);
+        return args_int(a, 1, 16, &o->rounds);
     case 'n':
-        return int_value(a, 1, 100000, &o->samples);
+        return args_int(a, 1, 100000, &o->samples);
     default: /* 'e' */
         if (o->nenc < 8) {
             o->encodings[o->nenc++] = a->value;

@@ -308,15 +308,6 @@ enum {
     OPT_CURSOR,
 };
 
-static int parse_int(const struct args *a, long min, long max, int *out)
-{
-    long v;
-    if (args_long(a, min, max, &v) < 0)
-        return -1;
-    *out = (int)v;
-    return 0;
-}
-
 /* A size as ints; 0 or -1 like the parsers. */
 static int parse_size(const struct args *a, int *w, int *h)
 {
@@ -392,15 +383,15 @@ static int parse_opt(const struct args *a, int opt, struct prod_opts *o)
     case OPT_RESIZE:
         return parse_size(a, &o->w2, &o->h2);
     case OPT_FRAMES:
-        return parse_int(a, 1, 1000000000L, &o->frames);
+        return args_int(a, 1, 1000000000, &o->frames);
     case OPT_RESIZE_AT:
-        return parse_int(a, 1, 1000000000L, &o->resize_at);
+        return args_int(a, 1, 1000000000, &o->resize_at);
     case OPT_PATTERN:
-        return parse_int(a, 1, 2, &o->pattern);
+        return args_int(a, 1, 2, &o->pattern);
     case OPT_INTERVAL:
-        return parse_int(a, 0, 1000000000L, &o->interval_ms);
+        return args_int(a, 0, 1000000000, &o->interval_ms);
     case OPT_STUCK_MS:
-        return parse_int(a, 1, 1000000000L, &o->stuck_ms);
+        return args_int(a, 1, 1000000000, &o->stuck_ms);
     case OPT_SPRITE:
         o->sprite = a->value;
         return 0;

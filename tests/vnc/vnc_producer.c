@@ -116,24 +116,15 @@ static const char usage[] =
     "  --cursor PNG      set this cursor (SIGUSR1 hides and shows it)\n"
     "  --full            redraw and damage the whole frame every time\n";
 
-static int int_value(const struct args *a, long min, long max, int *out)
-{
-    long v;
-    if (args_long(a, min, max, &v) < 0)
-        return -1;
-    *out = (int)v;
-    return 0;
-}
-
 static int parse_opt(const struct args *a, int opt, struct opts *o)
 {
     switch (opt) {
     case 's':
         return args_size(a, &o->w, &o->h);
     case 'f':
-        return int_value(a, 1, 1000, &o->fps);
+        return args_int(a, 1, 1000, &o->fps);
     case 't':
-        return int_value(a, 1, 600000, &o->timeout_ms);
+        return args_int(a, 1, 600000, &o->timeout_ms);
     case 'n':
         return args_long(a, 1, 1000000000L, &o->frames);
     case 'r':
