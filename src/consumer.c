@@ -42,15 +42,14 @@ static bool producer_trusted(const struct shmfb_consumer_desc *d, uint32_t uid)
 }
 
 /* The producer's memfd, reopened through its /proc entry without waiting
- * for it; -1 where that does not reach (another user, another pid
- * namespace, no /proc). */
+ * for it (nor for a lease on whatever the entry is); -1 where that does not
+ * reach (another user, another pid namespace, no /proc, not a file). */
 static int memfd_via_proc(int32_t pid, int memfd_no)
 {
-    char path[64];
     if (pid <= 0 || memfd_no < 0)
         return -1;
-    snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, memfd_no);
-    return open(path, O_RDWR | O_CLOEXEC);
+    int fd = shmfb__open_proc_fd(pid, memfd_no);
+    return fd < 0 ? -1 : fd;
 }
 
 /* Opens the framebuffer behind a connected name: through /proc when it can
@@ -79,7 +78,7 @@ static int open_connected(const char *canon, const struct shmfb_consumer_desc *d
         return rc;
     peer->token = token;
     rc = producer_trusted(d, peer->uid) ? shmfb__consumer_from_peer(memfd, peer, out) : -EACCES;
-    close(memfd);
+    shmfb__fd_dispose(memfd);
     return rc;
 }
 
@@ -140,7 +139,39 @@ void shmfb_consumer_close(struct shmfb_consumer *c)
 
 int shmfb_consumer_producer_alive(const struct shmfb_consumer *c)
 {
-    return !c->gone && !shmfb__peer_gone(&c->producer, true);
+    /* Looking may read a late message and close a refused connection:
+     * state of the handle's own, not what the caller sees of it. */
+    struct shmfb__peer *peer = (struct shmfb__peer *)&c->producer;
+    return !c->gone && !shmfb__peer_gone(peer, true);
+}
+
+/* Connects again, with the same token, after the producer refused our
+ * connection in a full table: a slot is the consumer's in the producer's
+ * eyes only while a connection speaks for it. */
+static int reconnect(struct shmfb_consumer *c)
+{
+    struct shmfb__peer *peer = &c->producer;
+    int fd, memfd_no;
+    uint64_t nonce;
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    if (!peer->refused)
+        return 0;
+    int rc = shmfb__name_connect(c->r.name, &fd, &memfd_no, &nonce);
+    if (rc < 0)
+        return rc == -ENOENT ? -EPIPE : rc;
+    if ((nonce && nonce != c->r.nonce) ||
+        getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != peer->uid)
+        rc = -EPIPE; /* another producer holds the name now */
+    if (rc == 0)
+        rc = shmfb__hello_send(fd, peer->token);
+    if (rc < 0) {
+        shmfb__sock_close(fd);
+        return rc;
+    }
+    peer->fd = fd;
+    peer->refused = false;
+    return 0;
 }
 
 int shmfb_consumer_attach(struct shmfb_consumer *c)
@@ -149,6 +180,9 @@ int shmfb_consumer_attach(struct shmfb_consumer *c)
         return -EISCONN;
     if (shmfb__producer_gone(c))
         return -EPIPE;
+    int rc = reconnect(c);
+    if (rc < 0)
+        return rc;
     for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
         if (shmfb__slot_claim(c, i)) {
             shmfb__wake_producer(c->r.hdr);

@@ -33,6 +33,11 @@ static const struct message messages[] = {
     {ENOTSOCK, "no name given and not started by a viewer (SHMFB_SOCKET unset or not a socket)"},
     {EPERM, "framebuffer descriptor is not sealed against shrinking"},
     {EACCES, "permission denied"},
+    {ECONNREFUSED, "the producer refused the connection: it has too many (try again)"},
+    {EREMOTEIO, "the producer refused the connection for a reason it did not name"},
+    {EMEDIUMTYPE, "something that is not a framebuffer's file (a link, directory, FIFO, device or "
+                  "leased file) stands in the name's place; 'shmfb ls --reap NAME' removes it"},
+    {ENOTEMPTY, "a directory that is not empty stands in the name's place; remove it by hand"},
     {ENOMEM, "out of memory"},
 };
 

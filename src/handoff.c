@@ -36,16 +36,60 @@ int shmfb__hello_send(int sock, uint64_t token)
     return n == (ssize_t)sizeof(h) ? 0 : -EPIPE;
 }
 
+/* Takes the descriptors and credentials out of a received message; every
+ * descriptor beyond the first is disposed of. */
+static void take_control(struct msghdr *msg, int *fd, struct ucred *cred, bool *have_cred)
+{
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+        if (cm->cmsg_level != SOL_SOCKET)
+            continue;
+        if (cm->cmsg_type == SCM_CREDENTIALS && cm->cmsg_len >= CMSG_LEN(sizeof(*cred))) {
+            memcpy(cred, CMSG_DATA(cm), sizeof(*cred));
+            *have_cred = true;
+        }
+        if (cm->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < count; i++) {
+            int got;
+            memcpy(&got, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+            if (*fd < 0)
+                *fd = got;
+            else
+                shmfb__fd_dispose(got);
+        }
+    }
+}
+
+/* A hello carries nothing but its bytes: descriptors attached to it are
+ * taken out and disposed of here, where closing them cannot block, and the
+ * peer is refused. */
 int shmfb__hello_recv(int sock, uint64_t *token)
 {
-    struct wire_hello h;
+    struct wire_hello h = {0};
+    union {
+        char buf[CMSG_SPACE(sizeof(int) * 253)];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = {.iov_base = &h, .iov_len = sizeof(h)};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl)};
     ssize_t n;
     do {
-        n = recv(sock, &h, sizeof(h), MSG_DONTWAIT);
+        n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     } while (n < 0 && errno == EINTR);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
         return -EAGAIN; /* not sent yet */
-    if (n != (ssize_t)sizeof(h) || memcmp(h.tag, WIRE_HELLO_TAG, sizeof(h.tag)) != 0 ||
+    bool fds = false;
+    if (n >= 0) {
+        int fd = -1;
+        struct ucred cred;
+        bool have_cred = false;
+        take_control(&msg, &fd, &cred, &have_cred);
+        fds = fd >= 0;
+        shmfb__fd_dispose(fd);
+    }
+    if (fds || n != (ssize_t)sizeof(h) || memcmp(h.tag, WIRE_HELLO_TAG, sizeof(h.tag)) != 0 ||
         h.version != WIRE_VERSION)
         return -EPROTO;
     *token = h.token;
@@ -101,31 +145,6 @@ int shmfb__wait_readable(int fd, int timeout_ms)
     }
 }
 
-/* Takes the descriptors and credentials out of a received message; every
- * descriptor beyond the first is closed. */
-static void take_control(struct msghdr *msg, int *fd, struct ucred *cred, bool *have_cred)
-{
-    for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
-        if (cm->cmsg_level != SOL_SOCKET)
-            continue;
-        if (cm->cmsg_type == SCM_CREDENTIALS && cm->cmsg_len >= CMSG_LEN(sizeof(*cred))) {
-            memcpy(cred, CMSG_DATA(cm), sizeof(*cred));
-            *have_cred = true;
-        }
-        if (cm->cmsg_type != SCM_RIGHTS)
-            continue;
-        size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t i = 0; i < count; i++) {
-            int got;
-            memcpy(&got, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-            if (*fd < 0)
-                *fd = got;
-            else
-                close(got);
-        }
-    }
-}
-
 /* Checks the message itself: 0, or why it is refused. */
 static int handoff_check(const struct wire_handoff *m, ssize_t n, const char *name, int fd)
 {
@@ -134,7 +153,7 @@ static int handoff_check(const struct wire_handoff *m, ssize_t n, const char *na
     if (m->version != WIRE_VERSION)
         return -EPROTONOSUPPORT;
     if (m->status != 0)
-        return m->status == EACCES || m->status == EUSERS ? -m->status : -EPROTO;
+        return m->status == EACCES || m->status == ECONNREFUSED ? -m->status : -EREMOTEIO;
     if (fd < 0 || memchr(m->name, '\0', sizeof(m->name)) == NULL)
         return -EPROTO;
     if (name && strcmp(m->name, name) != 0)
@@ -148,19 +167,19 @@ static ssize_t message_read(int sock, struct wire_handoff *m, int *fd, struct uc
                             bool *have_cred)
 {
     union {
-        char buf[CMSG_SPACE(sizeof(int) * 4) + CMSG_SPACE(sizeof(struct ucred))];
+        char buf[CMSG_SPACE(sizeof(int) * 253) + CMSG_SPACE(sizeof(struct ucred))];
         struct cmsghdr align;
     } ctl;
     struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
     struct msghdr msg = {
         .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl)};
     ssize_t n;
+    *fd = -1;
     do {
         n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
     } while (n < 0 && errno == EINTR);
     if (n < 0)
         return -errno;
-    *fd = -1;
     take_control(&msg, fd, cred, have_cred);
     return n;
 }
@@ -183,8 +202,7 @@ int shmfb__handoff_recv(int sock, int timeout_ms, const char *name, struct shmfb
         return (int)n;
     rc = handoff_check(&m, n, name, fd);
     if (rc < 0) {
-        if (fd >= 0)
-            close(fd);
+        shmfb__fd_dispose(fd);
         return rc;
     }
     if (!have_cred) {
@@ -223,33 +241,48 @@ void shmfb__peer_watch(struct shmfb__peer *peer, int32_t pid)
 }
 
 /* A consumer that opened the framebuffer itself still gets the producer's
- * handoff when the producer accepts it: read it and drop the descriptor.
- * Anything else a producer sends means it is not one. */
-static bool late_handoff(int sock)
+ * handoff when the producer accepts it: read it and drop the descriptor
+ * (1).  A refusal (the producer's table was full) is -1; anything else a
+ * producer sends means it is not one (0). */
+static int late_message(int sock)
 {
     struct wire_handoff m;
     struct ucred cred;
     bool have_cred = false;
     int fd;
     ssize_t n = message_read(sock, &m, &fd, &cred, &have_cred);
-    if (fd >= 0)
-        close(fd);
-    return n > 0 && handoff_check(&m, n, NULL, fd >= 0 ? 0 : -1) == 0;
+    shmfb__fd_dispose(fd);
+    if (n <= 0)
+        return 0;
+    int rc = handoff_check(&m, n, NULL, fd >= 0 ? 0 : -1);
+    return rc == 0 ? 1 : rc == -ECONNREFUSED ? -1 : 0;
 }
 
 /* Gone: the connection hung up or carries something the peer would not
  * send, or the process exited.  One poll(), no /proc read where pidfds
- * exist. */
-bool shmfb__peer_gone(const struct shmfb__peer *peer, bool late_handoff_ok)
+ * exist.  A consumer whose connection the producer refused watches the
+ * producer's process alone (and says it is alive where it cannot see it). */
+bool shmfb__peer_gone(struct shmfb__peer *peer, bool late_handoff_ok)
 {
     struct pollfd pfd[2] = {{.fd = peer->fd, .events = POLLIN | POLLRDHUP},
                             {.fd = peer->pidfd, .events = POLLIN}};
-    int n = poll(pfd, peer->pidfd >= 0 ? 2 : 1, 0);
+    int n = poll(pfd, 2, 0);
     if (n < 0)
         return false; /* EINTR: look again later */
-    if (pfd[0].revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))
-        return true;
-    if ((pfd[0].revents & POLLIN) && !(late_handoff_ok && late_handoff(peer->fd)))
+    short ev = pfd[0].revents;
+    if ((ev & POLLIN) && late_handoff_ok) {
+        int m = late_message(peer->fd);
+        if (m == 0)
+            return true;
+        if (m < 0) {
+            shmfb__sock_close(peer->fd);
+            peer->fd = -1;
+            peer->refused = true;
+            ev = 0;
+        }
+        ev &= ~POLLIN;
+    }
+    if (ev)
         return true;
     if (peer->pidfd >= 0)
         return pfd[1].revents != 0;
@@ -258,8 +291,7 @@ bool shmfb__peer_gone(const struct shmfb__peer *peer, bool late_handoff_ok)
 
 void shmfb__peer_close(struct shmfb__peer *peer)
 {
-    if (peer->fd >= 0)
-        close(peer->fd);
+    shmfb__sock_close(peer->fd);
     if (peer->pidfd >= 0)
         close(peer->pidfd);
     peer->fd = peer->pidfd = -1;

@@ -6,6 +6,7 @@
 
 #include "wire.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -55,6 +56,9 @@ struct shmfb__peer {
     uint64_t start;   /* /proc start time when there is no pidfd */
     uint64_t token;   /* names the connection in a slot */
     int64_t hello_by; /* producer side: a hello is due by then; 0 once read */
+    int64_t since;    /* producer side: when the connection was accepted */
+    bool refused;     /* consumer side: the producer refused the connection
+                         (too many); fd is then closed, the process watched */
 };
 
 /* Connections a producer keeps at once (consumers, probes, snapshots). */
@@ -70,8 +74,8 @@ struct shmfb__server {
     uint64_t next_token;
     int npeers;
     struct shmfb__peer peers[SHMFB__MAX_PEERS];
-    char sock_path[108];
-    char lock_path[108];
+    char sock_path[PATH_MAX];
+    char lock_path[PATH_MAX];
 };
 
 /* The damage of one published frame, kept privately by the producer for
@@ -149,6 +153,21 @@ void shmfb__name_unlisten(struct shmfb__server *s);
  * file (-1 and 0 when it cannot be read). */
 int shmfb__name_connect(const char *canon, int *sock, int *memfd_no, uint64_t *nonce);
 
+/* dispose.c: what a peer hands over or plants, opened and closed without
+ * blocking.  open_regular opens a file by path (flags: O_RDONLY, O_RDWR,
+ * O_CREAT) only if it is a regular file that no lease holds, never following
+ * a link: the descriptor, or -EMEDIUMTYPE for a file of another kind (FIFO,
+ * device, socket, directory, leased file), -ELOOP for a link, or -errno.
+ * open_proc_fd reopens another process's descriptor the same way.
+ * fd_dispose closes a received descriptor so that the close cannot wait
+ * (sockets reset, Unix socket queues emptied first); sock_close closes a
+ * connection after emptying its queue. */
+int shmfb__open_regular(const char *path, int flags);
+int shmfb__open_proc_fd(int32_t pid, int no);
+void shmfb__fd_dispose(int fd);
+void shmfb__fd_dispose_at(int fd, int depth);
+void shmfb__sock_close(int fd);
+
 /* handoff.c: the messages that carry a framebuffer over a socket */
 int shmfb__hello_send(int sock, uint64_t token);
 int shmfb__hello_recv(int sock, uint64_t *token);
@@ -158,7 +177,7 @@ int shmfb__handoff_recv(int sock, int timeout_ms, const char *name, struct shmfb
 void shmfb__peer_watch(struct shmfb__peer *peer, int32_t pid);
 /* A consumer's peer (its producer) may send a handoff late; it is read and
  * dropped.  A producer's peers send nothing after their hello. */
-bool shmfb__peer_gone(const struct shmfb__peer *peer, bool late_handoff_ok);
+bool shmfb__peer_gone(struct shmfb__peer *peer, bool late_handoff_ok);
 void shmfb__peer_close(struct shmfb__peer *peer);
 int shmfb__wait_readable(int fd, int timeout_ms);
 uint64_t shmfb__random64(void);
@@ -168,6 +187,8 @@ void shmfb__server_init(struct shmfb_producer *p, uint32_t share_flags, uint32_t
 void shmfb__serve(struct shmfb_producer *p);
 /* Closes dead connections and drops the slots that name no live one. */
 void shmfb__peers_check(struct shmfb_producer *p);
+/* Closes dead connections (left, or silent past their hello's time). */
+void shmfb__peers_reap(struct shmfb_producer *p);
 void shmfb__server_close(struct shmfb_producer *p);
 
 /* proc.c: processes and clocks */

@@ -5,13 +5,18 @@
 #include <errno.h>
 #include <string.h>
 
+/* A listing waits this long for a producer that cannot be opened through
+ * /proc (another user, another pid namespace) to answer. */
+#define PROBE_TIMEOUT_MS 250
+
 int shmfb_probe(const char *name, struct shmfb_info *info)
 {
     if (!info)
         return -EINVAL;
     memset(info, 0, sizeof(*info));
     struct shmfb_consumer *c;
-    int rc = shmfb_consumer_open(name, NULL, &c);
+    const struct shmfb_consumer_desc desc = {.timeout_ms = PROBE_TIMEOUT_MS};
+    int rc = shmfb_consumer_open(name, &desc, &c);
     if (rc < 0)
         return rc;
     const struct shmfb__region *r = &c->r;

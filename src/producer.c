@@ -254,8 +254,10 @@ static int mailbox_back(struct shmfb_producer *p)
     return b;
 }
 
-/* Present answers connections at most once per SHMFB__SERVE_NS; the waits
- * and dispatch answer them every time. */
+/* Present answers connections at most once per SHMFB__SERVE_NS, and closes
+ * those whose peers left once per liveness period, so that a producer that
+ * only presents never fills its table; the waits and dispatch answer them
+ * every time. */
 static void serve_due(struct shmfb_producer *p)
 {
     int64_t now = shmfb__now_ns();
@@ -263,6 +265,10 @@ static void serve_due(struct shmfb_producer *p)
         return;
     p->next_serve = now + SHMFB__SERVE_NS;
     shmfb__serve(p);
+    if (now >= p->next_check) {
+        p->next_check = now + SHMFB__LIVENESS_NS;
+        shmfb__peers_reap(p);
+    }
 }
 
 int shmfb_producer_present(struct shmfb_producer *p)

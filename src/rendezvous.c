@@ -5,6 +5,7 @@
  *                                    shared by two users; credentials decide)
  *   $XDG_RUNTIME_DIR/shmfb           otherwise, created 0700
  *   /run/shmfb (root), /tmp/shmfb-UID   when XDG_RUNTIME_DIR is unset
+ *   $HOME/.cache/shmfb-HOST          when /tmp/shmfb-UID is not ours
  *
  * Next to KEY.sock lies KEY.lock, which holds the canonical name, the
  * number of the producer's memfd and the region's nonce, and which the
@@ -16,7 +17,10 @@
  * The kernel drops that lock when the producer dies, however it dies, so a
  * name is never blocked by a dead producer: the next creator, holding the
  * lock, removes what was left.  KEY is the name itself, or a hash of it when
- * the path would not fit a socket address. */
+ * the path would not fit a socket address; a socket path that still does
+ * not fit is reached through a descriptor of its directory.  Whatever
+ * stands at these paths may have been planted: it is opened without
+ * blocking and used only if it is of the right kind (dispose.c). */
 #include "internal.h"
 
 #include <dirent.h>
@@ -35,9 +39,9 @@
 #define LOCK_TRIES    10
 
 struct paths {
-    char dir[SOCK_PATH_MAX];
-    char sock[SOCK_PATH_MAX];
-    char lock[SOCK_PATH_MAX];
+    char dir[PATH_MAX];
+    char sock[PATH_MAX];
+    char lock[PATH_MAX];
 };
 
 /* A directory we create ourselves must be ours alone. */
@@ -53,6 +57,27 @@ static int dir_private(const char *path)
     if (st.st_uid != geteuid() || (st.st_mode & 077))
         return -EACCES;
     return 0;
+}
+
+/* The fallback when /tmp/shmfb-UID is not ours (another user made it first,
+ * or put a link there: sticky /tmp lets nobody else remove it): a
+ * directory in the user's home, per host since homes may be shared. */
+static int home_dir(char *buf, size_t size)
+{
+    const char *home = secure_getenv("HOME");
+    char host[65] = "";
+    if (!home || home[0] != '/')
+        return -EACCES;
+    gethostname(host, sizeof(host) - 1);
+    int n = snprintf(buf, size, "%s/.cache", home);
+    if (n < 0 || (size_t)n >= size)
+        return -ENAMETOOLONG;
+    if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+        return -errno;
+    n = snprintf(buf, size, "%s/.cache/shmfb-%s", home, host[0] ? host : "localhost");
+    if (n < 0 || (size_t)n >= size)
+        return -ENAMETOOLONG;
+    return dir_private(buf);
 }
 
 static int runtime_dir(char *buf, size_t size)
@@ -79,7 +104,10 @@ static int runtime_dir(char *buf, size_t size)
         n = snprintf(buf, size, "/tmp/shmfb-%u", (unsigned)geteuid());
     if (n < 0 || (size_t)n >= size)
         return -ENAMETOOLONG;
-    return dir_private(buf);
+    int rc = dir_private(buf);
+    if (rc < 0 && !(xdg && xdg[0] == '/') && geteuid() != 0)
+        return home_dir(buf, size);
+    return rc;
 }
 
 static uint64_t fnv1a(const char *s)
@@ -97,15 +125,42 @@ static int paths_for(const char *canon, struct paths *p)
         return rc;
     char key[24];
     const char *k = canon + 1;
-    /* "dir/" + key + ".sock" must fit a socket address with its NUL. */
+    /* The key is the name when "dir/" + name + ".sock" fits a socket
+     * address with its NUL, else a hash of the name (the lock file keeps
+     * the name itself). */
     if (strlen(p->dir) + 1 + strlen(k) + 5 >= (size_t)SOCK_PATH_MAX) {
         snprintf(key, sizeof(key), "#%016llx", (unsigned long long)fnv1a(canon));
         k = key;
     }
     int a = snprintf(p->sock, sizeof(p->sock), "%s/%s.sock", p->dir, k);
     int b = snprintf(p->lock, sizeof(p->lock), "%s/%s.lock", p->dir, k);
-    if (a < 0 || b < 0 || a >= SOCK_PATH_MAX || b >= SOCK_PATH_MAX)
+    if (a < 0 || b < 0 || a >= (int)sizeof(p->sock) || b >= (int)sizeof(p->lock))
         return -ENAMETOOLONG;
+    return 0;
+}
+
+/* The socket address of p->sock: the path itself where it fits, else the
+ * same file reached through a descriptor of its directory
+ * (/proc/self/fd/N/KEY.sock), so runtime directories of any length work.
+ * *dirfd is then that descriptor, to close after bind or connect. */
+static int sock_addr(const struct paths *p, struct sockaddr_un *a, int *dirfd)
+{
+    *a = (struct sockaddr_un){.sun_family = AF_UNIX};
+    *dirfd = -1;
+    size_t len = strlen(p->sock);
+    if (len < (size_t)SOCK_PATH_MAX) {
+        memcpy(a->sun_path, p->sock, len + 1);
+        return 0;
+    }
+    *dirfd = open(p->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (*dirfd < 0)
+        return -errno;
+    int n = snprintf(a->sun_path, sizeof(a->sun_path), "/proc/self/fd/%d/%s", *dirfd,
+                     strrchr(p->sock, '/') + 1);
+    if (n < 0 || n >= SOCK_PATH_MAX) {
+        close(*dirfd);
+        return -ENAMETOOLONG;
+    }
     return 0;
 }
 
@@ -119,14 +174,21 @@ static int lock_file(int fd, short type, bool test)
     return test ? fl.l_type != F_UNLCK : 0;
 }
 
+/* A name's file of another kind (a link, a directory, a FIFO...) is
+ * reported as one error, which says what to do about it. */
+static int not_ours(int rc)
+{
+    return rc == -ELOOP || rc == -EISDIR ? -EMEDIUMTYPE : rc;
+}
+
 /* Opens and write-locks `path`, making sure the file locked is still the one
  * at that path (a reaper or an exiting producer may unlink it meanwhile). */
 static int lock_take(const char *path)
 {
     for (int tries = 0; tries < LOCK_TRIES; tries++) {
-        int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        int fd = shmfb__open_regular(path, O_RDWR | O_CREAT);
         if (fd < 0)
-            return -errno;
+            return not_ours(fd);
         int rc = lock_file(fd, F_WRLCK, false);
         struct stat a, b;
         if (rc == 0 && fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_ino == b.st_ino &&
@@ -145,21 +207,28 @@ static int lock_take(const char *path)
     return -EEXIST;
 }
 
-static int bind_listen(const char *path, uint32_t share_flags)
+static int bind_listen(const struct paths *p, uint32_t share_flags)
 {
+    struct sockaddr_un a;
+    int dirfd;
+    int rc = sock_addr(p, &a, &dirfd);
+    if (rc < 0)
+        return rc;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
-        return -errno;
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    memcpy(a.sun_path, path, strlen(path) + 1);
-    unlink(path); /* left by a dead producer: we hold the lock */
-    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-        chmod(path, share_flags ? 0666 : 0600) < 0 || listen(fd, SOMAXCONN) < 0) {
-        int e = errno;
+        rc = -errno;
+    /* Whatever is there was left by a dead producer: we hold the lock. */
+    if (fd >= 0 && unlink(p->sock) < 0 && errno != ENOENT)
+        rc = errno == EISDIR || errno == EPERM ? -EMEDIUMTYPE : -errno;
+    if (fd >= 0 && rc == 0 &&
+        (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+         chmod(p->sock, share_flags ? 0666 : 0600) < 0 || listen(fd, SOMAXCONN) < 0))
+        rc = -errno;
+    if (dirfd >= 0)
+        close(dirfd);
+    if (rc < 0 && fd >= 0)
         close(fd);
-        return -e;
-    }
-    return fd;
+    return rc < 0 ? rc : fd;
 }
 
 int shmfb__name_listen(const char *canon, int memfd, uint64_t nonce, struct shmfb__server *s)
@@ -178,7 +247,7 @@ int shmfb__name_listen(const char *canon, int memfd, uint64_t nonce, struct shmf
         rc = errno ? -errno : -EIO;
         goto fail_lock;
     }
-    rc = bind_listen(p.sock, s->share_flags);
+    rc = bind_listen(&p, s->share_flags);
     if (rc < 0)
         goto fail_lock;
     s->listen_fd = rc;
@@ -208,13 +277,15 @@ void shmfb__name_unlisten(struct shmfb__server *s)
     }
 }
 
-/* The memfd number and nonce a producer wrote in its lock file. */
+/* The memfd number and nonce a producer wrote in its lock file; a lock
+ * file that is not a regular file (a FIFO would block the open) says
+ * nothing. */
 static void lock_read(const char *path, int *memfd_no, uint64_t *nonce)
 {
     char text[SHMFB_NAME_MAX + 64];
     *memfd_no = -1;
     *nonce = 0;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = shmfb__open_regular(path, O_RDONLY);
     if (fd < 0)
         return;
     ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
@@ -229,38 +300,52 @@ static void lock_read(const char *path, int *memfd_no, uint64_t *nonce)
     }
 }
 
-int shmfb__name_connect(const char *canon, int *sock, int *memfd_no, uint64_t *nonce)
+/* A connected socket to p->sock, or a negative errno. */
+static int sock_connect(const struct paths *p, int *sock)
 {
-    struct paths p;
-    int rc = paths_for(canon, &p);
+    struct sockaddr_un a;
+    int dirfd;
+    int rc = sock_addr(p, &a, &dirfd);
     if (rc < 0)
         return rc;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return -errno;
     /* The producer's credentials come with its handoff message. */
     int on = 1;
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    memcpy(a.sun_path, p.sock, strlen(p.sock) + 1);
-    if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0 ||
-        connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0 ||
+        connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
         rc = -errno;
-        close(fd);
+    if (dirfd >= 0)
+        close(dirfd);
+    if (rc < 0) {
+        if (fd >= 0)
+            close(fd);
         /* No socket, or one nobody listens on (its producer died). */
         return rc == -ECONNREFUSED || rc == -ENOTSOCK ? -ENOENT : rc == -EPERM ? -EACCES : rc;
     }
-    lock_read(p.lock, memfd_no, nonce);
     *sock = fd;
     return 0;
 }
 
+int shmfb__name_connect(const char *canon, int *sock, int *memfd_no, uint64_t *nonce)
+{
+    struct paths p;
+    int rc = paths_for(canon, &p);
+    if (rc == 0)
+        rc = sock_connect(&p, sock);
+    if (rc < 0)
+        return rc;
+    lock_read(p.lock, memfd_no, nonce);
+    return 0;
+}
+
 /* Whether the producer behind lock file `path` is alive: 1 alive, 0 not,
- * negative errno; with `name`, also reads the name it holds. */
+ * -EMEDIUMTYPE when something else stands there, negative errno; with
+ * `name`, also reads the name it holds. */
 static int lock_state(const char *path, char *name, size_t size)
 {
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = shmfb__open_regular(path, O_RDONLY);
     if (fd < 0)
-        return -errno;
+        return not_ours(fd);
     int alive = lock_file(fd, F_WRLCK, true);
     if (alive >= 0 && name) {
         ssize_t n = pread(fd, name, size - 1, 0);
@@ -273,15 +358,47 @@ static int lock_state(const char *path, char *name, size_t size)
     return alive;
 }
 
-/* Removes the files of a dead producer, holding the lock while it does. */
+/* Removes what stands at a name's path when it cannot belong to a live
+ * producer: a file, link or FIFO, an empty directory, a socket nobody
+ * listens on.  -EBUSY for a listened socket, -ENOTEMPTY for a directory
+ * with something in it. */
+static int junk_remove(const struct paths *p, const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    if (S_ISDIR(st.st_mode))
+        return rmdir(path) < 0 ? -errno : 0;
+    if (S_ISSOCK(st.st_mode) && path == p->sock) {
+        int sock;
+        if (sock_connect(p, &sock) == 0) {
+            close(sock);
+            return -EBUSY;
+        }
+    }
+    return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+/* Removes the files of a dead producer, holding the lock while it does,
+ * and whatever of another kind stands in their place. */
 static int reap_paths(const struct paths *p)
 {
-    int fd = open(p->lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
+    int fd = shmfb__open_regular(p->lock, O_RDWR);
+    if (fd < 0 && fd != -ENOENT && not_ours(fd) != -EMEDIUMTYPE)
+        return fd;
+    if (fd < 0) {
+        /* No lock file, or junk in its place: no producer can hold it. */
+        int rc = junk_remove(p, p->lock);
+        int rs = junk_remove(p, p->sock);
+        return rc < 0 ? rc : rs;
+    }
     int rc = lock_file(fd, F_WRLCK, false);
     if (rc == 0) {
-        unlink(p->sock);
+        struct stat st;
+        if (lstat(p->sock, &st) == 0 && S_ISDIR(st.st_mode))
+            rc = rmdir(p->sock) < 0 ? -errno : 0;
+        else
+            unlink(p->sock);
         unlink(p->lock);
     }
     close(fd);
@@ -298,8 +415,13 @@ int shmfb_reap(const char *name)
     if (rc < 0)
         return rc;
     rc = lock_state(p.lock, NULL, 0);
-    if (rc < 0)
+    if (rc < 0 && rc != -ENOENT && rc != -EMEDIUMTYPE)
         return rc;
+    if (rc == -ENOENT) {
+        struct stat st;
+        if (lstat(p.sock, &st) < 0)
+            return -ENOENT; /* nothing there at all */
+    }
     return rc > 0 ? -EBUSY : reap_paths(&p);
 }
 
@@ -313,27 +435,11 @@ static int by_name(const void *a, const void *b)
     return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
 }
 
-/* Looks at one lock file: adds its name to the list if wanted, removes a
- * dead producer's files with SHMFB_LIST_REAP. */
-static int list_one(const struct paths *base, const char *entry, uint32_t flags,
-                    struct entry **list, int *n, int *cap)
+static int entry_add(struct entry **list, int *n, int *cap, const char *name, bool alive)
 {
-    size_t len = strlen(entry);
-    struct paths p = *base;
-    char name[SHMFB_NAME_MAX + 64];
-    if (len < 6 || strcmp(entry + len - 5, ".lock") != 0)
-        return 0;
-    int a = snprintf(p.lock, sizeof(p.lock), "%s/%s", base->dir, entry);
-    int b = snprintf(p.sock, sizeof(p.sock), "%s/%.*s.sock", base->dir, (int)(len - 5), entry);
-    if (a < 0 || b < 0 || a >= (int)sizeof(p.lock) || b >= (int)sizeof(p.sock))
-        return 0; /* not one of ours: ours always fit */
-    int alive = lock_state(p.lock, name, sizeof(name));
-    if (alive < 0 || (!alive && !(flags & (SHMFB_LIST_STALE | SHMFB_LIST_REAP))))
-        return 0;
-    if (!alive && (flags & SHMFB_LIST_REAP) && reap_paths(&p) < 0)
-        return 0;
-    if (!alive && name[0] != '/')
-        snprintf(name, sizeof(name), "/%.*s", (int)(len - 5), entry);
+    for (int i = 0; i < *n; i++)
+        if (strcmp((*list)[i].name, name) == 0)
+            return 0; /* the .sock of a name already listed by its .lock */
     if (*n == *cap) {
         int more_cap = *cap ? 2 * *cap : 16;
         struct entry *more = realloc(*list, sizeof(**list) * (size_t)more_cap);
@@ -344,8 +450,42 @@ static int list_one(const struct paths *base, const char *entry, uint32_t flags,
     }
     if (!((*list)[*n].name = strdup(name)))
         return -ENOMEM;
-    (*list)[(*n)++].alive = alive > 0;
+    (*list)[(*n)++].alive = alive;
     return 0;
+}
+
+/* Looks at one entry of the runtime directory: a name's lock file, or a
+ * socket whose lock file is missing.  Adds the name to the list if wanted,
+ * removes a dead producer's files with SHMFB_LIST_REAP.  Something of
+ * another kind in a name's place counts as a dead producer's files. */
+static int list_one(const struct paths *base, const char *entry, uint32_t flags,
+                    struct entry **list, int *n, int *cap)
+{
+    size_t len = strlen(entry);
+    struct paths p;
+    char name[SHMFB_NAME_MAX + 64];
+    bool is_sock = len > 5 && strcmp(entry + len - 5, ".sock") == 0;
+    if (len < 6 || (!is_sock && strcmp(entry + len - 5, ".lock") != 0))
+        return 0;
+    memcpy(p.dir, base->dir, sizeof(p.dir));
+    int a = snprintf(p.lock, sizeof(p.lock), "%s/%.*s.lock", base->dir, (int)(len - 5), entry);
+    int b = snprintf(p.sock, sizeof(p.sock), "%s/%.*s.sock", base->dir, (int)(len - 5), entry);
+    if (a < 0 || b < 0 || a >= (int)sizeof(p.lock) || b >= (int)sizeof(p.sock))
+        return 0;
+    struct stat st;
+    if (is_sock && lstat(p.lock, &st) == 0)
+        return 0; /* listed by its lock file */
+    name[0] = '\0';
+    int alive = is_sock ? 0 : lock_state(p.lock, name, sizeof(name));
+    if (alive == -EMEDIUMTYPE)
+        alive = 0;
+    if (alive < 0 || (!alive && !(flags & (SHMFB_LIST_STALE | SHMFB_LIST_REAP))))
+        return 0;
+    if (!alive && (flags & SHMFB_LIST_REAP) && reap_paths(&p) < 0)
+        return 0;
+    if (!alive && name[0] != '/')
+        snprintf(name, sizeof(name), "/%.*s", (int)(len - 5), entry);
+    return entry_add(list, n, cap, name, alive > 0);
 }
 
 int shmfb_list(int (*fn)(void *ctx, const char *name, bool alive), void *ctx, uint32_t flags)

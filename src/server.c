@@ -35,6 +35,13 @@ static bool peer_allowed(const struct shmfb__server *s, uint32_t uid)
 #define HELLO_NS (2000 * 1000000LL)
 #define CLAIM_NS (1000 * 1000000LL)
 
+/* How long a connection that said hello may go without a slot before a
+ * newcomer may take its place in a full table: a consumer claims its slot
+ * right after its hello, a snapshot or probe is done by then. */
+#define IDLE_NS (250 * 1000000LL)
+
+static bool token_live(const struct shmfb__server *s, uint64_t token);
+
 /* Takes a connection's hello and answers it with the framebuffer: 0, or
  * -EAGAIN while the hello has not come, or why the peer is dropped. */
 static int hello(struct shmfb_producer *p, struct shmfb__peer *peer)
@@ -43,11 +50,58 @@ static int hello(struct shmfb_producer *p, struct shmfb__peer *peer)
     int rc = shmfb__hello_recv(peer->fd, &token);
     if (rc == -EAGAIN && shmfb__now_ns() < peer->hello_by)
         return rc;
-    if (rc < 0)
-        return -EPROTO;
+    if (rc < 0 || token_live(&p->srv, token))
+        return -EPROTO; /* a second connection cannot speak for a slot */
     peer->token = token;
     peer->hello_by = 0;
     return shmfb__handoff_send(peer->fd, p->srv.memfd, 0, token, p->r.name);
+}
+
+/* Whether a slot names `token` (claimed or attached). */
+static bool token_in_slot(const struct shmfb_producer *p, uint64_t token)
+{
+    for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
+        const struct wire_slot *sl = &p->r.hdr->slots[i];
+        uint32_t w = atomic_load_explicit(&sl->word, memory_order_acquire);
+        if (WIRE_SLOT_STATE(w) != WIRE_SLOT_FREE &&
+            atomic_load_explicit(&sl->token, memory_order_acquire) == token)
+            return true;
+    }
+    return false;
+}
+
+/* Makes room in a full table: the oldest connection that never said hello,
+ * else the oldest that said it but holds no slot after IDLE_NS.  It is told
+ * it was refused (not that the producer is gone) and closed.  False when
+ * every connection is a consumer's: the newcomer is refused instead. */
+static bool evict_one(struct shmfb_producer *p)
+{
+    struct shmfb__server *s = &p->srv;
+    int64_t now = shmfb__now_ns();
+    int victim = -1;
+    for (int pass = 0; pass < 2 && victim < 0; pass++) {
+        for (int i = 0; i < s->npeers; i++) {
+            const struct shmfb__peer *peer = &s->peers[i];
+            bool idle = pass == 0 ? peer->hello_by != 0
+                                  : now - peer->since > IDLE_NS && !token_in_slot(p, peer->token);
+            if (idle && (victim < 0 || peer->since < s->peers[victim].since))
+                victim = i;
+        }
+    }
+    if (victim < 0)
+        return false;
+    shmfb__handoff_send(s->peers[victim].fd, -1, ECONNREFUSED, 0, p->r.name);
+    shmfb__peer_close(&s->peers[victim]);
+    s->peers[victim] = s->peers[--s->npeers];
+    return true;
+}
+
+/* Refuses a connection with `status`; what its peer queued (a hello, with
+ * descriptors perhaps) is disposed of without blocking. */
+static void refuse(struct shmfb_producer *p, int fd, int status)
+{
+    shmfb__handoff_send(fd, -1, status, 0, p->r.name);
+    shmfb__sock_close(fd);
 }
 
 /* Takes one new connection if the consumer is welcome. */
@@ -57,21 +111,22 @@ static void answer(struct shmfb_producer *p, int fd)
     struct ucred cred;
     socklen_t len = sizeof(cred);
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || !peer_allowed(s, cred.uid)) {
-        shmfb__handoff_send(fd, -1, EACCES, 0, p->r.name);
-        close(fd);
+        refuse(p, fd, EACCES);
         return;
     }
-    if (s->npeers == SHMFB__MAX_PEERS) {
-        shmfb__handoff_send(fd, -1, EUSERS, 0, p->r.name);
-        close(fd);
+    if (s->npeers == SHMFB__MAX_PEERS)
+        shmfb__peers_reap(p);
+    if (s->npeers == SHMFB__MAX_PEERS && !evict_one(p)) {
+        refuse(p, fd, ECONNREFUSED);
         return;
     }
     struct shmfb__peer *peer = &s->peers[s->npeers];
+    int64_t now = shmfb__now_ns();
     *peer = (struct shmfb__peer){
-        .fd = fd, .pidfd = -1, .uid = cred.uid, .hello_by = shmfb__now_ns() + HELLO_NS};
+        .fd = fd, .pidfd = -1, .uid = cred.uid, .since = now, .hello_by = now + HELLO_NS};
     int rc = hello(p, peer);
     if (rc < 0 && rc != -EAGAIN) {
-        close(fd);
+        shmfb__sock_close(fd);
         return;
     }
     shmfb__peer_watch(peer, cred.pid);
@@ -137,12 +192,11 @@ static void drop_unconnected(struct shmfb_producer *p)
     }
 }
 
-/* Accepts newcomers and takes the hellos that came; with `watch`, also
- * closes the connections that are gone. */
-static void catch_up(struct shmfb_producer *p, bool watch)
+/* Takes the hellos that came; with `watch`, also closes the connections
+ * that are gone. */
+static void reap(struct shmfb_producer *p, bool watch)
 {
     struct shmfb__server *s = &p->srv;
-    shmfb__serve(p);
     for (int i = 0; i < s->npeers;) {
         struct shmfb__peer *peer = &s->peers[i];
         int rc = peer->hello_by ? hello(p, peer) : 0;
@@ -153,6 +207,19 @@ static void catch_up(struct shmfb_producer *p, bool watch)
         shmfb__peer_close(peer);
         s->peers[i] = s->peers[--s->npeers];
     }
+}
+
+/* Accepts newcomers and takes the hellos that came; with `watch`, also
+ * closes the connections that are gone. */
+static void catch_up(struct shmfb_producer *p, bool watch)
+{
+    shmfb__serve(p);
+    reap(p, watch);
+}
+
+void shmfb__peers_reap(struct shmfb_producer *p)
+{
+    reap(p, true);
 }
 
 void shmfb__peers_check(struct shmfb_producer *p)

@@ -159,7 +159,8 @@ struct wire_hello {
 struct wire_handoff {
     char tag[8];                   /* WIRE_HANDOFF_TAG, no NUL */
     uint32_t version;              /* WIRE_VERSION */
-    int32_t status;                /* 0, or a positive errno: EACCES refused, EUSERS full */
+    int32_t status;                /* 0, or a positive errno: EACCES refused, ECONNREFUSED
+                                      too many connections (or evicted from a full table) */
     uint64_t token;                /* names this connection in a slot */
     char name[SHMFB_NAME_MAX + 2]; /* canonical name, "" when spawned */
     uint8_t reserved[6];

@@ -19,11 +19,14 @@ static const char ls_usage[] =
     "\n"
     "Options:\n"
     "  --reap          also remove the files dead producers left there (harmless;\n"
-    "                  the next producer of the name replaces them) and say which\n"
+    "                  the next producer of the name replaces them), and links,\n"
+    "                  FIFOs or empty directories standing in a name's place;\n"
+    "                  say which, or what blocks a name (exit 1)\n"
     "  -h, --help      show this help\n";
 
 struct ls_opts {
     bool reap;
+    bool failed;
     int nnames;
     char **names;
     bool header;
@@ -76,21 +79,28 @@ static int list_one(void *ctx, const char *name, bool alive)
     if (!wanted(o, name))
         return 0;
     print_header(o);
-    if (!alive)
-        printf("reaped %s\n", name);
-    else if (shmfb_probe(name, &info) == 0)
+    if (!alive) {
+        int rc = shmfb_reap(name);
+        if (rc == 0)
+            printf("reaped %s\n", name);
+        else if (rc != -ENOENT) {
+            fflush(stdout);
+            fprintf(stderr, "shmfb: cannot reap %s: %s\n", name, shmfb_strerror(rc));
+            o->failed = true;
+        }
+    } else if (shmfb_probe(name, &info) == 0)
         print_info(&info);
     return 0; /* a name that is not a framebuffer we may read is skipped */
 }
 
 static int list(struct ls_opts *o)
 {
-    int rc = shmfb_list(list_one, o, o->reap ? SHMFB_LIST_REAP : 0);
+    int rc = shmfb_list(list_one, o, o->reap ? SHMFB_LIST_STALE : 0);
 
     if (rc < 0)
         return cli_fail("runtime directory", shmfb_strerror(rc));
     print_header(o);
-    return CLI_OK;
+    return o->failed ? CLI_FAIL : CLI_OK;
 }
 
 static int parse_args(int argc, char **argv, struct ls_opts *o)
@@ -118,7 +128,7 @@ static int parse_args(int argc, char **argv, struct ls_opts *o)
 
 int cli_ls(int argc, char **argv)
 {
-    struct ls_opts o = {false, 0, NULL, false};
+    struct ls_opts o = {0};
     int rc = parse_args(argc, argv, &o);
 
     return rc == CLI_RUN ? list(&o) : rc;

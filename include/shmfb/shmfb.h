@@ -139,7 +139,11 @@ struct shmfb_producer_desc {
 /** Environment variable naming the directory where names live, for users
  *  who share framebuffers (see SHMFB_SHARE_UID); by default names live in
  *  $XDG_RUNTIME_DIR/shmfb, else /run/shmfb for root and /tmp/shmfb-UID for
- *  others, each created private (0700) and checked to be so. */
+ *  others, each created private (0700) and checked to be so.  When
+ *  /tmp/shmfb-UID is not this user's private directory (another user made
+ *  it first, or a link stands there), $HOME/.cache/shmfb-HOSTNAME is used
+ *  instead, so no other user can deny a user its names.  The directory may
+ *  be of any length. */
 #define SHMFB_RUNTIME_DIR_ENV "SHMFB_RUNTIME_DIR"
 
 /**
@@ -170,7 +174,9 @@ struct shmfb_producer_desc {
  *          pacing or flags), -ENOTSOCK (NULL name but not spawned),
  *          -ENAMETOOLONG, -ERANGE (initial size larger than the capacity),
  *          -EOVERFLOW (capacity too large), -EEXIST (a live producer has the
- *          name), -EACCES/-ENOTDIR (the runtime directory is not a private
+ *          name), -EMEDIUMTYPE (a link, directory, FIFO or other file stands
+ *          where the name's socket or lock file goes, see shmfb_reap()),
+ *          -EACCES/-ENOTDIR (the runtime directory is not a private
  *          directory of this user), -ENOMEM, or another negative errno.
  */
 SHMFB_EXPORT int shmfb_producer_create(const char *name, const struct shmfb_producer_desc *desc,
@@ -348,7 +354,11 @@ struct shmfb_consumer_desc {
  * Opens a framebuffer by name and validates it.  Does not attach.
  *
  * Connects to the name's socket, checks that the producer runs as this user
- * (or desc->trust_uid), and receives the framebuffer's memfd.  Nothing in
+ * (or desc->trust_uid), and receives the framebuffer's memfd.  Nothing a
+ * peer planted or hands over can block the call past its timeout: the
+ * name's files are opened only if they are regular files no lease holds,
+ * and received descriptors of the wrong kind are disposed of without
+ * waiting (a lingering socket is reset).  Nothing in
  * the region is trusted: the descriptor must be sealed against shrinking,
  * and magic, layout version, header size, geometry, offsets and the
  * object's real size are all checked before the pixels are mapped.  The
@@ -360,8 +370,11 @@ struct shmfb_consumer_desc {
  * \param out   receives the consumer; set to NULL first
  * \returns 0; -EINVAL/-ENAMETOOLONG (bad name, flags or timeout), -ENOENT
  *          (no such framebuffer), -EACCES (the producer runs as another
- *          user, or refused this one), -EUSERS (the producer has too many
- *          connections), -ETIMEDOUT (the producer did not answer in time),
+ *          user, or refused this one), -ECONNREFUSED (the producer has too
+ *          many connections; try again), -EREMOTEIO (the producer refused
+ *          for a reason it did not name), -EMEDIUMTYPE (something else
+ *          stands in the name's place, see shmfb_reap()),
+ *          -ETIMEDOUT (the producer did not answer in time),
  *          -EPIPE (it went away first), -EPERM (descriptor not sealed),
  *          -EPROTO (not a shmfb framebuffer), -EPROTONOSUPPORT (another
  *          layout version), -EBADMSG (corrupt header), -EMSGSIZE (object
@@ -378,8 +391,12 @@ SHMFB_EXPORT void shmfb_consumer_close(struct shmfb_consumer *c);
  * events can be sent.  The last frame already presented counts as not yet
  * taken, so the next wait returns it at once.
  *
+ * If the producer had refused this consumer's connection (its table was
+ * full, see shmfb_consumer_open()), attach connects again first.
+ *
  * \returns 0; -EUSERS (all SHMFB_MAX_CONSUMERS slots are taken), -EISCONN
- *          (already attached), -EPIPE (the producer is gone).
+ *          (already attached), -EPIPE (the producer is gone), or the
+ *          runtime directory's errors when it connects again.
  */
 SHMFB_EXPORT int shmfb_consumer_attach(struct shmfb_consumer *c);
 
@@ -690,7 +707,8 @@ struct shmfb_info {
 };
 
 /**
- * Opens a framebuffer just long enough to describe it.
+ * Opens a framebuffer just long enough to describe it, waiting at most
+ * 250 ms for a producer that must answer the connection itself.
  * \returns 0, or the errors of shmfb_consumer_open().
  */
 SHMFB_EXPORT int shmfb_probe(const char *name, struct shmfb_info *info);
@@ -719,9 +737,13 @@ SHMFB_EXPORT int shmfb_list(int (*fn)(void *ctx, const char *name, bool alive), 
                             uint32_t flags);
 
 /**
- * Removes the files a dead producer of \p name left behind.
- * \returns 0 (removed), -EBUSY (its producer is alive; nothing done),
- *          -ENOENT (nothing there), -EINVAL/-ENAMETOOLONG (bad name).
+ * Removes the files a dead producer of \p name left behind, and what
+ * stands in their place by mistake (a link, FIFO or file of another kind,
+ * an empty directory, a socket nobody listens on).
+ * \returns 0 (removed), -EBUSY (its producer is alive, or a live socket is
+ *          there; nothing done), -ENOENT (nothing there), -ENOTEMPTY (a
+ *          directory with something in it stands there), -EACCES (another
+ *          user's file), -EINVAL/-ENAMETOOLONG (bad name).
  */
 SHMFB_EXPORT int shmfb_reap(const char *name);
 

@@ -386,6 +386,29 @@ case_ls_reap() {
     no_shm_objects
 }
 
+# What a same-user mistake leaves in a name's place: a link is reaped, a
+# directory that is not empty is named on stderr (exit 1), and the name can
+# be taken once that is cleared by hand.
+case_ls_reap_junk() {
+    local a="$PREFIX-ja" b="$PREFIX-jb"
+    ln -s /nonexistent "$TMP/run/$a.sock"
+    mkdir -p "$TMP/run/$b.lock/x"
+    run "$SHMFB" ls --reap
+    [ "$RC" -eq 1 ] || fail "ls --reap with a full directory in the way: exit $RC ($OUT / $ERR)"
+    [[ $OUT == *"reaped /$a"* ]] || fail "the link was not reaped: $OUT"
+    [ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "expected one line on stderr: $ERR"
+    [[ $ERR == "shmfb: cannot reap /$b: a directory that is not empty"* ]] ||
+        fail "the full directory is not named: $ERR"
+    [ ! -L "$TMP/run/$a.sock" ] || fail "the link is still there"
+    run timeout 10 "$HELPER" produce "/$b" 8x8 8x8 xrgb 20
+    [ "$RC" -ne 0 ] && [ "$RC" -ne 124 ] ||
+        fail "a producer took /$b with a directory in its place (exit $RC)"
+    [[ $ERR == *"stands in the name's place"* ]] || fail "the producer does not say why: $ERR"
+    rm -r "$TMP/run/$b.lock"
+    expect_ok ls --reap
+    [[ $OUT != *"reaped"* ]] || fail "reaped something that was not there: $OUT"
+}
+
 # Started by a viewer with no NAME (here tools_helper spawn, a viewer without
 # a window): the demo and a plain producer draw into a private memfd, nothing
 # in /dev/shm (the helper checks their mappings); the demo quits on the close
