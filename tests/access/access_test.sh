@@ -6,6 +6,8 @@
 # without anything being followed; producer and consumer in different pid
 # namespaces work.  Runs as root.
 #   access_test.sh CASE ACCESS_HELPER SHMFB LIBDIR...
+# With ACCESS_PATH_LENGTH=N, every directory of the test lies N bytes deep
+# or more (runtime directories of any length must work).
 set -euo pipefail
 
 CASE=$1
@@ -15,6 +17,11 @@ shift 3
 
 TMP=$(mktemp -d /tmp/shmfbt-access-XXXXXX)
 chmod 755 "$TMP" # nobody must reach its own directories inside
+TOP=$TMP
+while [ "${#TMP}" -lt "${ACCESS_PATH_LENGTH:-0}" ]; do
+    TMP=$TMP/a-test-directory-deep-down
+    mkdir -m 755 "$TMP"
+done
 PIDS=()
 
 cleanup() {
@@ -23,7 +30,7 @@ cleanup() {
         kill -KILL "$p" 2>/dev/null || true
         wait "$p" 2>/dev/null || true
     done
-    rm -rf "$TMP"
+    rm -rf "$TOP"
 }
 trap cleanup EXIT
 
@@ -66,6 +73,23 @@ NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups
 # CMD as the first process of a new pid namespace with its own /proc;
 # killing the unshare process kills it.
 IN_PID_NS=(unshare --pid --fork --mount-proc --kill-child)
+
+# name_file DIR NAME EXT: where NAME's .lock or .sock lies in runtime
+# directory DIR: DIR/NAME.EXT, or under the name's FNV-1a hash where
+# DIR/NAME.sock would not fit a socket address (src/rendezvous.c).
+name_file() {
+    local dir=$1 name=$2 ext=$3 h=-3750763034362895579 i c key
+    if [ $((${#dir} + 1 + ${#name} + 5)) -lt 108 ]; then
+        echo "$dir/$name.$ext"
+        return
+    fi
+    key=/$name
+    for ((i = 0; i < ${#key}; i++)); do
+        printf -v c '%d' "'${key:i:1}"
+        h=$(((h ^ c) * 1099511628211))
+    done
+    printf '%s/#%016x.%s\n' "$dir" "$h" "$ext"
+}
 
 # Runs the command, leaving its stdout, stderr and exit code in OUT, ERR, RC.
 run() {
@@ -130,7 +154,7 @@ case_other_user_cannot_open() {
     # In its own there is no such name, and /proc does not hand out root's memfd.
     expect_error "no framebuffer with that name" "${NOBODY[@]}" "$S" snap /acc "$TMP/nobody-out/a.png"
     local memfd
-    memfd=$(sed -n 2p "$ROOT_XDG/shmfb/acc.lock" | cut -d' ' -f1)
+    memfd=$(sed -n 2p "$(name_file "$ROOT_XDG/shmfb" acc lock)" | cut -d' ' -f1)
     [ -e "/proc/$pid/fd/$memfd" ] || fail "the lock file does not name the producer's memfd"
     ! "${NOBODY[@]}" cat "/proc/$pid/fd/$memfd" >/dev/null 2>&1 || fail "nobody read the memfd"
     empty_dir "$TMP/nobody-out"
@@ -142,7 +166,7 @@ case_other_user_cannot_open() {
 case_other_user_cannot_squat() {
     # Nobody takes the name first, in the only directory it can write.
     produce "$TMP/n" "${NOBODY[@]}" "$H" produce /acc --tag 2
-    [ -S "$NOBODY_XDG/shmfb/acc.sock" ] || fail "nobody's name is not in its own directory"
+    [ -S "$(name_file "$NOBODY_XDG/shmfb" acc sock)" ] || fail "nobody's name is not in its own directory"
     # Root's producer of the same name does not notice, and each user's
     # consumers get their own user's frames.
     produce "$TMP/r" "${ROOT[@]}" "$H" produce /acc --tag 1
@@ -153,7 +177,8 @@ case_other_user_cannot_squat() {
         "$H" produce /acc2
     expect_error "permission denied" "${NOBODY[@]}" SHMFB_RUNTIME_DIR="$ROOT_XDG/shmfb" \
         "$H" produce /acc2
-    [ ! -e "$ROOT_XDG/shmfb/acc2.lock" ] && [ ! -e "$ROOT_XDG/shmfb/acc2.sock" ] ||
+    [ ! -e "$(name_file "$ROOT_XDG/shmfb" acc2 lock)" ] &&
+        [ ! -e "$(name_file "$ROOT_XDG/shmfb" acc2 sock)" ] ||
         fail "nobody created something in root's directory"
     expect_ok "${ROOT[@]}" "$H" consume /acc --tag 1
 }
@@ -198,13 +223,14 @@ case_shared_directory_links() {
     mkdir -m 1777 "$shared"
     local R=("${ROOT[@]}" SHMFB_RUNTIME_DIR="$shared")
     echo precious >"$TMP/target"
-    "${NOBODY[@]}" ln -s "$TMP/target" "$shared/v1.lock"
-    # Opened without following: ELOOP, or EACCES first where the kernel
-    # protects links in sticky directories (fs.protected_symlinks).
-    expect_error "Too many levels of symbolic links|permission denied" "${R[@]}" "$H" produce /v1
-    "${NOBODY[@]}" ln -s "$TMP/target" "$shared/v2.sock"
+    "${NOBODY[@]}" ln -s "$TMP/target" "$(name_file "$shared" v1 lock)"
+    # Opened without following: a link in the name's place, or EACCES first
+    # where the kernel protects links in sticky directories
+    # (fs.protected_symlinks).
+    expect_error "stands in the name's place|permission denied" "${R[@]}" "$H" produce /v1
+    "${NOBODY[@]}" ln -s "$TMP/target" "$(name_file "$shared" v2 sock)"
     produce "$TMP/v2" "${R[@]}" "$H" produce /v2 --tag 1
-    [ -S "$shared/v2.sock" ] && [ ! -L "$shared/v2.sock" ] || fail "v2.sock is not the socket"
+    [ -S "$(name_file "$shared" v2 sock)" ] && [ ! -L "$(name_file "$shared" v2 sock)" ] || fail "v2.sock is not the socket"
     expect_ok "${R[@]}" "$H" consume /v2 --tag 1
     [ "$(cat "$TMP/target")" = precious ] || fail "a planted link was followed"
     [ "$(stat -c %U:%a "$TMP/target")" = root:644 ] || fail "the link's target changed"

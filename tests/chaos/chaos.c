@@ -76,7 +76,8 @@ struct figures {
 };
 
 static struct board *board;
-static char runtime_dir[64];
+static char runtime_dir[512];
+static size_t root_len; /* runtime_dir up to the directory mkdtemp made */
 static unsigned long long rng_state;
 static int trial_no;
 
@@ -562,14 +563,16 @@ static void print_figures(struct figures *fig, int trials, double seconds)
 }
 
 static const char usage[] =
-    "usage: chaos [--trials N] [--seed S]\n"
+    "usage: chaos [--trials N] [--seed S] [--path-length N]\n"
     "\n"
     "Kills producers and consumers with SIGKILL at random moments of create,\n"
     "attach, present, wait and close, and checks what the other side and the\n"
     "name go through.  Prints the figures.\n"
     "\n"
     "  --trials N   trials to run, 1..200 (default 100)\n"
-    "  --seed S     random seed (default: from the clock; printed)\n";
+    "  --seed S     random seed (default: from the clock; printed)\n"
+    "  --path-length N  make the runtime directory at least N bytes long,\n"
+    "               16..400 (default: as short as mkdtemp makes it)\n";
 
 /* Also when a trial fails: a dead victim's files may be left there. */
 static void remove_runtime_dir(void)
@@ -580,7 +583,24 @@ static void remove_runtime_dir(void)
             unlinkat(dirfd(d), e->d_name, 0);
     if (d)
         closedir(d);
+    /* The nested levels of --path-length, innermost first. */
+    for (char *slash; strlen(runtime_dir) > root_len && (slash = strrchr(runtime_dir, '/'));) {
+        rmdir(runtime_dir);
+        *slash = '\0';
+    }
     rmdir(runtime_dir);
+}
+
+/* Nests directories in the runtime directory until its path is `len`
+ * bytes or longer. */
+static void deepen(size_t len)
+{
+    size_t n = strlen(runtime_dir);
+    while (n < len) {
+        n += (size_t)snprintf(runtime_dir + n, sizeof(runtime_dir) - n, "/%s",
+                              "a-runtime-directory-deep-down");
+        need(mkdir(runtime_dir, 0700) == 0, "mkdir");
+    }
 }
 
 int main(int argc, char **argv)
@@ -588,14 +608,18 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"trials", required_argument, NULL, 't'},
         {"seed", required_argument, NULL, 's'},
+        {"path-length", required_argument, NULL, 'p'},
         {NULL, 0, NULL, 0},
     };
     struct args a = {.prog = "chaos", .usage_text = usage, .shortopts = "", .longopts = opts};
     long trials = 100, seed = (long)(now_ns() % 1000000007);
     int opt;
     args_start(&a, argc, argv);
+    long path_length = 0;
     while ((opt = args_next(&a)) > 0)
-        if ((opt == 't' ? args_long(&a, 1, 200, &trials) : args_long(&a, 1, LONG_MAX, &seed)) < 0)
+        if ((opt == 't'   ? args_long(&a, 1, 200, &trials)
+             : opt == 'p' ? args_long(&a, 16, 400, &path_length)
+                          : args_long(&a, 1, LONG_MAX, &seed)) < 0)
             return ARGS_EXIT_USAGE;
     if (opt == ARGS_STOP)
         return a.status;
@@ -606,7 +630,9 @@ int main(int argc, char **argv)
     need(board != MAP_FAILED, "mmap");
     snprintf(runtime_dir, sizeof(runtime_dir), "/tmp/shmfb-chaos-XXXXXX");
     need(mkdtemp(runtime_dir) != NULL, "mkdtemp");
+    root_len = strlen(runtime_dir);
     atexit(remove_runtime_dir);
+    deepen((size_t)path_length);
     setenv(SHMFB_RUNTIME_DIR_ENV, runtime_dir, 1);
     printf("chaos: seed %ld\n", seed);
     fflush(stdout);
