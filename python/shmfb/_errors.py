@@ -37,6 +37,7 @@ _BUILTIN = {
     _errno.ETIMEDOUT: builtins.TimeoutError,
     _errno.EPIPE: builtins.BrokenPipeError,
     _errno.ECONNRESET: builtins.ConnectionResetError,
+    _errno.ECONNREFUSED: builtins.ConnectionRefusedError,
     _errno.EAGAIN: builtins.BlockingIOError,
     _errno.EPERM: builtins.PermissionError,
     _errno.EACCES: builtins.PermissionError,

@@ -39,11 +39,18 @@ SENTENCES = {
                     "socket)",
     errno.EPERM: "framebuffer descriptor is not sealed against shrinking",
     errno.EACCES: "permission denied",
+    errno.ECONNREFUSED: "the producer refused the connection: it has too many (try again)",
+    errno.EREMOTEIO: "the producer refused the connection for a reason it did not name",
+    errno.EMEDIUMTYPE: "something that is not a framebuffer's file (a link, directory, FIFO, "
+                       "device or leased file) stands in the name's place; 'shmfb ls --reap "
+                       "NAME' removes it",
+    errno.ENOTEMPTY: "a directory that is not empty stands in the name's place; remove it by "
+                     "hand",
 }
 BUILTIN = {errno.ENOENT: FileNotFoundError, errno.EEXIST: FileExistsError,
            errno.ETIMEDOUT: TimeoutError, errno.EPIPE: BrokenPipeError,
            errno.ECONNRESET: ConnectionResetError, errno.EAGAIN: BlockingIOError,
-           errno.EPERM: PermissionError}
+           errno.EPERM: PermissionError, errno.ECONNREFUSED: ConnectionRefusedError}
 
 
 def raises(err, fn, *args, filename=None, sentence=None, **kw):
@@ -156,8 +163,10 @@ def test_hostile_handoffs(fbname):
             raises(errno.EPROTONOSUPPORT, hostile_open, hostile.handoff(w, version=1), [real])
             raises(errno.EPROTO, hostile_open, hostile.handoff(w, tag="XHMFB-HO"), [real])
             raises(errno.EACCES, hostile_open, hostile.handoff(w, status=errno.EACCES))
-            raises(errno.EUSERS, hostile_open, hostile.handoff(w, status=errno.EUSERS))
-            raises(errno.EPROTO, hostile_open, hostile.handoff(w, status=12345), [real])
+            raises(errno.ECONNREFUSED, hostile_open,
+                   hostile.handoff(w, status=errno.ECONNREFUSED))
+            raises(errno.EREMOTEIO, hostile_open, hostile.handoff(w, status=errno.EUSERS))
+            raises(errno.EREMOTEIO, hostile_open, hostile.handoff(w, status=12345), [real])
         finally:
             for fd in (real, junk, tiny, unsealed):
                 os.close(fd)
