@@ -164,7 +164,7 @@ int shmfb_consumer_open_socket(int sock, int timeout_ms, const struct shmfb_cons
                    (desc && (desc->flags & SHMFB_TRUST_UID) && peer.uid == desc->trust_uid);
     if (rc == 0) {
         rc = trusted ? shmfb__consumer_from_peer(memfd, &peer, out) : -EACCES;
-        close(memfd);
+        shmfb__fd_dispose(memfd);
     }
     if (rc < 0)
         shmfb__peer_close(&peer);

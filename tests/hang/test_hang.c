@@ -199,6 +199,7 @@ START_TEST(fifo_lock)
         struct shmfb_info info;
         int prc = shmfb_probe(name, &info);
         int64_t probe_ms = tu_now_ms() - t;
+        printf("fifo_lock: open %lld ms, probe %lld ms\n", (long long)open_ms, (long long)probe_ms);
         /* The producer answers the connection itself: both succeed. */
         _exit(rc == 0 && prc == 0 && open_ms < 3000 && probe_ms < 3000 ? 0 : 1);
     }
@@ -260,6 +261,7 @@ START_TEST(leased_file)
     fake_stop(&f);
     close(fd);
     unlink(path);
+    printf("leased_file: open %lld ms (its timeout 1000 ms)\n", (long long)ms);
     ck_assert_msg(rc == -ETIMEDOUT, "open: %s", shmfb_strerror(rc));
     ck_assert_msg(ms < 3000, "open took %lld ms", (long long)ms);
 }
@@ -316,6 +318,31 @@ START_TEST(linger_handoff)
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     fake_stop(&f);
+    printf("linger_handoff: open %lld ms\n", (long long)ms);
+    ck_assert_msg(rc == -EPERM, "open: %s", shmfb_strerror(rc));
+    ck_assert_msg(ms < 3000, "open took %lld ms", (long long)ms);
+}
+END_TEST
+
+/* 3b. The same in spawned mode: the handoff on the spawn socket carries
+ * the lingering socket (sent and let go before the consumer reads). */
+START_TEST(linger_spawned)
+{
+    int sv[2], listener;
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    struct wire_handoff m;
+    handoff_msg(&m, "", 0);
+    int s = lingering_socket(&listener);
+    ck_assert_int_eq(send_with_fd(sv[1], &m, sizeof(m), s), (ssize_t)sizeof(m));
+    close(s);
+    struct shmfb_consumer *c;
+    int64_t t = tu_now_ms();
+    int rc = shmfb_consumer_open_socket(sv[0], 1000, NULL, &c);
+    int64_t ms = tu_now_ms() - t;
+    close(sv[0]);
+    close(sv[1]);
+    close(listener);
+    printf("linger_spawned: open %lld ms\n", (long long)ms);
     ck_assert_msg(rc == -EPERM, "open: %s", shmfb_strerror(rc));
     ck_assert_msg(ms < 3000, "open took %lld ms", (long long)ms);
 }
@@ -363,6 +390,8 @@ START_TEST(linger_late)
     waitpid(pid, NULL, 0);
     fake_stop(&f);
     shmfb_producer_destroy(p);
+    printf("linger_late: liveness check %lld ms, wait %lld ms, close %lld ms\n",
+           (long long)alive_ms, (long long)wait_ms, (long long)close_ms);
     ck_assert_msg(rc < 0, "wait without a slot: %d", rc);
     ck_assert_msg(alive_ms < 1000 && wait_ms < 1500 && close_ms < 1000,
                   "alive %lld ms, wait %lld ms, close %lld ms", (long long)alive_ms,
@@ -412,6 +441,7 @@ START_TEST(hello_fds)
     int64_t longest;
     ck_assert_int_eq(present_until_exit(p, pid, &longest), 0);
     shmfb_producer_destroy(p);
+    printf("hello_fds: longest present %lld ms (timeout 300 ms)\n", (long long)longest);
     ck_assert_msg(longest < 1500, "a present took %lld ms", (long long)longest);
 }
 END_TEST
@@ -449,6 +479,7 @@ START_TEST(hello_fds_other_uid)
     shmfb_producer_destroy(p);
     rmdir(dir);
     hostile_runtime_dir();
+    printf("hello_fds_other_uid: longest present %lld ms (timeout 300 ms)\n", (long long)longest);
     ck_assert_msg(longest < 1500, "a present took %lld ms", (long long)longest);
 }
 END_TEST
@@ -667,6 +698,7 @@ START_TEST(probe_bounded)
     int rc = shmfb_probe(name, &info);
     int64_t ms = tu_now_ms() - t;
     fake_stop(&f);
+    printf("probe_bounded: probe %lld ms\n", (long long)ms);
     ck_assert_int_eq(rc, -ETIMEDOUT);
     ck_assert_msg(ms < 1000, "probe took %lld ms", (long long)ms);
 }
@@ -742,6 +774,7 @@ static Suite *suite(void)
         {"fifo_lock_list", fifo_lock_list},
         {"leased_file", leased_file},
         {"linger_handoff", linger_handoff},
+        {"linger_spawned", linger_spawned},
         {"linger_late", linger_late},
         {"hello_fds", hello_fds},
         {"hello_fds_other_uid", hello_fds_other_uid},
