@@ -64,9 +64,24 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: SHMFB_RUNTIME_DIR=DIR impostor /NAME\n");
         return 2;
     }
-    char lock_path[108], sock_path[108];
-    snprintf(lock_path, sizeof lock_path, "%s/%s.lock", dir, argv[1] + 1);
-    snprintf(sock_path, sizeof sock_path, "%s/%s.sock", dir, argv[1] + 1);
+    /* The files lie where the library looks for them (src/rendezvous.c):
+     * under the name, or under its FNV-1a hash where DIR/NAME.sock would not
+     * fit a socket address; relative to DIR, which may be of any length. */
+    char key[101], lock_path[108], sock_path[108];
+    if (strlen(dir) + strlen(argv[1]) + 5 >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+        unsigned long long h = 14695981039346656037ULL;
+        for (const char *c = argv[1]; *c; c++)
+            h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+        snprintf(key, sizeof key, "#%016llx", h);
+    } else {
+        snprintf(key, sizeof key, "%s", argv[1] + 1);
+    }
+    snprintf(lock_path, sizeof lock_path, "%s.lock", key);
+    snprintf(sock_path, sizeof sock_path, "%s.sock", key);
+    if (chdir(dir) < 0) {
+        perror(dir);
+        return 1;
+    }
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
     int fd = junk_memfd();
