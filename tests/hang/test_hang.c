@@ -200,6 +200,7 @@ START_TEST(fifo_lock)
         int prc = shmfb_probe(name, &info);
         int64_t probe_ms = tu_now_ms() - t;
         printf("fifo_lock: open %lld ms, probe %lld ms\n", (long long)open_ms, (long long)probe_ms);
+        fflush(stdout);
         /* The producer answers the connection itself: both succeed. */
         _exit(rc == 0 && prc == 0 && open_ms < 3000 && probe_ms < 3000 ? 0 : 1);
     }
