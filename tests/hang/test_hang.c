@@ -423,6 +423,27 @@ static void hostile_hello(const char *dir, const char *name, int ready)
     _exit(0);
 }
 
+/* Runs hostile_hello against producer `p` (as `uid` unless it is -1) and
+ * presents until it is done: the longest present, in ms. */
+static int64_t hello_attack(struct shmfb_producer *p, const char *dir, const char *name, uid_t uid)
+{
+    int ready[2];
+    ck_assert_int_eq(pipe(ready), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (uid != (uid_t)-1 && (setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0))
+            _exit(5);
+        hostile_hello(dir, name, ready[1]);
+    }
+    char b;
+    ck_assert_int_eq(read(ready[0], &b, 1), 1);
+    close(ready[0]);
+    close(ready[1]);
+    int64_t longest;
+    ck_assert_int_eq(present_until_exit(p, pid, &longest), 0);
+    return longest;
+}
+
 /* 5. A consumer attaches a lingering socket to its hello: the producer's
  * present used to block closing it. */
 START_TEST(hello_fds)
@@ -430,17 +451,7 @@ START_TEST(hello_fds)
     char name[64];
     tu_name(name, sizeof(name), "hello");
     struct shmfb_producer *p = make(name, SHMFB_PACING_FIFO, 300);
-    int ready[2];
-    ck_assert_int_eq(pipe(ready), 0);
-    pid_t pid = fork();
-    if (pid == 0)
-        hostile_hello(getenv(SHMFB_RUNTIME_DIR_ENV), name, ready[1]);
-    char b;
-    ck_assert_int_eq(read(ready[0], &b, 1), 1);
-    close(ready[0]);
-    close(ready[1]);
-    int64_t longest;
-    ck_assert_int_eq(present_until_exit(p, pid, &longest), 0);
+    int64_t longest = hello_attack(p, getenv(SHMFB_RUNTIME_DIR_ENV), name, (uid_t)-1);
     shmfb_producer_destroy(p);
     printf("hello_fds: longest present %lld ms (timeout 300 ms)\n", (long long)longest);
     ck_assert_msg(longest < 1500, "a present took %lld ms", (long long)longest);
@@ -463,20 +474,7 @@ START_TEST(hello_fds_other_uid)
                                     .share_uid = 12345};
     struct shmfb_producer *p;
     ck_assert_int_eq(shmfb_producer_create(name, &d, &p), 0);
-    int ready[2];
-    ck_assert_int_eq(pipe(ready), 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
-            _exit(5);
-        hostile_hello(dir, name, ready[1]);
-    }
-    char b;
-    ck_assert_int_eq(read(ready[0], &b, 1), 1);
-    close(ready[0]);
-    close(ready[1]);
-    int64_t longest;
-    ck_assert_int_eq(present_until_exit(p, pid, &longest), 0);
+    int64_t longest = hello_attack(p, dir, name, 65534);
     shmfb_producer_destroy(p);
     rmdir(dir);
     hostile_runtime_dir();
