@@ -14,7 +14,7 @@ top=$1 work=$2 version=$3
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 unset PYTHONPATH SHMFB_LIBRARY PKG_CONFIG_PATH LD_LIBRARY_PATH CMAKE_PREFIX_PATH
 procs=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/procs.sh
-# shellcheck source=../procs.sh
+# shellcheck source=tests/procs.sh
 source "$procs"
 
 PKGS=(libshmfb0 libshmfb-png0 libshmfb-dev shmfb-tools shmfb-squeak python3-shmfb)
@@ -33,8 +33,8 @@ stage() {
 
 # dpkg waits for no lock: retry while another dpkg or apt holds it.
 dpkg_locked() {
-    local i out
-    for i in $(seq 1 150); do
+    local out
+    for _ in $(seq 1 150); do
         if out=$(dpkg "$@" 2>&1); then
             echo "$out"
             return 0
@@ -167,6 +167,7 @@ out=$(shmfb snap "$name" "$work/snap.png") || fail "shmfb snap: $out"
 grep -q "frame [0-9]*, 64x48" <<<"$out" || fail "shmfb snap said '$out'"
 kill "$LAST"
 wait "$LAST" 2>/dev/null || true
+# shellcheck disable=SC2034 # procs.sh's list: nothing left to stop
 PIDS=()
 echo "ok: shmfb demo and shmfb snap ($out)"
 
