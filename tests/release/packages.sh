@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The Debian packages: built from a copy of the tree (dpkg-buildpackage -b),
-# lintian-clean (no error, no warning), installed on this machine with dpkg,
-# used as a user would (the programs, the manual, pkg-config, the CMake
-# package, a C program built against the installed headers, the Python
-# module), then purged, leaving none of their files.  Prints the time of
-# each stage and the packages with their sizes.  As root; the packages must
-# not be installed already.
+# The Debian packages: built from a copy of the tree (scripts/packages.sh,
+# dpkg-buildpackage -b), lintian-clean (no error, no warning), installed on
+# this machine with dpkg, used as a user would (the programs, the manual,
+# pkg-config, the CMake package, a C program built against the installed
+# headers, the Python module), then purged, leaving none of their files.
+# Prints the time of each stage, lintian's output and the packages with
+# their sizes.  As root; the packages must not be installed already.
 #
 #   packages.sh TOP WORK VERSION
 set -euo pipefail
@@ -63,8 +63,7 @@ changelog=$(dpkg-parsechangelog -l "$top/debian/changelog" -S Version)
 [ "$changelog" = "$version" ] || fail "debian/changelog is at $changelog, the project at $version"
 
 rm -rf "$work"
-src=$work/shmfb-$version
-mkdir -p "$src"
+mkdir -p "$work"
 installed=0
 # procs.sh stops the background processes; then the packages go.
 purge_at_exit() {
@@ -75,26 +74,13 @@ purge_at_exit() {
 }
 trap purge_at_exit EXIT
 
-# 1. The tree as git knows it (tracked and new files, not what .gitignore
-#    names, such as build trees).
-if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
-    (cd "$top" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$src")
-else
-    (cd "$top" && find . -path './build*' -prune -o -path ./tests/vnc/node_modules -prune -o \
-        -type f -print0 | xargs -0 cp --parents -t "$src")
-fi
-stage "copy the tree"
-
-# 2. Build.
-if ! (cd "$src" && dpkg-buildpackage -us -uc -b -j2 >"$work/build.log" 2>&1); then
-    tail -40 "$work/build.log"
-    fail "dpkg-buildpackage failed (log: $work/build.log)"
-fi
-stage "dpkg-buildpackage -b"
+# 1. Build them as scripts/packages.sh does for users.
+bash "$top/scripts/packages.sh" --out "$work" | sed 's/^/  /'
+stage "copy the tree, build (-b)"
 changes=$work/shmfb_${version}_$(dpkg --print-architecture).changes
 [ -f "$changes" ] || fail "no $changes"
 
-# 3. Lintian: every tag it has, errors and warnings fail.
+# 2. Lintian: every tag it has, errors and warnings fail.
 echo "lintian --pedantic --display-info $(basename "$changes"):"
 lint=0
 lintian --pedantic --display-info --fail-on error,warning "$changes" >"$work/lintian.log" 2>&1 ||
@@ -113,7 +99,7 @@ for p in "${PKGS[@]}"; do
         "$(dpkg-deb -f "$deb" Installed-Size)"
 done
 
-# 4. Install.
+# 3. Install.
 installed=1
 dpkg_locked -i "${debs[@]}" >"$work/install.log" || fail "dpkg -i failed: $(tail -5 "$work/install.log")"
 for p in "${PKGS[@]}"; do
@@ -121,7 +107,7 @@ for p in "${PKGS[@]}"; do
 done
 stage "dpkg -i"
 
-# 5. Use them.
+# 4. Use them.
 out=$(shmfb --version)
 [ "$out" = "shmfb $version" ] || fail "shmfb --version said '$out'"
 shmfb-view --help | grep -q '^usage: shmfb-view' || fail "shmfb-view --help"
@@ -188,7 +174,7 @@ print("ok: python3 -c 'import shmfb' (%s), a frame through it" % shmfb.__file__)
 PY
 stage "use the installed packages"
 
-# 6. Purge: no package and none of their files are left.
+# 5. Purge: no package and none of their files are left.
 dpkg_locked --purge "${PKGS[@]}" >"$work/purge.log" || fail "dpkg --purge failed"
 installed=0
 for p in "${PKGS[@]}"; do
