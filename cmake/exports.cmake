@@ -2,15 +2,17 @@
 # in one node of its symbol-version script (src/libshmfb.map,
 # src/png/libshmfb-png.map).
 
-# The names of the functions a header declares SHMFB_EXPORT (at the start of
+# The names of the functions headers declare SHMFB_EXPORT (at the start of
 # a line), sorted, in ${out}.
-function(shmfb_header_exports header out)
-  file(READ ${header} text)
-  string(REGEX MATCHALL "\nSHMFB_EXPORT[^(;#]*\\(" decls "${text}")
+function(shmfb_header_exports out)
   set(names)
-  foreach(decl IN LISTS decls)
-    string(REGEX REPLACE ".*[ *\n]([A-Za-z_][A-Za-z0-9_]*)[ \n]*\\($" "\\1" name "${decl}")
-    list(APPEND names ${name})
+  foreach(header IN LISTS ARGN)
+    file(READ ${header} text)
+    string(REGEX MATCHALL "\nSHMFB_EXPORT[^(;#]*\\(" decls "${text}")
+    foreach(decl IN LISTS decls)
+      string(REGEX REPLACE ".*[ *\n]([A-Za-z_][A-Za-z0-9_]*)[ \n]*\\($" "\\1" name "${decl}")
+      list(APPEND names ${name})
+    endforeach()
   endforeach()
   list(SORT names)
   set(${out} ${names} PARENT_SCOPE)
@@ -30,10 +32,11 @@ function(shmfb_map_exports map out)
   set(${out} ${names} PARENT_SCOPE)
 endfunction()
 
-# Stops configuring when a header and its version script disagree: a
-# function missing from the script would not be exported at all.
-function(shmfb_check_exports header map)
-  shmfb_header_exports(${header} declared)
+# Stops configuring when a library's headers and its version script
+# disagree: a function missing from the script would not be exported at all.
+function(shmfb_check_exports map)
+  set(headers ${ARGN})
+  shmfb_header_exports(declared ${headers})
   shmfb_map_exports(${map} listed)
   set(missing ${declared})
   set(extra ${listed})
@@ -43,12 +46,18 @@ function(shmfb_check_exports header map)
   if(declared)
     list(REMOVE_ITEM extra ${declared})
   endif()
-  if(missing OR extra)
-    message(FATAL_ERROR "${map} and ${header} disagree: declared SHMFB_EXPORT but not in the "
-                        "version script: ${missing}; in the script but not declared: ${extra}. "
-                        "New functions go in the node of the coming release.")
+  set(why)
+  if(missing)
+    string(APPEND why " Declared SHMFB_EXPORT but not in the script (so not exported): ${missing}.")
   endif()
-  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${header} ${map})
+  if(extra)
+    string(APPEND why " In the script but declared by no header: ${extra}.")
+  endif()
+  if(why)
+    message(FATAL_ERROR "${map} and the headers disagree.${why} New functions go in the node of "
+                        "the coming release (see the top of ${map}).")
+  endif()
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${headers} ${map})
 endfunction()
 
 # Links a shared library with its version script.

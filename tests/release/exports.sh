@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# What a shared library exports is exactly what its header declares
+# What a shared library exports is exactly what its headers declare
 # SHMFB_EXPORT and its version script lists, each symbol with a version of
 # the script's nodes.
 #
-#   exports.sh LIBRARY HEADER MAP
+#   exports.sh LIBRARY MAP HEADER...
 set -euo pipefail
-lib=$1 header=$2 map=$3
+lib=$1 map=$2
+shift 2
+headers=("$@")
+header=$(printf '%s ' "${headers[@]##*/}")
+header=${header% }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # Declarations start a line with SHMFB_EXPORT; the name is the last word
 # before the first '('.
 perl -0777 -ne 'while (/^SHMFB_EXPORT\b([^(;#]*)\(/mg) { $d = $1; $d =~ /(\w+)\s*$/ and print "$1\n" }' \
-    "$header" | sort >"$work/header"
+    "${headers[@]}" | sort >"$work/header"
 # The script's names: words followed by ';', comments and "local: *;" aside.
 perl -0777 -pe 's{/\*.*?\*/}{}gs' "$map" | grep -oE '^[[:space:]]*[A-Za-z_][A-Za-z0-9_]*;' |
     tr -d ' \t;' | sort >"$work/map"
@@ -34,9 +38,9 @@ report() {
 }
 sed 's/@@.*//' "$work/lib" | sort >"$work/libnames"
 comm -23 "$work/header" "$work/map" >"$work/d1"
-report "declared SHMFB_EXPORT in $(basename "$header") but not in $(basename "$map")" "$work/d1"
+report "declared SHMFB_EXPORT in $header but not in $(basename "$map")" "$work/d1"
 comm -13 "$work/header" "$work/map" >"$work/d2"
-report "in $(basename "$map") but not declared in $(basename "$header")" "$work/d2"
+report "in $(basename "$map") but not declared in $header" "$work/d2"
 comm -23 "$work/header" "$work/libnames" >"$work/d3"
 report "declared but not exported by $(basename "$lib")" "$work/d3"
 comm -13 "$work/header" "$work/libnames" >"$work/d4"
@@ -49,6 +53,6 @@ comm -3 "$work/nodes" "$work/libnodes" >"$work/d7"
 report "version nodes of $(basename "$map") and $(basename "$lib") differ" "$work/d7"
 if [ $status -eq 0 ]; then
     echo "ok: $(basename "$lib") exports the $(wc -l <"$work/header") functions of" \
-        "$(basename "$header"), versioned $(tr '\n' ' ' <"$work/nodes")"
+        "$header, versioned $(tr '\n' ' ' <"$work/nodes")"
 fi
 exit $status
