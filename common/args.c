@@ -87,8 +87,7 @@ static int bad_option(struct args *a, int opt, int before)
 static int answer(struct args *a, int opt)
 {
     if (opt == 'V')
-        printf("%s %d.%d.%d\n", a->prog, SHMFB_VERSION_MAJOR, SHMFB_VERSION_MINOR,
-               SHMFB_VERSION_PATCH);
+        printf("%s %s\n", a->prog, shmfb_version());
     else if (a->usage)
         a->usage(stdout, a->prog);
     else if (a->usage_text)

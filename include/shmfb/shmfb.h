@@ -36,10 +36,9 @@ extern "C" {
 #define SHMFB_EXPORT
 #endif
 
-/** Version of this library (not of the wire layout). */
-#define SHMFB_VERSION_MAJOR 0
-#define SHMFB_VERSION_MINOR 1
-#define SHMFB_VERSION_PATCH 0
+/* SHMFB_VERSION_MAJOR, _MINOR, _PATCH, _STRING and SHMFB_CHECK_VERSION(),
+ * generated from the project's version. */
+#include <shmfb/version.h>
 
 /** Most consumers that can be attached to one framebuffer at once. */
 #define SHMFB_MAX_CONSUMERS 8
@@ -82,6 +81,14 @@ enum shmfb_pacing {
 /** Returns a static, never-NULL sentence describing a return code
  *  (0, a negative errno value from this library, or any other number). */
 SHMFB_EXPORT const char *shmfb_strerror(int code);
+
+/** Returns the version of the library loaded at run time, "MAJOR.MINOR.PATCH"
+ *  (static, never NULL); SHMFB_VERSION_STRING is the headers' version. */
+SHMFB_EXPORT const char *shmfb_version(void);
+
+/** Returns true if the library loaded at run time is at least version
+ *  major.minor.patch (SHMFB_CHECK_VERSION() asks the same of the headers). */
+SHMFB_EXPORT bool shmfb_check_version(int major, int minor, int patch);
 
 /**
  * Checks a framebuffer name and writes its canonical form ("/name").

@@ -89,6 +89,8 @@ _consumer_p = c_void_p
 # name: (restype, argtypes)
 _PROTOTYPES = {
     "shmfb_strerror": (c_char_p, [c_int]),
+    "shmfb_version": (c_char_p, []),
+    "shmfb_check_version": (ctypes.c_bool, [c_int, c_int, c_int]),
     "shmfb_name_check": (c_int, [c_char_p, c_char_p, c_size_t]),
     "shmfb_producer_create": (c_int, [c_char_p, POINTER(ProducerDesc), POINTER(c_void_p)]),
     "shmfb_producer_destroy": (None, [_producer_p]),
