@@ -111,6 +111,8 @@ struct shmfb_producer {
     int64_t claim_since[SHMFB_MAX_CONSUMERS]; /* ... since then */
     uint64_t events_invalid;
     struct shmfb__spin spin;
+    uint64_t time_next;   /* the next present's time, 0: the clock's */
+    uint64_t request_seq; /* seq + 1 when a frame request was delivered */
 };
 
 struct shmfb_consumer {
