@@ -21,7 +21,10 @@ PKGS=(build-essential cmake pkg-config check libsubunit-dev libpng-dev libsdl2-d
       xauth xdotool imagemagick clang-format cppcheck valgrind
       squeak-vm scratch clang libfuzzer-14-dev util-linux python3 python3-numpy python3-pytest
       python3-pil python3-venv python3-pip python3-setuptools python3-wheel
-      libvncserver-dev libxkbcommon-dev novnc websockify gvncviewer chromium curl)
+      libvncserver-dev libxkbcommon-dev novnc websockify gvncviewer chromium curl
+      libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
+      gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+      gstreamer1.0-plugins-ugly gstreamer1.0-libav ffmpeg)
 # npm for the browser test's puppeteer-core, unless a node with npm is there.
 command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
 
