@@ -210,7 +210,7 @@ static int build(struct rec *r, const char *enc, const char *mux)
     char *desc = describe(&r->o, enc, mux);
     r->pipeline = gst_parse_launch(desc, &err);
     g_free(desc);
-    if (!r->pipeline) {
+    if (!r->pipeline || err) { /* a missing element leaves a partial pipeline */
         int rc = fail("pipeline", err ? err->message : "cannot be built");
         g_clear_error(&err);
         return rc;

@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# The GStreamer plugin and shmfb record against real pipelines, ffmpeg as
+# the independent decoder, and shmfb-view under Xvfb.  One case per run:
+#
+#   gst_test.sh CASE BUILD_DIR SPRITE TOOLS_HELPER GST_PROBE
+set -u
+CASE=$1 BUILD=$2 SPRITE=$3 HELPER=$4 PROBE=$5
+SHMFB=$BUILD/tools/shmfb
+VIEW=$BUILD/viewer/shmfb-view
+W=$(mktemp -d /tmp/shmfb-gst.XXXXXX)
+export SHMFB_RUNTIME_DIR=$W/run GST_PLUGIN_PATH=$BUILD/gst GST_REGISTRY=$W/registry.bin
+mkdir -m 700 "$SHMFB_RUNTIME_DIR"
+# shellcheck source=../procs.sh
+. "$(dirname "$0")/../procs.sh"
+trap 'cleanup; rm -rf "$W"' EXIT
+PREFIX=gst$$
+
+fail() {
+    echo "FAIL ($CASE): $*" >&2
+    exit 1
+}
+listed() { "$SHMFB" ls 2>/dev/null | grep -q -- "$1"; }
+
+# A demo whose frames tools_helper can predict: 160x120, capacity 200x150
+# (its other size), FIFO, started with a recorder attached.
+DEMO_SIZE=160x120 DEMO_MAX=200x150
+start_demo() {
+    bg "$W/demo.err" "$SHMFB" demo "$1" --size $DEMO_SIZE --max $DEMO_MAX --sprite "$SPRITE" "${@:2}"
+    DEMO=$LAST
+    wait_for 10 listed "$1" || fail "demo did not start"
+}
+
+# PNGs of --png-dir are SEQ-TIME.png; each must be the demo's frame SEQ.
+check_png_dir() {
+    local f seq
+    for f in "$1"/*.png; do
+        seq=$(basename "$f" .png)
+        seq=$((10#${seq%%-*}))
+        "$HELPER" expect-demo "$f" "$seq" $DEMO_SIZE $DEMO_MAX "$SPRITE" ||
+            fail "$f is not the demo's frame $seq"
+    done
+}
+
+case_inspect() {
+    local e
+    for e in shmfbsrc shmfbsink; do
+        gst-inspect-1.0 "$e" >"$W/$e.txt" 2>&1 || fail "gst-inspect-1.0 $e: $(head -3 "$W/$e.txt")"
+        grep -q "framebuffer *: Name of the shmfb framebuffer" "$W/$e.txt" ||
+            fail "$e has no documented framebuffer property"
+    done
+    grep -q "pacing" "$W/shmfbsrc.txt" || fail "shmfbsrc has no pacing property"
+    gst-inspect-1.0 shmfb | grep -q "2 elements" || fail "plugin shmfb does not hold both elements"
+}
+
+# 150 frames across a resize (frame 121) into FFV1/Matroska and PNGs; ffmpeg
+# decodes the file; every decoded frame is the PNG of the same frame, every
+# PNG the demo's frame of its sequence number; Matroska's millisecond
+# timestamps follow the present times.
+case_record_demo() {
+    local name=/$PREFIX-rec n d
+    start_demo "$name" --fps 100
+    "$SHMFB" record "$name" "$W/out.mkv" --frames 150 --png-dir "$W/png" 2>"$W/rec.err" ||
+        fail "record: $(cat "$W/rec.err")"
+    grep -q "150 frames" "$W/rec.err" || fail "no progress line: $(cat "$W/rec.err")"
+    n=$(find "$W/png" -name '*.png' | wc -l)
+    [ "$n" -eq 150 ] || fail "$n PNGs, not 150"
+    check_png_dir "$W/png"
+    mkdir "$W/dec"
+    ffmpeg -v error -i "$W/out.mkv" -fps_mode passthrough "$W/dec/%05d.png" ||
+        fail "ffmpeg cannot decode the recording"
+    mapfile -t frames < <(find "$W/png" -name '*.png' | sort)
+    mapfile -t decoded < <(find "$W/dec" -name '*.png' | sort)
+    [ ${#decoded[@]} -eq 150 ] || fail "ffmpeg decoded ${#decoded[@]} frames, not 150"
+    for ((i = 0; i < 150; i++)); do
+        "$PROBE" pad "${decoded[i]}" "${frames[i]}" || fail "decoded frame $i differs"
+    done
+    # Both sizes made it into the stream.
+    file_sizes=$(for f in "${frames[@]}"; do python3 -c \
+        "import struct,sys; d=open(sys.argv[1],'rb').read(24); print(*struct.unpack('>II', d[16:24]))" "$f"; done | sort -u | wc -l)
+    [ "$file_sizes" -eq 2 ] || fail "the PNGs have $file_sizes sizes, not 2"
+    ffprobe -v error -select_streams v -show_entries frame=pts_time -of csv=p=0 "$W/out.mkv" \
+        >"$W/pts.txt" || fail "ffprobe"
+    printf '%s\n' "${frames[@]}" | sed 's/.*-\([0-9]*\)\.png/\1/' >"$W/times.txt"
+    python3 - "$W/pts.txt" "$W/times.txt" <<'PY' || fail "timestamps do not follow present times"
+import sys
+pts = [float(l) for l in open(sys.argv[1]) if l.strip()]
+ns = [int(l) for l in open(sys.argv[2]) if l.strip()]
+assert len(pts) == len(ns) == 150, (len(pts), len(ns))
+for i in range(1, 150):
+    d_pts, d_ns = (pts[i] - pts[0]) * 1e3, (ns[i] - ns[0]) / 1e6
+    assert abs(d_pts - d_ns) <= 1.0, (i, d_pts, d_ns)
+PY
+}
+
+# shmfbsrc's stream itself: caps follow the resize, every PTS difference is
+# exactly the present-time difference.
+case_stream_resize() {
+    local name=/$PREFIX-stream
+    start_demo "$name" --fps 200
+    "$PROBE" stream "$name" 150 >"$W/stream.txt" || fail "stream check failed"
+    sizes=$(awk '{print $4}' "$W/stream.txt" | sort -u | tr '\n' ' ')
+    [ "$sizes" = "160x120 200x150 " ] || fail "sizes seen: $sizes"
+    awk 'NR > 1 && $1 != prev + 1 { exit 1 } { prev = $1 }' "$W/stream.txt" ||
+        fail "frames were skipped with fifo pacing"
+}
+
+# videotestsrc's SMPTE bars through shmfbsink: shmfb snap of the idle sink
+# equals GStreamer's own PNG of the same buffer, pixel for pixel.
+case_sink_snap() {
+    local name=/$PREFIX-sink
+    "$PROBE" sink "$name" 320x240 >"$W/sink.out" 2>"$W/sink.err" &
+    PIDS+=($!)
+    wait_for 10 grep -q ready "$W/sink.out" || fail "shmfbsink did not show the frame: $(cat "$W/sink.err")"
+    wait_for 10 listed "$name" || fail "shmfbsink did not create $name"
+    gst-launch-1.0 -q videotestsrc pattern=smpte num-buffers=1 ! \
+        video/x-raw,format=BGRx,width=320,height=240 ! videoconvert ! pngenc ! \
+        filesink location="$W/ref.png" || fail "pngenc"
+    local t0 t1
+    t0=$(date +%s%N)
+    "$SHMFB" snap "$name" "$W/snap.png" >/dev/null || fail "snap of shmfbsink"
+    t1=$(date +%s%N)
+    [ $(((t1 - t0) / 1000000)) -lt 1500 ] || fail "snap of the idle sink took $(((t1 - t0) / 1000000)) ms"
+    ae=$(compare -metric AE "$W/snap.png" "$W/ref.png" null: 2>&1)
+    [ "$ae" = 0 ] || fail "snap differs from pngenc's picture: AE $ae"
+}
+
+# A click in shmfb-view arrives at videotestsrc as a navigation event.
+case_sink_click() {
+    local name=/$PREFIX-click n
+    n=$((1000 + ($$ * 37 + RANDOM) % 30000))
+    while [ -e "/tmp/.X$n-lock" ]; do n=$((n + 1)); done
+    bg "$W/xvfb.log" Xvfb ":$n" -screen 0 800x600x24 -nolisten tcp -noreset
+    export DISPLAY=:$n
+    wait_for 10 xdotool getdisplaygeometry || fail "Xvfb did not start"
+    "$PROBE" sink "$name" 320x240 >"$W/nav.txt" 2>"$W/sink.err" &
+    PIDS+=($!)
+    wait_for 10 listed "$name" || fail "shmfbsink did not create $name"
+    bg "$W/view.err" "$VIEW" "$name"
+    wait_for 10 xdotool search --classname '^shmfb-view$' || fail "no viewer window"
+    wid=$(xdotool search --classname '^shmfb-view$' | head -1)
+    sleep 0.5
+    xdotool mousemove --window "$wid" 40 30 click 1
+    wait_for 10 grep -q "nav press 1 40 30" "$W/nav.txt" ||
+        fail "no button press at 40,30 upstream: $(tr '\n' ';' <"$W/nav.txt")"
+    grep -q "nav release 1 40 30" "$W/nav.txt" || fail "no button release upstream"
+}
+
+# The producer killed mid-recording: the recorder ends the file at EOS and
+# it plays; errors are one clear line.
+case_killed() {
+    local name=/$PREFIX-kill
+    start_demo "$name" --fps 60
+    bg "$W/rec.err" "$SHMFB" record "$name" "$W/k.mkv"
+    local rec=$LAST
+    sleep 1.5
+    kill -KILL "$DEMO"
+    for _ in $(seq 100); do kill -0 "$rec" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$rec" 2>/dev/null && fail "record did not end with its producer"
+    wait "$rec" || fail "record failed: $(cat "$W/rec.err")"
+    n=$(ffprobe -v error -count_frames -select_streams v -show_entries stream=nb_read_frames \
+        -of csv=p=0 "$W/k.mkv") || fail "ffprobe cannot read the file"
+    [ "$n" -gt 10 ] || fail "only $n frames in the file"
+    ffmpeg -v error -i "$W/k.mkv" -f null - 2>"$W/ff.err" && [ ! -s "$W/ff.err" ] ||
+        fail "the file does not play cleanly: $(head -3 "$W/ff.err")"
+}
+
+expect_one_line() {
+    local want=$1
+    shift
+    "$@" >/dev/null 2>"$W/err" && fail "$* succeeded"
+    [ "$(wc -l <"$W/err")" -eq 1 ] || fail "$*: not one line: $(cat "$W/err")"
+    grep -q -- "$want" "$W/err" || fail "$*: $(cat "$W/err")"
+}
+
+case_errors() {
+    expect_one_line "not a framebuffer name" "$SHMFB" record "a b" "$W/x.mkv"
+    expect_one_line "no framebuffer with that name" "$SHMFB" record /$PREFIX-none "$W/x.mkv"
+    local name=/$PREFIX-err
+    start_demo "$name" --fps 30
+    expect_one_line "cannot record ffv1 into a '.webm' file" "$SHMFB" record "$name" "$W/x.webm"
+    expect_one_line "unknown codec" "$SHMFB" record "$name" "$W/x.mkv" --codec gif
+    [ ! -e "$W/x.mkv" ] && [ ! -e "$W/x.webm" ] || fail "a file was left behind"
+}
+
+# An idle producer that answers frame requests: shmfb snap returns at once
+# (without a request it waits out its 2 s timeout) with the frame it drew.
+case_snap_idle() {
+    local name=/$PREFIX-idle t0 t1 seq
+    start_demo "$name" --idle
+    sleep 1
+    for i in 1 2 3; do
+        t0=$(date +%s%N)
+        out=$("$SHMFB" snap "$name" "$W/idle$i.png") || fail "snap"
+        t1=$(date +%s%N)
+        echo "snap of an idle producer: $(((t1 - t0) / 1000000)) ms"
+        [ $(((t1 - t0) / 1000000)) -lt 1000 ] || fail "snap took $(((t1 - t0) / 1000000)) ms"
+        seq=$(sed 's/.*frame \([0-9]*\),.*/\1/' <<<"$out")
+        [ "$seq" -eq $((i + 1)) ] || fail "snap $i got frame $seq"
+        "$HELPER" expect-demo "$W/idle$i.png" "$seq" $DEMO_SIZE $DEMO_MAX "$SPRITE" ||
+            fail "snap $i is not frame $seq"
+    done
+}
+
+"case_$CASE"
