@@ -28,14 +28,15 @@ static const char usage[] =
     "with --codec png, OUT is a folder of PNG files.  Every frame the producer\n"
     "presents is recorded (a FIFO producer waits for the recorder), timestamped\n"
     "with its present time.  Video files keep one size, the framebuffer's\n"
-    "capacity: a smaller frame sits at the top left on black.  A progress line\n"
-    "(frames, seconds, bytes) goes to stderr.\n"
+    "capacity or --size: a smaller frame sits at the top left on black, a larger\n"
+    "one is cut.  A progress line (frames, seconds, bytes) goes to stderr.\n"
     "\n"
     "Options:\n"
     "  --codec C       ffv1 (default; lossless, .mkv), h264 (.mkv, .mp4),\n"
     "                  vp9 (.mkv, .webm), png (OUT is a folder)\n"
     "  --frames N      stop after N frames\n"
     "  --seconds S     stop after S seconds\n"
+    "  --size WxH      the size of video files (default: the capacity)\n"
     "  --png-dir DIR   also write every frame to DIR as SEQ-TIME.png (sequence\n"
     "                  number, 8 digits; present time in ns), at its own size\n"
     "  -h, --help      show this help\n";
@@ -44,6 +45,7 @@ struct rec_opts {
     const char *name, *out, *codec, *png_dir;
     long frames;
     double seconds;
+    int32_t width, height; /* of video files; 0: the capacity */
 };
 
 struct rec {
@@ -57,7 +59,7 @@ struct rec {
     gint png_failed;
 };
 
-enum { OPT_CODEC = 256, OPT_FRAMES, OPT_SECONDS, OPT_PNG_DIR };
+enum { OPT_CODEC = 256, OPT_FRAMES, OPT_SECONDS, OPT_PNG_DIR, OPT_SIZE };
 
 static int fail(const char *what, const char *reason)
 {
@@ -72,6 +74,7 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
         {"frames", required_argument, NULL, OPT_FRAMES},
         {"seconds", required_argument, NULL, OPT_SECONDS},
         {"png-dir", required_argument, NULL, OPT_PNG_DIR},
+        {"size", required_argument, NULL, OPT_SIZE},
         {NULL, 0, NULL, 0},
     };
     struct args a = {.prog = "shmfb record",
@@ -79,7 +82,7 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
                      .usage_text = usage,
                      .longopts = longopts};
     int opt;
-    *o = (struct rec_opts){NULL, NULL, "ffv1", NULL, 0, 0};
+    *o = (struct rec_opts){NULL, NULL, "ffv1", NULL, 0, 0, 0, 0};
     args_start(&a, argc, argv);
     while ((opt = args_next(&a)) > 0) {
         int rc = 0;
@@ -89,6 +92,8 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
             rc = args_long(&a, 1, G_MAXINT, &o->frames);
         else if (opt == OPT_SECONDS)
             rc = args_double(&a, 0.001, 1e7, &o->seconds);
+        else if (opt == OPT_SIZE)
+            rc = args_size(&a, &o->width, &o->height);
         else
             o->png_dir = a.value;
         if (rc < 0)
@@ -189,7 +194,8 @@ static char *describe(const struct rec_opts *o, const char *enc, const char *mux
 {
     GString *d = g_string_new("shmfbsrc name=src copy=true");
     if (mux)
-        g_string_append(d, " fixed-size=true");
+        g_string_append_printf(d, " fixed-size=true fixed-width=%d fixed-height=%d", (int)o->width,
+                               (int)o->height);
     if (o->frames)
         g_string_append_printf(d, " num-buffers=%ld", o->frames);
     g_string_append(d, " ! tee name=t");

@@ -27,7 +27,16 @@ typedef enum {
     SHMFB_SRC_PACING_NEWEST,
 } GstShmfbSrcPacing;
 
-enum { PROP_0, PROP_FRAMEBUFFER, PROP_PACING, PROP_ALPHA, PROP_COPY, PROP_FIXED_SIZE };
+enum {
+    PROP_0,
+    PROP_FRAMEBUFFER,
+    PROP_PACING,
+    PROP_ALPHA,
+    PROP_COPY,
+    PROP_FIXED_SIZE,
+    PROP_FIXED_WIDTH,
+    PROP_FIXED_HEIGHT
+};
 
 /* A held frame lent to downstream, shared by the source and its memory. */
 struct lease {
@@ -50,7 +59,8 @@ struct _GstShmfbSrc {
     gchar *framebuffer;
     GstShmfbSrcPacing pacing;
     gboolean alpha, copy, fixed_size;
-    gboolean learned_copy; /* downstream keeps frames mapped: copy from now on */
+    gint fixed_width, fixed_height; /* 0: the capacity's */
+    gboolean learned_copy;          /* downstream keeps frames mapped: copy from now on */
     struct shmfb_consumer *c;
     GstAllocator *allocator;
     struct lease *out;   /* the lease of the frame held now, NULL none */
@@ -340,8 +350,11 @@ static void out_size(GstShmfbSrc *self, const struct shmfb_frame *f, gint *w, gi
 {
     *w = f->width;
     *h = f->height;
-    if (self->fixed_size)
-        shmfb_consumer_capacity(self->c, w, h);
+    if (!self->fixed_size)
+        return;
+    shmfb_consumer_capacity(self->c, w, h);
+    *w = self->fixed_width ? self->fixed_width : *w;
+    *h = self->fixed_height ? self->fixed_height : *h;
 }
 
 static gboolean renegotiate(GstShmfbSrc *self, const struct shmfb_frame *f)
@@ -401,7 +414,8 @@ static GstBuffer *frame_copy(GstShmfbSrc *self, const struct shmfb_frame *f)
 {
     gint w, h;
     out_size(self, f, &w, &h);
-    gsize row = (gsize)f->width * 4, out_row = (gsize)w * 4;
+    gint fw = MIN(f->width, w), fh = MIN(f->height, h); /* cut to a smaller canvas */
+    gsize row = (gsize)fw * 4, out_row = (gsize)w * 4;
     GstBuffer *buf = gst_buffer_new_allocate(NULL, out_row * (gsize)h, NULL);
     GstMapInfo map;
     if (!buf || !gst_buffer_map(buf, &map, GST_MAP_WRITE)) {
@@ -410,17 +424,17 @@ static GstBuffer *frame_copy(GstShmfbSrc *self, const struct shmfb_frame *f)
         return NULL;
     }
     const guint8 *src = (const guint8 *)f->pixels;
-    for (gint y = 0; y < f->height; y++) {
+    for (gint y = 0; y < fh; y++) {
         memcpy(map.data + out_row * (gsize)y, src + (gsize)f->stride * (gsize)y, row);
         memset(map.data + out_row * (gsize)y + row, 0, out_row - row);
     }
-    memset(map.data + out_row * (gsize)f->height, 0, out_row * (gsize)(h - f->height));
+    memset(map.data + out_row * (gsize)fh, 0, out_row * (gsize)(h - fh));
     gst_buffer_unmap(buf, &map);
     if (self->fixed_size) {
         GstVideoCropMeta *crop = gst_buffer_add_video_crop_meta(buf);
         crop->x = crop->y = 0;
-        crop->width = (guint)f->width;
-        crop->height = (guint)f->height;
+        crop->width = (guint)fw;
+        crop->height = (guint)fh;
     }
     return buf;
 }
@@ -526,6 +540,12 @@ static void src_set_property(GObject *obj, guint id, const GValue *v, GParamSpec
     case PROP_FIXED_SIZE:
         self->fixed_size = g_value_get_boolean(v);
         break;
+    case PROP_FIXED_WIDTH:
+        self->fixed_width = g_value_get_int(v);
+        break;
+    case PROP_FIXED_HEIGHT:
+        self->fixed_height = g_value_get_int(v);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, spec);
     }
@@ -551,6 +571,12 @@ static void src_get_property(GObject *obj, guint id, GValue *v, GParamSpec *spec
         break;
     case PROP_FIXED_SIZE:
         g_value_set_boolean(v, self->fixed_size);
+        break;
+    case PROP_FIXED_WIDTH:
+        g_value_set_int(v, self->fixed_width);
+        break;
+    case PROP_FIXED_HEIGHT:
+        g_value_set_int(v, self->fixed_height);
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(obj, id, spec);
@@ -592,10 +618,21 @@ static void install_properties(GObjectClass *oc)
     g_object_class_install_property(
         oc, PROP_FIXED_SIZE,
         g_param_spec_boolean("fixed-size", "Fixed size",
-                             "Output every frame at the framebuffer's capacity, the frame at "
-                             "the top left on black with its size in a crop meta, for "
-                             "containers that cannot change size (Matroska, MP4); copies",
+                             "Output every frame at one size (fixed-width x fixed-height), the "
+                             "frame at the top left on black (cut if larger) with its size in a "
+                             "crop meta, for containers that cannot change size (Matroska, "
+                             "MP4); copies",
                              FALSE, rw));
+    g_object_class_install_property(
+        oc, PROP_FIXED_WIDTH,
+        g_param_spec_int("fixed-width", "Fixed width",
+                         "Width of fixed-size output (0: the framebuffer's capacity)", 0,
+                         SHMFB_DIM_MAX, 0, rw));
+    g_object_class_install_property(
+        oc, PROP_FIXED_HEIGHT,
+        g_param_spec_int("fixed-height", "Fixed height",
+                         "Height of fixed-size output (0: the framebuffer's capacity)", 0,
+                         SHMFB_DIM_MAX, 0, rw));
 }
 
 static void gst_shmfb_src_class_init(GstShmfbSrcClass *klass)

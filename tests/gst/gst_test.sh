@@ -179,6 +179,23 @@ case_killed() {
         fail "the file does not play cleanly: $(head -3 "$W/ff.err")"
 }
 
+# Every codec and container pair shmfb record offers writes a file ffprobe
+# reads back with that codec, the frames asked for (packets: ffmpeg may
+# leave out a frame of an MP4 edit list when decoding), at the size asked for.
+case_codecs() {
+    local name=/$PREFIX-codecs out got
+    start_demo "$name" --fps 100
+    for spec in "h264 mp4 200x150" "vp9 webm 200x150" "h264 mkv 100x80" "ffv1 mkv 120x90"; do
+        set -- $spec
+        out=$W/c-$1-$3.$2
+        "$SHMFB" record "$name" "$out" --codec "$1" --frames 12 --size "$3" 2>"$W/rec.err" ||
+            fail "record $spec: $(cat "$W/rec.err")"
+        got=$(ffprobe -v error -count_packets -select_streams v \
+            -show_entries stream=codec_name,width,height,nb_read_packets -of csv=p=0 "$out")
+        [ "$got" = "$1,${3%x*},${3#*x},12" ] || fail "$spec: ffprobe says $got"
+    done
+}
+
 expect_one_line() {
     local want=$1
     shift
