@@ -243,12 +243,12 @@ static int build(struct rec *r, const char *enc, const char *mux)
 static void progress(struct rec *r, gboolean last)
 {
     struct stat st;
-    long long bytes = 0;
+    char bytes[48] = "";
     if (stat(r->o.out, &st) == 0 && S_ISREG(st.st_mode))
-        bytes = (long long)st.st_size;
+        snprintf(bytes, sizeof(bytes), ", %lld bytes", (long long)st.st_size);
     double secs = (double)(g_get_monotonic_time() - r->start_us) / 1e6;
     if (r->tty || last)
-        fprintf(stderr, "%sshmfb record: %d frames, %.1f s, %lld bytes%s", r->tty ? "\r" : "",
+        fprintf(stderr, "%sshmfb record: %d frames, %.1f s%s%s", r->tty ? "\r" : "",
                 g_atomic_int_get(&r->frames), secs, bytes, last ? "\n" : "");
 }
 

@@ -196,6 +196,22 @@ case_codecs() {
     done
 }
 
+# Ctrl-C (SIGINT) ends a recording cleanly: exit 0, a file that plays.
+case_sigint() {
+    local name=/$PREFIX-int rec
+    start_demo "$name" --fps 60
+    bg "$W/rec.err" "$SHMFB" record "$name" "$W/i.mkv"
+    rec=$LAST
+    sleep 1
+    kill -INT "$rec"
+    for _ in $(seq 100); do kill -0 "$rec" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$rec" 2>/dev/null && fail "record did not stop on SIGINT"
+    wait "$rec" || fail "record failed on SIGINT: $(cat "$W/rec.err")"
+    kill -0 "$DEMO" || fail "the producer did not survive the recorder"
+    ffmpeg -v error -i "$W/i.mkv" -f null - 2>"$W/ff.err" && [ ! -s "$W/ff.err" ] ||
+        fail "the file does not play cleanly: $(head -3 "$W/ff.err")"
+}
+
 expect_one_line() {
     local want=$1
     shift
