@@ -1,10 +1,12 @@
 /*
  * Helper for the GStreamer tests.
  *
- *   gst_probe stream NAME N
+ *   gst_probe stream NAME N [DIR]
  *       runs shmfbsrc framebuffer=NAME ! appsink for N buffers; prints
  *       "SEQ TIME_NS PTS WxH" for each and fails unless every PTS difference
- *       equals the present-time difference
+ *       equals the present-time difference; with DIR, writes each buffer's
+ *       pixels to DIR/SEQ.png (the appsink queues buffers, so shmfbsrc
+ *       lends frames and detaches them)
  *   gst_probe sink NAME WxH
  *       runs videotestsrc pattern=smpte num-buffers=1 ! shmfbsink at WxH
  *       BGRx and stays (the framebuffer stays) until SIGTERM; prints
@@ -58,7 +60,24 @@ static int print_sample(GstSample *s, GstClockTime *pts0, guint64 *t0, gboolean 
     return 0;
 }
 
-static int stream(const char *name, long n)
+static int write_png(const char *dir, GstSample *s)
+{
+    GstVideoInfo info;
+    GstVideoFrame vf;
+    GstBuffer *b = gst_sample_get_buffer(s);
+    if (!gst_video_info_from_caps(&info, gst_sample_get_caps(s)) ||
+        !gst_video_frame_map(&vf, &info, b, GST_MAP_READ))
+        return fail("cannot map a buffer");
+    char path[4096], err[256];
+    snprintf(path, sizeof(path), "%s/%" PRIu64 ".png", dir, (uint64_t)GST_BUFFER_OFFSET(b));
+    int rc = shmfb_png_write(path, GST_VIDEO_FRAME_PLANE_DATA(&vf, 0), GST_VIDEO_FRAME_WIDTH(&vf),
+                             GST_VIDEO_FRAME_HEIGHT(&vf), GST_VIDEO_FRAME_PLANE_STRIDE(&vf, 0),
+                             false, err, sizeof(err));
+    gst_video_frame_unmap(&vf);
+    return rc < 0 ? fail(err) : 0;
+}
+
+static int stream(const char *name, long n, const char *dir)
 {
     GError *err = NULL;
     GstElement *p = gst_parse_launch("shmfbsrc name=src ! appsink name=out sync=false", &err);
@@ -78,6 +97,8 @@ static int stream(const char *name, long n)
             break;
         }
         rc = print_sample(s, &pts0, &t0, i == 0);
+        if (rc == 0 && dir)
+            rc = write_png(dir, s);
         gst_sample_unref(s);
     }
     gst_element_set_state(p, GST_STATE_NULL);
@@ -208,10 +229,10 @@ int main(int argc, char **argv)
     if (argc == 4 && strcmp(argv[1], "pad") == 0)
         return pad_compare(argv[2], argv[3]);
     gst_init(NULL, NULL);
-    if (argc == 4 && strcmp(argv[1], "stream") == 0)
-        return stream(argv[2], strtol(argv[3], NULL, 10));
+    if ((argc == 4 || argc == 5) && strcmp(argv[1], "stream") == 0)
+        return stream(argv[2], strtol(argv[3], NULL, 10), argc == 5 ? argv[4] : NULL);
     if (argc == 4 && strcmp(argv[1], "sink") == 0)
         return sink(argv[2], argv[3]);
-    fprintf(stderr, "usage: gst_probe stream NAME N | sink NAME WxH | pad DECODED FRAME\n");
+    fprintf(stderr, "usage: gst_probe stream NAME N [DIR] | sink NAME WxH | pad DECODED FRAME\n");
     return 2;
 }

@@ -107,12 +107,15 @@ for i in range(1, 150):
 PY
 }
 
-# shmfbsrc's stream itself: caps follow the resize, every PTS difference is
-# exactly the present-time difference.
+# shmfbsrc's stream itself, frames lent without a copy: caps follow the
+# resize, every PTS difference is exactly the present-time difference, and
+# every buffer holds the demo's frame of its sequence number.
 case_stream_resize() {
     local name=/$PREFIX-stream
     start_demo "$name" --fps 200
-    "$PROBE" stream "$name" 150 >"$W/stream.txt" || fail "stream check failed"
+    mkdir "$W/lent"
+    "$PROBE" stream "$name" 150 "$W/lent" >"$W/stream.txt" || fail "stream check failed"
+    check_png_dir "$W/lent"
     sizes=$(awk '{print $4}' "$W/stream.txt" | sort -u | tr '\n' ' ')
     [ "$sizes" = "160x120 200x150 " ] || fail "sizes seen: $sizes"
     awk 'NR > 1 && $1 != prev + 1 { exit 1 } { prev = $1 }' "$W/stream.txt" ||
