@@ -201,15 +201,30 @@ static void run_pipeline(const char *desc, double secs, pid_t prod, pid_t helper
     percentiles(r);
 }
 
-static pid_t start(char *const argv[])
+/* Starts shmfb-vnc on a free port and reads which from the line it prints
+ * on stderr ("... on 127.0.0.1:PORT"); 0 if it did not say.  *err stays
+ * open (its later lines) until the caller closes it. */
+static pid_t start_vnc(const char *vnc, const char *name, int *port, FILE **err)
 {
+    int fds[2];
+    *port = 0;
+    *err = NULL;
+    if (pipe(fds) < 0)
+        return -1;
     pid_t pid = fork();
     if (pid == 0) {
-        if (!freopen("/dev/null", "w", stderr))
-            _exit(127);
-        execv(argv[0], argv);
+        dup2(fds[1], STDERR_FILENO);
+        close(fds[0]);
+        execl(vnc, vnc, "--port", "0", name, (char *)NULL);
         _exit(127);
     }
+    close(fds[1]);
+    FILE *f = fdopen(fds[0], "r");
+    char line[512];
+    const char *colon;
+    if (f && fgets(line, sizeof(line), f) && (colon = strrchr(line, ':')))
+        *port = atoi(colon + 1);
+    *err = f;
     return pid;
 }
 
@@ -254,9 +269,8 @@ int main(int argc, char **argv)
     if (a.nrest)
         return args_usage_error(&a, "unexpected argument '%s'", a.rest[0]);
 
-    char name[64], port[16];
+    char name[64];
     snprintf(name, sizeof(name), "/gstbench-%d", (int)getpid());
-    snprintf(port, sizeof(port), "%d", 15900 + (int)(getpid() % 4000));
     pid_t prod = fork();
     if (prod == 0)
         produce(name);
@@ -282,15 +296,17 @@ int main(int argc, char **argv)
              "enable-last-sample=false",
              name);
     run_pipeline(desc, secs, prod, 0, &r[3]);
-    char *vargv[] = {(char *)vnc, "--port", port, name, NULL};
-    pid_t vpid = start(vargv);
-    usleep(500000);
+    int port;
+    FILE *vnc_err = NULL;
+    pid_t vpid = start_vnc(vnc, name, &port, &vnc_err);
     snprintf(desc, sizeof(desc),
-             "rfbsrc host=127.0.0.1 port=%s ! fakesink name=sink sync=false "
+             "rfbsrc host=127.0.0.1 port=%d ! fakesink name=sink sync=false "
              "enable-last-sample=false",
              port);
     run_pipeline(desc, secs, prod, vpid, &r[4]);
     finish(vpid);
+    if (vnc_err)
+        fclose(vnc_err);
     finish(prod);
 
     printf("shmfb-gstbench: %dx%d full frames, FIFO producer, %.1f s each\n", W, H, secs);
