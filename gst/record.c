@@ -28,8 +28,9 @@ static const char usage[] =
     "with --codec png, OUT is a folder of PNG files.  Every frame the producer\n"
     "presents is recorded (a FIFO producer waits for the recorder), timestamped\n"
     "with its present time.  Video files keep one size, the framebuffer's\n"
-    "capacity or --size: a smaller frame sits at the top left on black, a larger\n"
-    "one is cut.  A progress line (frames, seconds, bytes) goes to stderr.\n"
+    "capacity or --size (made even for h264 and vp9): a smaller frame sits at\n"
+    "the top left on black, a larger one is cut.  A progress line (frames,\n"
+    "seconds, bytes) goes to stderr.\n"
     "\n"
     "Options:\n"
     "  --codec C       ffv1 (default; lossless, .mkv), h264 (.mkv, .mp4),\n"
@@ -110,6 +111,10 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
     return -1;
 }
 
+/* 4:2:0, which every player decodes (x264 would pick 4:4:4 for BGRx). */
+#define H264 "video/x-raw,format=I420 ! x264enc speed-preset=veryfast ! h264parse"
+#define VP9  "video/x-raw,format=I420 ! vp9enc deadline=1 cpu-used=8"
+
 /* The encoder and muxer for the codec and OUT's extension, or an error. */
 static int pick_chain(const struct rec_opts *o, const char **enc, const char **mux)
 {
@@ -117,10 +122,10 @@ static int pick_chain(const struct rec_opts *o, const char **enc, const char **m
         const char *codec, *ext, *enc, *mux;
     } chains[] = {
         {"ffv1", ".mkv", "video/x-raw,format=BGRx ! avenc_ffv1", "matroskamux"},
-        {"h264", ".mkv", "x264enc speed-preset=veryfast ! h264parse", "matroskamux"},
-        {"h264", ".mp4", "x264enc speed-preset=veryfast ! h264parse", "mp4mux"},
-        {"vp9", ".mkv", "vp9enc deadline=1 cpu-used=8", "matroskamux"},
-        {"vp9", ".webm", "vp9enc deadline=1 cpu-used=8", "webmmux"},
+        {"h264", ".mkv", H264, "matroskamux"},
+        {"h264", ".mp4", H264, "mp4mux"},
+        {"vp9", ".mkv", VP9, "matroskamux"},
+        {"vp9", ".webm", VP9, "webmmux"},
     };
     const char *dot = strrchr(o->out, '.');
     gboolean known = FALSE;
@@ -330,8 +335,9 @@ static int run(struct rec *r)
     return r->rc;
 }
 
-/* Errors a user can fix are found before GStreamer starts. */
-static int check_target(const struct rec_opts *o, const char *mux)
+/* Errors a user can fix are found before GStreamer starts.  Video files
+ * get their size here: --size or the capacity, even for 4:2:0 codecs. */
+static int check_target(struct rec_opts *o, const char *mux)
 {
     struct shmfb_info info;
     if (shmfb_name_check(o->name, NULL, 0) < 0)
@@ -339,6 +345,14 @@ static int check_target(const struct rec_opts *o, const char *mux)
     int rc = shmfb_probe(o->name, &info);
     if (rc < 0)
         return fail(o->name, shmfb_strerror(rc));
+    if (!o->width) {
+        o->width = info.max_width;
+        o->height = info.max_height;
+    }
+    if (strcmp(o->codec, "ffv1") != 0) {
+        o->width += o->width & 1;
+        o->height += o->height & 1;
+    }
     const char *dir = mux ? o->png_dir : o->out;
     if (dir && g_mkdir_with_parents(dir, 0777) < 0)
         return fail(dir, strerror(errno));
