@@ -21,6 +21,7 @@ GST_DEBUG_CATEGORY_STATIC(shmfbsrc_debug);
 #define WAIT_SLICE_MS   50    /* waits are sliced so that a flush is seen */
 #define ATTACH_FRAME_MS 1000  /* how long the frame there at attach waits for a newer one */
 #define DETACH_WAIT_US  20000 /* longest wait for readers before a detach copies */
+#define TIME_JUMP_NS    (60 * GST_SECOND) /* present times may run ahead of arrivals by this */
 
 typedef enum {
     SHMFB_SRC_PACING_FIFO,
@@ -67,8 +68,8 @@ struct _GstShmfbSrc {
     gboolean held;       /* a frame is held (lent or not) */
     gboolean video_meta; /* downstream takes strided frames */
     gint width, height;  /* negotiated size, 0 none */
-    guint64 t0;          /* the first frame's present time */
-    GstClockTime pts0, last_pts;
+    guint64 last_time;   /* the last frame's present time */
+    GstClockTime last_pts, last_arrival;
     gboolean first_done;
     guint64 attach_seq; /* frame there at attach: skipped while a newer may come */
     gint64 attach_until;
@@ -456,35 +457,50 @@ static GstBuffer *frame_wrap(GstShmfbSrc *self, const struct shmfb_frame *f)
     return buf;
 }
 
-/* PTS: the present time relative to the first frame, from the running time
- * at which that frame arrived; never backwards (time is the peer's word). */
+/* The running time now (0 without a clock). */
+static GstClockTime running_now(GstShmfbSrc *self)
+{
+    GstClock *clock = gst_element_get_clock(GST_ELEMENT(self));
+    if (!clock)
+        return 0;
+    GstClockTime now = gst_clock_get_time(clock);
+    GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
+    gst_object_unref(clock);
+    return now > base ? now - base : 0;
+}
+
+/* PTS start at the running time the first frame arrived and then follow
+ * the present times, as long as those go forward by at most TIME_JUMP_NS
+ * more than the arrivals did.  Otherwise (the time is the producer's word,
+ * and may be anything) the interval between arrivals takes over for that
+ * frame, and the next ones count from it.  PTS always increase. */
+static GstClockTime frame_pts(GstShmfbSrc *self, guint64 time_ns)
+{
+    GstClockTime now = running_now(self);
+    GstClockTime pts = now;
+    if (self->first_done) {
+        guint64 d = time_ns - self->last_time;
+        GstClockTime arrived = now > self->last_arrival ? now - self->last_arrival : 0;
+        gboolean sane = time_ns > self->last_time && d <= arrived + TIME_JUMP_NS;
+        pts = sane ? self->last_pts + d : self->last_pts + MAX(arrived, 1);
+    }
+    self->first_done = TRUE;
+    self->last_time = time_ns;
+    self->last_pts = pts;
+    self->last_arrival = now;
+    return pts;
+}
+
 static void frame_stamp(GstShmfbSrc *self, GstBuffer *buf, const struct shmfb_frame *f)
 {
-    if (!self->first_done) {
-        GstClock *clock = gst_element_get_clock(GST_ELEMENT(self));
-        self->pts0 = 0;
-        if (clock) {
-            GstClockTime now = gst_clock_get_time(clock);
-            GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
-            self->pts0 = now > base ? now - base : 0;
-            gst_object_unref(clock);
-        }
-        self->t0 = f->time_ns;
-        self->last_pts = self->pts0;
-        self->first_done = TRUE;
-    }
-    GstClockTime pts = self->last_pts;
-    if (f->time_ns >= self->t0 && f->time_ns - self->t0 < G_MAXUINT64 / 2 &&
-        self->pts0 + (f->time_ns - self->t0) >= self->last_pts)
-        pts = self->pts0 + (f->time_ns - self->t0);
-    self->last_pts = pts;
-    GST_BUFFER_PTS(buf) = pts;
+    GST_BUFFER_PTS(buf) = frame_pts(self, f->time_ns);
     GST_BUFFER_DURATION(buf) = GST_CLOCK_TIME_NONE;
     GST_BUFFER_OFFSET(buf) = f->seq;
     GST_BUFFER_OFFSET_END(buf) = f->seq;
     static GstStaticCaps time_caps = GST_STATIC_CAPS(SHMFB_GST_TIME_CAPS);
-    gst_buffer_add_reference_timestamp_meta(buf, gst_static_caps_get(&time_caps), f->time_ns,
-                                            GST_CLOCK_TIME_NONE);
+    if (f->time_ns != GST_CLOCK_TIME_NONE) /* the one value the meta cannot hold */
+        gst_buffer_add_reference_timestamp_meta(buf, gst_static_caps_get(&time_caps), f->time_ns,
+                                                GST_CLOCK_TIME_NONE);
 }
 
 static GstFlowReturn src_create(GstPushSrc *psrc, GstBuffer **out)

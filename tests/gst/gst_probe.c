@@ -12,6 +12,12 @@
  *       BGRx and stays (the framebuffer stays) until SIGTERM; prints
  *       "ready" once the frame is shown, then "nav TYPE BUTTON X Y" for
  *       every navigation event that reaches videotestsrc's pad upstream
+ *   gst_probe wild-times NAME
+ *       a producer (FIFO, 64x48, 5 ms apart) whose frames carry present times that
+ *       jump back, to 0, to the largest value and forward again, until
+ *       SIGTERM
+ *   gst_probe monotonic NAME N
+ *       shmfbsrc's first N buffers have PTS that never go back
  *   gst_probe pad DECODED.png FRAME.png
  *       DECODED (a decoded video frame at the capacity) must hold FRAME at
  *       its top left, the rest black (colour channels only)
@@ -24,6 +30,7 @@
 #include <shmfb/png.h>
 
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +106,64 @@ static int stream(const char *name, long n, const char *dir)
         rc = print_sample(s, &pts0, &t0, i == 0);
         if (rc == 0 && dir)
             rc = write_png(dir, s);
+        gst_sample_unref(s);
+    }
+    gst_element_set_state(p, GST_STATE_NULL);
+    gst_object_unref(src);
+    gst_object_unref(out);
+    gst_object_unref(p);
+    return rc;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
+
+static int wild_times(const char *name)
+{
+    static const uint64_t times[] = {5000000000u,        1000, UINT64_MAX, 1, 9000000000u,
+                                     UINT64_MAX / 2 + 7, 3};
+    struct shmfb_producer_desc d = {.max_width = 64, .max_height = 48, .pacing = SHMFB_PACING_FREE};
+    struct shmfb_producer *p;
+    signal(SIGTERM, on_stop);
+    if (shmfb_producer_create(name, &d, &p) < 0)
+        return fail("cannot create the producer");
+    for (size_t i = 0; !stop; i++) {
+        shmfb_producer_set_time(p, times[i % (sizeof(times) / sizeof(times[0]))]);
+        shmfb_producer_pixels(p)[0] = (uint32_t)i;
+        shmfb_producer_present(p);
+        g_usleep(5000);
+    }
+    shmfb_producer_destroy(p);
+    return 0;
+}
+
+static int monotonic(const char *name, long n)
+{
+    GError *err = NULL;
+    GstElement *p = gst_parse_launch("shmfbsrc name=src ! appsink name=out sync=false", &err);
+    if (!p || err)
+        return fail(err ? err->message : "no pipeline");
+    GstElement *src = gst_bin_get_by_name(GST_BIN(p), "src");
+    GstElement *out = gst_bin_get_by_name(GST_BIN(p), "out");
+    g_object_set(src, "framebuffer", name, NULL);
+    gst_element_set_state(p, GST_STATE_PLAYING);
+    GstClockTime last = 0;
+    int rc = 0;
+    for (long i = 0; i < n && rc == 0; i++) {
+        GstSample *s = gst_app_sink_try_pull_sample(GST_APP_SINK(out), 10 * GST_SECOND);
+        if (!s) {
+            rc = fail("no sample within 10 s");
+            break;
+        }
+        GstClockTime pts = GST_BUFFER_PTS(gst_sample_get_buffer(s));
+        if (!GST_CLOCK_TIME_IS_VALID(pts) || (i > 0 && pts <= last))
+            rc = fail("a PTS did not increase");
+        last = pts;
         gst_sample_unref(s);
     }
     gst_element_set_state(p, GST_STATE_NULL);
@@ -233,6 +298,11 @@ int main(int argc, char **argv)
         return stream(argv[2], strtol(argv[3], NULL, 10), argc == 5 ? argv[4] : NULL);
     if (argc == 4 && strcmp(argv[1], "sink") == 0)
         return sink(argv[2], argv[3]);
-    fprintf(stderr, "usage: gst_probe stream NAME N [DIR] | sink NAME WxH | pad DECODED FRAME\n");
+    if (argc == 3 && strcmp(argv[1], "wild-times") == 0)
+        return wild_times(argv[2]);
+    if (argc == 4 && strcmp(argv[1], "monotonic") == 0)
+        return monotonic(argv[2], strtol(argv[3], NULL, 10));
+    fprintf(stderr, "usage: gst_probe stream NAME N [DIR] | sink NAME WxH | wild-times NAME | "
+                    "monotonic NAME N | pad DECODED FRAME\n");
     return 2;
 }

@@ -233,6 +233,26 @@ case_bench_smoke() {
     [ "$(wc -l <"$W/err")" -eq 1 ] || fail "bad --seconds: $(cat "$W/err")"
 }
 
+# Present times are the producer's word: jumping back, to 0 or to the
+# largest value, they never stop PTS from increasing (nor crash anything),
+# and a recording of them plays.
+case_wild_times() {
+    local name=/$PREFIX-wild
+    bg "$W/wild.err" "$PROBE" wild-times "$name"
+    wait_for 10 listed "$name" || fail "the producer did not start"
+    "$PROBE" monotonic "$name" 40 || fail "PTS did not increase"
+    "$SHMFB" record "$name" "$W/wild.mkv" --frames 20 2>"$W/rec.err" ||
+        fail "record: $(cat "$W/rec.err")"
+    # (ffmpeg's null output would round the seconds-long gaps to its guessed
+    # frame rate and complain; ffprobe decodes every frame as it is.)
+    n=$(ffprobe -v error -count_frames -select_streams v -show_entries stream=nb_read_frames \
+        -of csv=p=0 "$W/wild.mkv" 2>"$W/ff.err") && [ ! -s "$W/ff.err" ] ||
+        fail "the file does not decode cleanly: $(head -3 "$W/ff.err")"
+    [ "$n" -eq 20 ] || fail "$n frames decoded, not 20"
+    ffprobe -v error -select_streams v -show_entries packet=pts_time -of csv=p=0 "$W/wild.mkv" |
+        awk 'NR > 1 && $1 <= prev { exit 1 } { prev = $1 }' || fail "timestamps in the file go back"
+}
+
 expect_one_line() {
     local want=$1
     shift
