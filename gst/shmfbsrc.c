@@ -69,7 +69,8 @@ struct _GstShmfbSrc {
     gboolean video_meta; /* downstream takes strided frames */
     gint width, height;  /* negotiated size, 0 none */
     guint64 last_time;   /* the last frame's present time */
-    GstClockTime last_pts, last_arrival;
+    GstClockTime last_pts;
+    gint64 last_arrival_us; /* when the last frame came (g_get_monotonic_time) */
     gboolean first_done;
     guint64 attach_seq; /* frame there at attach: skipped while a newer may come */
     gint64 attach_until;
@@ -471,23 +472,27 @@ static GstClockTime running_now(GstShmfbSrc *self)
 
 /* PTS start at the running time the first frame arrived and then follow
  * the present times, as long as those go forward by at most TIME_JUMP_NS
- * more than the arrivals did.  Otherwise (the time is the producer's word,
- * and may be anything) the interval between arrivals takes over for that
- * frame, and the next ones count from it.  PTS always increase. */
+ * more than the arrivals did (CLOCK_MONOTONIC, which the present times
+ * normally are).  Otherwise (the time is the producer's word, and may be
+ * anything) the interval between arrivals takes over for that frame, at
+ * least a millisecond (Matroska's resolution), and the next ones count
+ * from it.  PTS always increase. */
 static GstClockTime frame_pts(GstShmfbSrc *self, guint64 time_ns)
 {
-    GstClockTime now = running_now(self);
-    GstClockTime pts = now;
-    if (self->first_done) {
+    gint64 now_us = g_get_monotonic_time();
+    GstClockTime pts;
+    if (!self->first_done) {
+        pts = running_now(self);
+    } else {
         guint64 d = time_ns - self->last_time;
-        GstClockTime arrived = now > self->last_arrival ? now - self->last_arrival : 0;
+        GstClockTime arrived = (GstClockTime)MAX(now_us - self->last_arrival_us, 0) * GST_USECOND;
         gboolean sane = time_ns > self->last_time && d <= arrived + TIME_JUMP_NS;
-        pts = sane ? self->last_pts + d : self->last_pts + MAX(arrived, 1);
+        pts = self->last_pts + (sane ? d : MAX(arrived, GST_MSECOND));
     }
     self->first_done = TRUE;
     self->last_time = time_ns;
     self->last_pts = pts;
-    self->last_arrival = now;
+    self->last_arrival_us = now_us;
     return pts;
 }
 

@@ -83,7 +83,7 @@ case_inspect() {
 # PNG the demo's frame of its sequence number; Matroska's millisecond
 # timestamps follow the present times.
 case_record_demo() {
-    local name=/$PREFIX-rec n d
+    local name=/$PREFIX-rec n
     start_demo "$name" --fps 100
     "$SHMFB" record "$name" "$W/out.mkv" --frames 150 --png-dir "$W/png" 2>"$W/rec.err" ||
         fail "record: $(cat "$W/rec.err")"
@@ -254,7 +254,8 @@ case_wild_times() {
     n=$(frames_decoded "$W/wild.mkv") || exit 1
     [ "$n" -eq 20 ] || fail "$n frames decoded, not 20"
     ffprobe -v error -select_streams v -show_entries packet=pts_time -of csv=p=0 "$W/wild.mkv" |
-        awk 'NR > 1 && $1 <= prev { exit 1 } { prev = $1 }' || fail "timestamps in the file go back"
+        awk 'NR > 1 && $1 <= prev { exit 1 } { prev = $1 }' ||
+        fail "timestamps in the file do not increase: $(ffprobe -v error -select_streams v -show_entries packet=pts_time -of csv=p=0 "$W/wild.mkv" | tr "\n" " ")"
 }
 
 expect_one_line() {
