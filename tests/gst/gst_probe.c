@@ -10,8 +10,9 @@
  *   gst_probe sink NAME WxH
  *       runs videotestsrc pattern=smpte num-buffers=1 ! shmfbsink at WxH
  *       BGRx and stays (the framebuffer stays) until SIGTERM; prints
- *       "ready" once the frame is shown, then "nav TYPE BUTTON X Y" for
- *       every navigation event that reaches videotestsrc's pad upstream
+ *       "ready" once the frame is shown, then "nav TYPE BUTTON X Y" (keys:
+ *       "nav key-press NAME 0 0") for every navigation event that reaches
+ *       videotestsrc's pad upstream
  *   gst_probe wild-times NAME
  *       a producer (FIFO, 64x48, 5 ms apart) whose frames carry present times that
  *       jump back, to 0, to the largest value and forward again, until
@@ -194,6 +195,16 @@ static GstPadProbeReturn on_upstream(GstPad *pad, GstPadProbeInfo *info, gpointe
         gst_navigation_event_parse_mouse_move_event(e, &x, &y);
         printf("nav move 0 %.0f %.0f\n", x, y);
         break;
+    case GST_NAVIGATION_EVENT_KEY_PRESS:
+    case GST_NAVIGATION_EVENT_KEY_RELEASE: {
+        const gchar *key = NULL;
+        gst_navigation_event_parse_key_event(e, &key);
+        printf("nav key-%s %s 0 0\n",
+               gst_navigation_event_get_type(e) == GST_NAVIGATION_EVENT_KEY_PRESS ? "press"
+                                                                                  : "release",
+               key ? key : "?");
+        break;
+    }
     default:
         printf("nav other 0 0 0\n");
     }

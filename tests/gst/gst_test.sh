@@ -153,7 +153,8 @@ case_sink_snap() {
     [ "$ae" = 0 ] || fail "snap differs from pngenc's picture: AE $ae"
 }
 
-# A click in shmfb-view arrives at videotestsrc as a navigation event.
+# A click and keys in shmfb-view arrive at videotestsrc as navigation
+# events.
 case_sink_click() {
     local name=/$PREFIX-click n
     n=$((1000 + ($$ * 37 + RANDOM) % 30000))
@@ -172,6 +173,10 @@ case_sink_click() {
     wait_for 10 grep -q "nav press 1 40 30" "$W/nav.txt" ||
         fail "no button press at 40,30 upstream: $(tr '\n' ';' <"$W/nav.txt")"
     grep -q "nav release 1 40 30" "$W/nav.txt" || fail "no button release upstream"
+    xdotool key --window "$wid" a Return
+    wait_for 10 grep -q "nav key-release Return" "$W/nav.txt" ||
+        fail "no key events upstream: $(tr '\n' ';' <"$W/nav.txt")"
+    grep -q "nav key-press a " "$W/nav.txt" || fail "no press of a upstream"
 }
 
 # The producer killed mid-recording: the recorder ends the file at EOS and
