@@ -7,6 +7,9 @@
  *       equals the present-time difference; with DIR, writes each buffer's
  *       pixels to DIR/SEQ.png (the appsink queues buffers, so shmfbsrc
  *       lends frames and detaches them)
+ *   gst_probe newest NAME N DIR
+ *       shmfbsrc pacing=newest into an appsink read every 20 ms; writes the
+ *       N buffers to DIR/SEQ.png and prints their sequence numbers
  *   gst_probe sink NAME WxH
  *       runs videotestsrc pattern=smpte num-buffers=1 ! shmfbsink at WxH
  *       BGRx and stays (the framebuffer stays) until SIGTERM; prints
@@ -85,10 +88,13 @@ static int write_png(const char *dir, GstSample *s)
     return rc < 0 ? fail(err) : 0;
 }
 
-static int stream(const char *name, long n, const char *dir)
+static int stream(const char *name, long n, const char *dir, gboolean newest)
 {
     GError *err = NULL;
-    GstElement *p = gst_parse_launch("shmfbsrc name=src ! appsink name=out sync=false", &err);
+    GstElement *p = gst_parse_launch(newest ? "shmfbsrc name=src pacing=newest ! appsink "
+                                              "name=out sync=false max-buffers=1"
+                                            : "shmfbsrc name=src ! appsink name=out sync=false",
+                                     &err);
     if (!p || err)
         return fail(err->message);
     GstElement *src = gst_bin_get_by_name(GST_BIN(p), "src");
@@ -108,6 +114,8 @@ static int stream(const char *name, long n, const char *dir)
         if (rc == 0 && dir)
             rc = write_png(dir, s);
         gst_sample_unref(s);
+        if (newest)
+            g_usleep(20000); /* a slow consumer */
     }
     gst_element_set_state(p, GST_STATE_NULL);
     gst_object_unref(src);
@@ -306,14 +314,17 @@ int main(int argc, char **argv)
         return pad_compare(argv[2], argv[3]);
     gst_init(NULL, NULL);
     if ((argc == 4 || argc == 5) && strcmp(argv[1], "stream") == 0)
-        return stream(argv[2], strtol(argv[3], NULL, 10), argc == 5 ? argv[4] : NULL);
+        return stream(argv[2], strtol(argv[3], NULL, 10), argc == 5 ? argv[4] : NULL, FALSE);
+    if (argc == 5 && strcmp(argv[1], "newest") == 0)
+        return stream(argv[2], strtol(argv[3], NULL, 10), argv[4], TRUE);
     if (argc == 4 && strcmp(argv[1], "sink") == 0)
         return sink(argv[2], argv[3]);
     if (argc == 3 && strcmp(argv[1], "wild-times") == 0)
         return wild_times(argv[2]);
     if (argc == 4 && strcmp(argv[1], "monotonic") == 0)
         return monotonic(argv[2], strtol(argv[3], NULL, 10));
-    fprintf(stderr, "usage: gst_probe stream NAME N [DIR] | sink NAME WxH | wild-times NAME | "
+    fprintf(stderr, "usage: gst_probe stream NAME N [DIR] | newest NAME N DIR | sink NAME WxH | "
+                    "wild-times NAME | "
                     "monotonic NAME N | pad DECODED FRAME\n");
     return 2;
 }

@@ -133,6 +133,21 @@ case_stream_resize() {
         fail "frames were skipped with fifo pacing"
 }
 
+# pacing=newest with a mailbox producer and a slow pipeline: frames are
+# skipped (the producer is not held), and each one taken is whole: the
+# demo's frame of its sequence number.
+case_newest() {
+    local name=/$PREFIX-newest
+    start_demo "$name" --pacing mailbox --fps 400
+    mkdir "$W/newest"
+    "$PROBE" newest "$name" 25 "$W/newest" >"$W/newest.txt" || fail "newest: stream failed"
+    check_png_dir "$W/newest"
+    awk 'NR > 1 && $1 <= prev { exit 1 } { prev = $1 }' "$W/newest.txt" ||
+        fail "frames not in order: $(awk '{print $1}' "$W/newest.txt" | tr '\n' ' ')"
+    awk 'NR > 1 && $1 > prev + 1 { skipped = 1 } { prev = $1 } END { exit !skipped }' \
+        "$W/newest.txt" || fail "no frame was skipped: the producer was held"
+}
+
 # videotestsrc's SMPTE bars through shmfbsink: shmfb snap of the idle sink
 # equals GStreamer's own PNG of the same buffer, pixel for pixel.
 case_sink_snap() {
