@@ -23,7 +23,10 @@ PKGS=(build-essential cmake pkg-config check libsubunit-dev libpng-dev libsdl2-d
       python3-pil python3-venv python3-pip python3-setuptools python3-wheel
       libvncserver-dev libxkbcommon-dev novnc websockify gvncviewer chromium curl
       abigail-tools lintian debhelper scdoc dpkg-dev fakeroot man-db dh-python
-      pybuild-plugin-pyproject python3-all)
+      pybuild-plugin-pyproject python3-all
+      libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
+      gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+      gstreamer1.0-plugins-ugly gstreamer1.0-libav ffmpeg)
 # npm for the browser test's puppeteer-core, unless a node with npm is there.
 command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
 

@@ -34,7 +34,7 @@ lint() {
     clang-format --dry-run --Werror $files
     # shellcheck disable=SC2086
     cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-        --inline-suppr --suppress=missingIncludeSystem -D__GNUC__ -I include $files
+        --inline-suppr --suppress=missingIncludeSystem -D__GNUC__ --library=gtk -I include $files
 }
 
 run_suite() {

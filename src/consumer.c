@@ -211,6 +211,7 @@ static bool record_copy(const struct wire_frame *wf, struct shmfb_frame *f, uint
     f->ndamage = atomic_load_explicit(&wf->ndamage, memory_order_relaxed);
     f->seq = atomic_load_explicit(&wf->seq, memory_order_relaxed);
     *buffer = atomic_load_explicit(&wf->buffer, memory_order_relaxed);
+    f->time_ns = atomic_load_explicit(&wf->time_ns, memory_order_relaxed);
     uint32_t n = f->ndamage <= SHMFB_MAX_DAMAGE ? f->ndamage : 0;
     for (uint32_t i = 0; i < n; i++) {
         f->damage[i].x = atomic_load_explicit(&wf->damage[i][0], memory_order_relaxed);

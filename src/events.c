@@ -96,6 +96,7 @@ static bool event_check(struct shmfb_event *e)
     case SHMFB_EVENT_FOCUS_IN:
     case SHMFB_EVENT_FOCUS_OUT:
     case SHMFB_EVENT_CLOSE:
+    case SHMFB_EVENT_FRAME_REQUEST:
         return true;
     default:
         return false;
@@ -140,6 +141,11 @@ int shmfb_consumer_send(struct shmfb_consumer *c, const struct shmfb_event *ev)
     atomic_store_explicit(&s->ev_head, head + 1, memory_order_release);
     shmfb__wake_producer(c->r.hdr);
     return 0;
+}
+
+int shmfb_consumer_request_frame(struct shmfb_consumer *c)
+{
+    return shmfb_consumer_send(c, &(struct shmfb_event){.type = SHMFB_EVENT_FRAME_REQUEST});
 }
 
 /* Producer side: copies the oldest event of one slot without taking it.
@@ -189,6 +195,17 @@ static int oldest_slot(struct shmfb_producer *p, uint32_t *tail, struct shmfb_ev
     return best;
 }
 
+/* Frame requests are coalesced: while one delivered request is not yet
+ * answered by a present, the others are dropped (that present answers them
+ * too), so consumers asking in a loop cannot pile work on the producer. */
+static bool request_due(struct shmfb_producer *p)
+{
+    if (p->request_seq == p->seq + 1)
+        return false;
+    p->request_seq = p->seq + 1;
+    return true;
+}
+
 static void event_clamp(const struct shmfb__region *r, struct shmfb_event *ev)
 {
     if (ev->type != SHMFB_EVENT_RESIZE)
@@ -215,6 +232,8 @@ int shmfb_producer_poll_event(struct shmfb_producer *p, struct shmfb_event *ev)
             p->events_invalid++;
             continue;
         }
+        if (ev->type == SHMFB_EVENT_FRAME_REQUEST && !request_due(p))
+            continue;
         event_clamp(&p->r, ev);
         return 0;
     }

@@ -101,6 +101,8 @@ struct shmfb_producer {
     uint32_t ndamage;
     struct shmfb_rect damage[SHMFB_MAX_DAMAGE];
     uint64_t seq;
+    uint64_t time_next;                /* the next present's time, 0: the clock's */
+    uint64_t request_seq;              /* seq + 1 when a frame request was delivered */
     uint32_t frame_lock[WIRE_RECORDS]; /* record lock values, kept here: a */
     uint32_t cursor_lock;              /* peer may write the shared copies, */
     uint64_t cursor_seq;               /* so they are never read back */

@@ -169,6 +169,11 @@ const char *shmfb_producer_name(const struct shmfb_producer *p)
     return p->r.name;
 }
 
+void shmfb_producer_set_time(struct shmfb_producer *p, uint64_t time_ns)
+{
+    p->time_next = time_ns;
+}
+
 uint64_t shmfb_producer_frame(const struct shmfb_producer *p)
 {
     return p->seq;
@@ -196,7 +201,7 @@ int shmfb_producer_resize(struct shmfb_producer *p, int32_t width, int32_t heigh
 }
 
 /* Writes frame seq's record under its sequence lock. */
-static void record_write(struct shmfb_producer *p, uint32_t buffer)
+static void record_write(struct shmfb_producer *p, uint32_t buffer, uint64_t time_ns)
 {
     uint32_t k = (uint32_t)(p->seq % WIRE_RECORDS);
     struct wire_frame *f = &p->r.records[k];
@@ -209,6 +214,7 @@ static void record_write(struct shmfb_producer *p, uint32_t buffer)
     atomic_store_explicit(&f->ndamage, p->ndamage, memory_order_relaxed);
     atomic_store_explicit(&f->seq, p->seq, memory_order_relaxed);
     atomic_store_explicit(&f->buffer, buffer, memory_order_relaxed);
+    atomic_store_explicit(&f->time_ns, time_ns, memory_order_relaxed);
     for (uint32_t i = 0; i < p->ndamage; i++) {
         const int32_t v[4] = {p->damage[i].x, p->damage[i].y, p->damage[i].w, p->damage[i].h};
         for (int j = 0; j < 4; j++)
@@ -281,8 +287,10 @@ int shmfb_producer_present(struct shmfb_producer *p)
     int b = p->r.pacing == SHMFB_PACING_MAILBOX ? mailbox_back(p) : 0;
     if (b < 0)
         return b;
+    uint64_t time_ns = p->time_next ? p->time_next : (uint64_t)shmfb__now_ns();
+    p->time_next = 0;
     p->seq++;
-    record_write(p, (uint32_t)b);
+    record_write(p, (uint32_t)b, time_ns);
     shmfb__back_publish(p, b);
     atomic_store_explicit(&h->frame_seq, p->seq, memory_order_release);
     shmfb__wake_consumers(h);

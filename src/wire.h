@@ -44,7 +44,7 @@
 
 /* "SHMFB\0\r\n" read as a little-endian word. */
 #define WIRE_MAGIC   UINT64_C(0x0A0D0042464D4853)
-#define WIRE_VERSION 2u
+#define WIRE_VERSION 3u
 
 #define WIRE_RING_CAPACITY 256u /* events per consumer, a power of two */
 #define WIRE_EVENT_WORDS   8u   /* one event is 8 32-bit words */
@@ -77,7 +77,9 @@ struct wire_slot {
 };
 
 /* The description of frame `seq`, written under a sequence lock: `lock` is
- * odd while the producer writes.  Damage is relative to frame seq - 1. */
+ * odd while the producer writes.  Damage is relative to frame seq - 1.
+ * time_ns is the producer's present time (CLOCK_MONOTONIC, or its own
+ * clock): informational, consumers never wait or size anything by it. */
 struct wire_frame {
     _Atomic uint32_t lock;
     _Atomic int32_t width;
@@ -87,6 +89,7 @@ struct wire_frame {
     _Atomic uint32_t buffer; /* the pixel buffer that holds the frame */
     uint32_t reserved;
     _Atomic int32_t damage[SHMFB_MAX_DAMAGE][4]; /* x, y, w, h */
+    _Atomic uint64_t time_ns;
 };
 
 /* The pointer shape consumers show, written under a sequence lock like the
@@ -216,7 +219,7 @@ _Static_assert(offsetof(struct wire_slot, ev_tail) == 40, "layout");
 _Static_assert(offsetof(struct wire_slot, ev_dropped) == 44, "layout");
 _Static_assert(offsetof(struct wire_slot, cpu) == 48, "layout");
 
-_Static_assert(sizeof(struct wire_frame) == 288, "frame record size");
+_Static_assert(sizeof(struct wire_frame) == 296, "frame record size");
 _Static_assert(offsetof(struct wire_frame, lock) == 0, "layout");
 _Static_assert(offsetof(struct wire_frame, width) == 4, "layout");
 _Static_assert(offsetof(struct wire_frame, height) == 8, "layout");
@@ -224,6 +227,7 @@ _Static_assert(offsetof(struct wire_frame, ndamage) == 12, "layout");
 _Static_assert(offsetof(struct wire_frame, seq) == 16, "layout");
 _Static_assert(offsetof(struct wire_frame, buffer) == 24, "layout");
 _Static_assert(offsetof(struct wire_frame, damage) == 32, "layout");
+_Static_assert(offsetof(struct wire_frame, time_ns) == 288, "layout");
 _Static_assert((WIRE_RECORDS & (WIRE_RECORDS - 1)) == 0, "records: a power of two");
 
 _Static_assert(sizeof(struct wire_cursor) == 32 + 4 * 64 * 64, "cursor record size");

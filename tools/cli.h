@@ -18,6 +18,7 @@ enum {
 int cli_demo(int argc, char **argv);
 int cli_snap(int argc, char **argv);
 int cli_ls(int argc, char **argv);
+int cli_record(int argc, char **argv);
 
 /* Prints "shmfb: <what>: <reason>" to stderr; returns CLI_FAIL. */
 int cli_fail(const char *what, const char *reason);

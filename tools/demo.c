@@ -17,6 +17,7 @@ static const char demo_usage[] =
     "Creates framebuffer NAME (default /shmfb-demo) and animates sprites over a\n"
     "background until stopped (Ctrl-C) or a limit is reached.  Every frame damages\n"
     "only the sprites' old and new places; every 120 frames the size changes.\n"
+    "A consumer's frame request (shmfb snap) makes the next frame due at once.\n"
     "Started without NAME by a viewer (shmfb-view -- shmfb demo), it draws into a\n"
     "private framebuffer that only that viewer shows, and closing the window ends it.\n"
     "\n"
@@ -34,6 +35,8 @@ static const char demo_usage[] =
     "                  mailbox (never wait for a viewer that holds a frame;\n"
     "                  viewers get the newest) or free (no pacing at all)\n"
     "  --buffers N     shared buffers for mailbox pacing, 2..8 (default 3)\n"
+    "  --idle          draw the first frame, then each next one only when a\n"
+    "                  consumer asks for a frame (shmfb snap, a recorder)\n"
     "  -h, --help      show this help\n";
 
 struct demo_opts {
@@ -45,6 +48,7 @@ struct demo_opts {
     const char *sprite;
     uint32_t pacing;
     long buffers;
+    bool idle;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -76,7 +80,8 @@ enum {
     OPT_SECONDS,
     OPT_SPRITE,
     OPT_PACING,
-    OPT_BUFFERS
+    OPT_BUFFERS,
+    OPT_IDLE
 };
 
 static int parse_pacing(const struct args *a, uint32_t *out)
@@ -114,6 +119,9 @@ static int parse_option(const struct args *a, int opt, struct demo_opts *o)
         return parse_pacing(a, &o->pacing);
     case OPT_BUFFERS:
         return args_long(a, 2, SHMFB_MAX_BUFFERS, &o->buffers);
+    case OPT_IDLE:
+        o->idle = true;
+        return 0;
     default: /* OPT_SPRITE */
         o->sprite = a->value;
         return 0;
@@ -147,6 +155,7 @@ static int parse_args(int argc, char **argv, struct demo_opts *o)
         {"sprite", required_argument, NULL, OPT_SPRITE},
         {"pacing", required_argument, NULL, OPT_PACING},
         {"buffers", required_argument, NULL, OPT_BUFFERS},
+        {"idle", no_argument, NULL, OPT_IDLE},
         {NULL, 0, NULL, 0},
     };
     struct args a = {.prog = "shmfb",
@@ -156,7 +165,7 @@ static int parse_args(int argc, char **argv, struct demo_opts *o)
     bool have_size = false;
     int opt;
 
-    *o = (struct demo_opts){NULL, 640, 480, 0, 0, 0, 60, 0, NULL, SHMFB_PACING_FIFO, 0};
+    *o = (struct demo_opts){NULL, 640, 480, 0, 0, 0, 60, 0, NULL, SHMFB_PACING_FIFO, 0, false};
     args_start(&a, argc, argv);
     while ((opt = args_next(&a)) > 0) {
         have_size |= opt == OPT_SIZE;
@@ -260,12 +269,10 @@ static double elapsed_since(const struct timespec *t0)
     return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* Sleeps until the next frame is due; a producer that fell behind by more
- * than a frame starts counting afresh instead of rushing to catch up. */
-static void pace(struct timespec *next, long fps)
+/* The next frame's due time; a producer that fell behind by more than a
+ * frame starts counting afresh instead of rushing to catch up. */
+static void schedule(struct timespec *next, long fps)
 {
-    struct timespec now;
-
     if (fps <= 0)
         return;
     next->tv_nsec += 1000000000L / fps;
@@ -273,25 +280,50 @@ static void pace(struct timespec *next, long fps)
         next->tv_nsec -= 1000000000L;
         next->tv_sec++;
     }
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (elapsed_since(next) > 1.0 / (double)fps) {
-        *next = now;
-        return;
-    }
-    while (!stop_signal && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) == EINTR)
-        ;
+    if (elapsed_since(next) > 1.0 / (double)fps)
+        clock_gettime(CLOCK_MONOTONIC, next);
 }
 
-/* Spawned, the demo's one viewer asking it to close ends it; named, other
- * viewers may still be watching, so input is left unread. */
-static bool close_requested(const struct demo_opts *o, struct shmfb_producer *p)
+/* What the input read while waiting asks for. */
+enum { IDLE_DUE, IDLE_REQUEST, IDLE_CLOSE };
+
+/* A frame request makes the next frame due now; spawned, the demo's one
+ * viewer asking it to close ends it (named, other viewers may still be
+ * watching).  Other input is read and dropped. */
+static int take_events(const struct demo_opts *o, struct shmfb_producer *p)
 {
     struct shmfb_event ev;
+    int r = IDLE_DUE;
 
-    while (!o->name && shmfb_producer_poll_event(p, &ev) == 0)
-        if (ev.type == SHMFB_EVENT_CLOSE)
-            return true;
-    return false;
+    while (shmfb_producer_poll_event(p, &ev) == 0) {
+        if (ev.type == SHMFB_EVENT_CLOSE && !o->name)
+            return IDLE_CLOSE;
+        if (ev.type == SHMFB_EVENT_FRAME_REQUEST)
+            r = IDLE_REQUEST;
+    }
+    return r;
+}
+
+/* Milliseconds until *t, rounded up; 0 once it has passed. */
+static int ms_until(const struct timespec *t)
+{
+    double left = -elapsed_since(t);
+
+    return left > 0 ? (int)(left * 1000.0) + 1 : 0;
+}
+
+/* Waits until the next frame is due (with --idle: never) or a consumer
+ * asks for a frame, and says which. */
+static int idle(const struct demo_opts *o, struct shmfb_producer *p, const struct timespec *next)
+{
+    for (;;) {
+        int r = take_events(o, p);
+        int ms = o->idle ? 100 : o->fps > 0 ? ms_until(next) : 0;
+
+        if (r != IDLE_DUE || stop_signal || ms == 0)
+            return r;
+        shmfb_producer_wait(p, ms, SHMFB_WAIT_EVENT);
+    }
 }
 
 static int animate(const struct demo_opts *o, struct shmfb_producer *p, const struct scene *sc)
@@ -307,9 +339,14 @@ static int animate(const struct demo_opts *o, struct shmfb_producer *p, const st
             rc = shmfb_producer_present(p);
         if (rc < 0)
             return cli_fail("present", shmfb_strerror(rc));
-        if (close_requested(o, p) || (o->seconds > 0 && elapsed_since(&start) >= o->seconds))
+        if (o->seconds > 0 && elapsed_since(&start) >= o->seconds)
             break;
-        pace(&next, o->fps);
+        schedule(&next, o->fps);
+        rc = idle(o, p, &next);
+        if (rc == IDLE_CLOSE)
+            break;
+        if (rc == IDLE_REQUEST)
+            clock_gettime(CLOCK_MONOTONIC, &next);
     }
     return CLI_OK;
 }

@@ -17,6 +17,7 @@ static const char usage[] =
     "  demo [NAME]          run an animated producer (default name /shmfb-demo)\n"
     "  snap NAME OUT.png    write the next frame of a framebuffer to a PNG file\n"
     "  ls [--reap]          list live framebuffers; remove what dead ones left\n"
+    "  record NAME OUT      record a framebuffer into a video file (with GStreamer)\n"
     "  bench [ARGS]         measure the library against the machine\n"
     "\n"
     "Options:\n"
@@ -44,10 +45,8 @@ static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
 } commands[] = {
-    {"demo", cli_demo},
-    {"snap", cli_snap},
-    {"ls", cli_ls},
-    {"bench", cli_bench},
+    {"demo", cli_demo},     {"snap", cli_snap},   {"ls", cli_ls},
+    {"record", cli_record}, {"bench", cli_bench},
 };
 
 int main(int argc, char **argv)

@@ -11,9 +11,10 @@
 static const char snap_usage[] =
     "usage: shmfb snap NAME OUT.png [OPTIONS]\n"
     "\n"
-    "Attaches to framebuffer NAME, waits for the next frame it presents, writes\n"
-    "that frame (its width x height) to OUT.png, releases it and detaches.  The\n"
-    "producer cannot draw over a frame while it is held.  If the producer presents\n"
+    "Attaches to framebuffer NAME, asks it for a frame, waits for the next frame it\n"
+    "presents, writes that frame (its width x height) to OUT.png, releases it and\n"
+    "detaches.  The producer cannot draw over a frame while it is held.  A producer\n"
+    "that answers frame requests presents at once; if the producer presents\n"
     "nothing within the timeout, its last frame is written instead; if it never\n"
     "presented one, that is an error.  Prints \"OUT.png: frame SEQ, WxH\".\n"
     "\n"
@@ -125,6 +126,7 @@ static int wait_fresh(const struct snap_opts *o, struct shmfb_consumer *c, struc
 
     if (shmfb_consumer_peek(c, f) == 0)
         seen = f->seq;
+    shmfb_consumer_request_frame(c); /* an idle producer that answers presents now */
     for (;;) {
         rc = shmfb_consumer_wait(c, remaining_ms(deadline), f);
         if (rc < 0 || f->seq > seen)

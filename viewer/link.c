@@ -129,6 +129,7 @@ static void link_reconnect(struct view_link *l)
     struct shmfb_consumer *c;
     if (l->name[0] && shmfb_consumer_open(l->name, NULL, &c) == 0) {
         if (shmfb_consumer_attach(c) == 0) {
+            shmfb_consumer_request_frame(c); /* an idle producer shows itself now */
             link_set_consumer(l, c);
             link_post(l, VIEW_LINK_LIVE, 0);
             return;

@@ -339,6 +339,7 @@ static int view_connect(struct viewer *v, struct shmfb_consumer **out)
     if (rc == 0) {
         rc = shmfb_consumer_attach(c);
         if (rc == 0) {
+            shmfb_consumer_request_frame(c); /* an idle producer shows itself now */
             *out = c;
             return 0;
         }

@@ -59,6 +59,7 @@ static struct {
     struct shmfb_producer *p;
     struct shmfb_vmd_hooks hooks;
     uint32_t flags;
+    uint32_t pacing;
     int32_t max_w, max_h;
     int32_t screen_w, screen_h; /* what the screen size reports */
     int32_t frame_w, frame_h;   /* size of the frame being shown */
@@ -119,6 +120,7 @@ int shmfb_vmd_open(const char *name, const struct shmfb_vmd_desc *desc)
     memset(&vmd, 0, sizeof(vmd));
     vmd.p = p;
     vmd.flags = desc->flags;
+    vmd.pacing = desc->pacing;
     vmd.hooks = desc->hooks;
     shmfb_producer_size(p, &vmd.frame_w, &vmd.frame_h, &vmd.max_w, &vmd.max_h);
     vmd.screen_w = vmd.frame_w;
@@ -576,6 +578,17 @@ static void on_resize(const struct shmfb_event *ev)
         push_window(ev->time_ms, SHMFB_VMD_WINDOW_METRIC_CHANGE, vmd.screen_w, vmd.screen_h);
 }
 
+/* A consumer wants a frame now (a snapshot of an idle VM): what was drawn
+ * and not yet presented goes out, else the frame shown last goes out again.
+ * The one buffer of FIFO and free pacing holds all of it; in mailbox
+ * pacing only the Display has it, so the VM's next show answers. */
+static void on_frame_request(void)
+{
+    if (shmfb_vmd_flush() || shmfb_producer_frame(vmd.p) == 0 || vmd.pacing == SHMFB_PACING_MAILBOX)
+        return;
+    shmfb_producer_present(vmd.p);
+}
+
 static void translate(const struct shmfb_event *ev)
 {
     bool after_ctrl = vmd.ctrl_pressed;
@@ -611,6 +624,9 @@ static void translate(const struct shmfb_event *ev)
         break;
     case SHMFB_EVENT_RESIZE:
         on_resize(ev);
+        break;
+    case SHMFB_EVENT_FRAME_REQUEST:
+        on_frame_request();
         break;
     default:
         break; /* focus out has no Squeak event */

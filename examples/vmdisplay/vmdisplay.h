@@ -238,7 +238,10 @@ int shmfb_vmd_next_event(union shmfb_vmd_event *e);
 /**
  * The VM's idle sleep: waits up to \p us microseconds (at least 1 ms when
  * \p us > 0) until input arrives, then takes it; \p us <= 0 only takes.
- * Calls the input hook when records were queued.
+ * Calls the input hook when records were queued.  Taking input also
+ * answers viewers' frame requests (SHMFB_EVENT_FRAME_REQUEST, e.g. shmfb
+ * snap of an idle VM): the frame shown last is presented again at once (in
+ * mailbox pacing, at the next shmfb_vmd_show()).
  * \returns the number of records queued by this call (0 when not open).
  */
 int shmfb_vmd_idle(int64_t us);
@@ -274,7 +277,8 @@ void shmfb_vmd_cursor_from_1bit(const uint32_t *bits, const uint32_t *mask, uint
  * Publishes a 16 × 16 one-bit cursor (see shmfb_vmd_cursor_from_1bit()) as
  * the pointer viewers show; the same cursor again publishes nothing.
  * \param hot_x, hot_y  the pixel that points, 0..15
- * eturns 0; -ENOTCONN (not open); -EINVAL (NULL bits, hotspot outside).
+ *
+eturns 0; -ENOTCONN (not open); -EINVAL (NULL bits, hotspot outside).
  */
 int shmfb_vmd_set_cursor_1bit(const uint32_t *bits, const uint32_t *mask, int32_t hot_x,
                               int32_t hot_y);
@@ -283,7 +287,8 @@ int shmfb_vmd_set_cursor_1bit(const uint32_t *bits, const uint32_t *mask, int32_
  * Publishes a colour cursor given as a Squeak 32-bit form holds it: width ×
  * height 0xAARRGGBB pixels with premultiplied alpha, rows packed; the same
  * cursor again publishes nothing.
- * eturns 0; -ENOTCONN; -EINVAL (NULL, a size outside 1..SHMFB_CURSOR_MAX,
+ *
+eturns 0; -ENOTCONN; -EINVAL (NULL, a size outside 1..SHMFB_CURSOR_MAX,
  *          a hotspot outside the image).
  */
 int shmfb_vmd_set_cursor_argb(const uint32_t *argb, int32_t width, int32_t height, int32_t hot_x,

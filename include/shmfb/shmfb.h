@@ -305,6 +305,16 @@ SHMFB_EXPORT int shmfb_producer_resize(struct shmfb_producer *p, int32_t width, 
  */
 SHMFB_EXPORT int shmfb_producer_present(struct shmfb_producer *p);
 
+/**
+ * Sets the time the next present publishes with its frame (see
+ * struct shmfb_frame.time_ns), for a producer with a clock of its own (a VM
+ * replaying, a video source).  Used once: later presents take the time of
+ * CLOCK_MONOTONIC again unless it is set again.
+ *
+ * \param time_ns  any value; 0 means "the present's own CLOCK_MONOTONIC time"
+ */
+SHMFB_EXPORT void shmfb_producer_set_time(struct shmfb_producer *p, uint64_t time_ns);
+
 /** Sequence number of the last presented frame (0 before the first). */
 SHMFB_EXPORT uint64_t shmfb_producer_frame(const struct shmfb_producer *p);
 
@@ -340,6 +350,11 @@ struct shmfb_frame {
     struct shmfb_rect bounds;                   /**< union of the damage */
     struct shmfb_rect damage[SHMFB_MAX_DAMAGE]; /**< changed rectangles */
     const uint32_t *pixels;                     /**< the buffer; borrowed, valid until close */
+    /** When the producer presented the frame: CLOCK_MONOTONIC nanoseconds,
+     *  or the producer's own clock (shmfb_producer_set_time()).  Not
+     *  validated: a peer may write anything here, so use it for display and
+     *  timestamps only (differences between frames may even be negative). */
+    uint64_t time_ns;
 };
 
 /** Consumer flags, in struct shmfb_consumer_desc.flags. */
@@ -503,6 +518,14 @@ enum shmfb_event_type {
     SHMFB_EVENT_CLOSE = 10,      /**< the user asked to close the window */
     SHMFB_EVENT_RESIZE = 11,     /**< the window wants x × y pixels; clamped to
                                       1..capacity when polled */
+    /** A consumer wants a frame now (a snapshot, a recorder starting, a
+     *  viewer attaching): a producer that draws only when something
+     *  changes should present its current picture at once (no new drawing
+     *  is needed; a present with no damage publishes the whole frame).
+     *  Coalesced: after one such event the producer sees no other until
+     *  it presents (that present answers them all), however many
+     *  consumers ask; a producer that ignores it is never harmed. */
+    SHMFB_EVENT_FRAME_REQUEST = 12,
 };
 
 /** Pointer buttons, in shmfb_event.code; bit (button - 1) in .buttons. */
@@ -558,6 +581,18 @@ struct shmfb_event {
  *          shmfb_producer_poll_event()).  Unused fields are sent as zero.
  */
 SHMFB_EXPORT int shmfb_consumer_send(struct shmfb_consumer *c, const struct shmfb_event *ev);
+
+/**
+ * Asks the producer for a frame: sends a SHMFB_EVENT_FRAME_REQUEST, so that
+ * a producer that is idle presents its current picture instead of leaving
+ * the consumer waiting until it next draws.  Then wait for the frame as
+ * usual (shmfb_consumer_wait()); a producer that does not answer requests
+ * presents nothing, so keep a timeout.  Thread-safety as
+ * shmfb_consumer_send().
+ *
+ * \returns 0; -ENOTCONN (not attached), -ECONNRESET (dropped).
+ */
+SHMFB_EXPORT int shmfb_consumer_request_frame(struct shmfb_consumer *c);
 
 /**
  * Takes the next input event from any consumer, oldest first.  Events from

@@ -21,7 +21,9 @@ from ._types import Cursor, Format, FrameFlags, WaitFlags, maybe_enum, rect_from
 class Frame:
     """One frame taken by Consumer.wait() (or described by Consumer.peek()).
 
-    seq, width, height, stride (bytes per row), format, flags (FrameFlags),
+    seq, time_ns (when the producer presented it: CLOCK_MONOTONIC nanoseconds
+    or the producer's own clock; not validated, for timestamps only),
+    width, height, stride (bytes per row), format, flags (FrameFlags),
     damage (list of Rect: what changed since the previous frame this consumer
     took), bounds (their union).
 
@@ -47,6 +49,7 @@ class Frame:
         self.at_attach = at_attach
         self._addr = s.pixels  # the buffer holding it (several with mailbox pacing)
         self.seq = s.seq
+        self.time_ns = s.time_ns  # the producer's present time (informational)
         self.width = s.width
         self.height = s.height
         self.stride = s.stride
@@ -456,6 +459,14 @@ class Consumer:
         s = event._to_struct()
         with self._send_lock:
             rc = lib.shmfb_consumer_send(self._h(), ctypes.byref(s))
+        check(rc, self.name)
+
+    def request_frame(self):
+        """Asks the producer to present its current picture now (a
+        FRAME_REQUEST event); then wait() for it.  A producer that does not
+        answer presents nothing, so keep a timeout.  Needs attach()."""
+        with self._send_lock:
+            rc = lib.shmfb_consumer_request_frame(self._h())
         check(rc, self.name)
 
 

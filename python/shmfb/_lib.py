@@ -47,7 +47,7 @@ class FrameStruct(Structure):
     _fields_ = [("seq", c_uint64), ("width", c_int32), ("height", c_int32),
                 ("stride", c_int32), ("format", c_uint32), ("flags", c_uint32),
                 ("ndamage", c_uint32), ("bounds", Rect), ("damage", Rect * MAX_DAMAGE),
-                ("pixels", c_void_p)]
+                ("pixels", c_void_p), ("time_ns", c_uint64)]
 
 
 class ConsumerDesc(Structure):
@@ -106,6 +106,7 @@ _PROTOTYPES = {
     "shmfb_producer_resize": (c_int, [_producer_p, c_int32, c_int32]),
     "shmfb_producer_present": (c_int, [_producer_p]),
     "shmfb_producer_frame": (c_uint64, [_producer_p]),
+    "shmfb_producer_set_time": (None, [_producer_p, c_uint64]),
     "shmfb_producer_consumers": (c_int, [_producer_p]),
     "shmfb_producer_poll_event": (c_int, [_producer_p, POINTER(EventStruct)]),
     "shmfb_producer_wait": (c_int, [_producer_p, c_int, c_uint32]),
@@ -128,6 +129,7 @@ _PROTOTYPES = {
     "shmfb_consumer_stride": (c_int32, [_consumer_p]),
     "shmfb_consumer_producer_alive": (c_int, [_consumer_p]),
     "shmfb_consumer_send": (c_int, [_consumer_p, POINTER(EventStruct)]),
+    "shmfb_consumer_request_frame": (c_int, [_consumer_p]),
     "shmfb_spawn": (c_int, [POINTER(c_char_p), POINTER(c_int32), POINTER(c_int)]),
     "shmfb_consumer_open_socket": (c_int, [c_int, c_int, POINTER(ConsumerDesc),
                                            POINTER(c_void_p)]),

@@ -233,6 +233,12 @@ class Producer:
             if x0 < x1 and y0 < y1:
                 dst[y0:y1, x0:x1] = self._image[y0:y1, x0:x1]
 
+    def set_time(self, time_ns):
+        """Sets the time (nanoseconds, any clock) the next present publishes
+        with its frame; once only.  0: the present's own monotonic time."""
+        with self._lock:
+            lib.shmfb_producer_set_time(self._h(), int(time_ns) & 0xFFFFFFFFFFFFFFFF)
+
     @property
     def frame(self):
         """Sequence number of the last presented frame (0 before the first)."""

@@ -84,6 +84,7 @@ class EventType(enum.IntEnum):
     FOCUS_OUT = 9
     CLOSE = 10
     RESIZE = 11
+    FRAME_REQUEST = 12  #: a consumer wants a frame now: present the current picture
 
 
 class Button(enum.IntEnum):

@@ -54,6 +54,7 @@ static void frame_and_event(void)
     FIELD(shmfb_frame, bounds);
     FIELD(shmfb_frame, damage);
     FIELD(shmfb_frame, pixels);
+    FIELD(shmfb_frame, time_ns);
     SIZE(shmfb_event);
     FIELD(shmfb_event, type);
     FIELD(shmfb_event, time_ms);
@@ -174,6 +175,7 @@ static void constants(void)
     CONSTANT(SHMFB_EVENT_FOCUS_OUT);
     CONSTANT(SHMFB_EVENT_CLOSE);
     CONSTANT(SHMFB_EVENT_RESIZE);
+    CONSTANT(SHMFB_EVENT_FRAME_REQUEST);
     CONSTANT(SHMFB_BUTTON_LEFT);
     CONSTANT(SHMFB_BUTTON_MIDDLE);
     CONSTANT(SHMFB_BUTTON_RIGHT);

@@ -197,6 +197,26 @@ def test_events_every_kind(fbname):
         assert ev.type is shmfb.EventType.RESIZE and (ev.x, ev.y) == (50, 25)
 
 
+def test_frame_requests_and_present_time(fbname):
+    with shmfb.Producer(fbname, 4, 4, pacing="free") as p, \
+            shmfb.Consumer(fbname, attach=True) as c:
+        for _ in range(5):
+            c.request_frame()
+        ev = p.poll_event()
+        assert ev.type is shmfb.EventType.FRAME_REQUEST
+        assert p.poll_event() is None  # coalesced until the next present
+        t0 = time.monotonic_ns()
+        p.present()
+        with c.wait(1000) as f:
+            assert t0 <= f.time_ns <= time.monotonic_ns()
+        p.set_time(123456789)
+        p.present()
+        with c.wait(1000) as f:
+            assert f.time_ns == 123456789
+        c.request_frame()
+        assert p.poll_event().type is shmfb.EventType.FRAME_REQUEST
+
+
 def test_event_time_and_drops(fbname):
     with shmfb.Producer(fbname, 4, 4, pacing="free") as p, \
             shmfb.Consumer(fbname, attach=True) as c:

@@ -235,16 +235,16 @@ START_TEST(bad_headers)
     ck_assert_int_eq(shmfb_consumer_open(name, NULL, &c0), 0);
     struct wire_header *c = hostile_header(c0);
 
-    uint32_t v = 3;
+    uint32_t v = WIRE_VERSION + 1;
     poke(c, 8, &v, 4); /* version: newer */
     ck_assert_int_eq(open_rc(name), -EPROTONOSUPPORT);
-    v = 1; /* older */
+    v = WIRE_VERSION - 1; /* older */
     poke(c, 8, &v, 4);
     ck_assert_int_eq(open_rc(name), -EPROTONOSUPPORT);
     v = 0;
     poke(c, 8, &v, 4);
     ck_assert_int_eq(open_rc(name), -EBADMSG);
-    v = 2;
+    v = WIRE_VERSION;
     poke(c, 8, &v, 4);
     ck_assert_int_eq(open_rc(name), 0);
 

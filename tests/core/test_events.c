@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -345,7 +346,7 @@ START_TEST(send_validates_fields)
         {.type = SHMFB_EVENT_KEY_UP, .code = 4, .sym = 0xDABC},
         {.type = SHMFB_EVENT_KEY_UP, .code = 4, .sym = SHMFB_KEY_SPECIAL | 0x10000},
         {.type = SHMFB_EVENT_RESIZE, .x = 0, .y = 5},
-        {.type = SHMFB_EVENT_RESIZE + 1},
+        {.type = SHMFB_EVENT_FRAME_REQUEST + 1},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         ck_assert_msg(shmfb_consumer_send(x.c, &bad[i]) == -EINVAL, "case %zu", i);
@@ -451,6 +452,60 @@ static void *flood_ring(void *arg)
     return NULL;
 }
 
+/* Requests coalesce until the producer presents: one per frame however
+ * many arrive; another after the present; other events are not held back. */
+START_TEST(frame_requests_coalesce)
+{
+    struct pair x;
+    pair_open(&x, "evreq", SHMFB_PACING_FREE);
+    struct shmfb_event ev, z = text('z', 0);
+    for (int i = 0; i < 50; i++)
+        ck_assert_int_eq(shmfb_consumer_request_frame(x.c), 0);
+    ck_assert_int_eq(shmfb_consumer_send(x.c, &z), 0);
+    ck_assert_int_eq(shmfb_consumer_request_frame(x.c), 0);
+    ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), 0);
+    ck_assert_uint_eq(ev.type, SHMFB_EVENT_FRAME_REQUEST);
+    ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), 0);
+    ck_assert_uint_eq(ev.type, SHMFB_EVENT_TEXT);
+    ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), -EAGAIN);
+    ck_assert_int_eq(shmfb_producer_present(x.p), 0);
+    ck_assert_int_eq(shmfb_consumer_request_frame(x.c), 0);
+    ck_assert_int_eq(shmfb_producer_poll_event(x.p, &ev), 0);
+    ck_assert_uint_eq(ev.type, SHMFB_EVENT_FRAME_REQUEST);
+    ck_assert_uint_eq(shmfb_producer_events_invalid(x.p), 0);
+    shmfb_consumer_detach(x.c);
+    ck_assert_int_eq(shmfb_consumer_request_frame(x.c), -ENOTCONN);
+    pair_close(&x);
+}
+END_TEST
+
+/* Frames carry the present time: the clock's, or one the producer set for
+ * one present. */
+START_TEST(present_time)
+{
+    struct pair x;
+    pair_open(&x, "evtime", SHMFB_PACING_FREE);
+    struct shmfb_frame f;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_assert_int_eq(shmfb_producer_present(x.p), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ck_assert_int_eq(shmfb_consumer_wait(x.c, 1000, &f), 0);
+    ck_assert_uint_ge(f.time_ns, (uint64_t)t0.tv_sec * 1000000000u + (uint64_t)t0.tv_nsec);
+    ck_assert_uint_le(f.time_ns, (uint64_t)t1.tv_sec * 1000000000u + (uint64_t)t1.tv_nsec);
+    shmfb_producer_set_time(x.p, 42);
+    ck_assert_int_eq(shmfb_producer_present(x.p), 0);
+    ck_assert_int_eq(shmfb_consumer_wait(x.c, 1000, &f), 0);
+    ck_assert_uint_eq(f.time_ns, 42);
+    ck_assert_int_eq(shmfb_consumer_peek(x.c, &f), 0);
+    ck_assert_uint_eq(f.time_ns, 42);
+    ck_assert_int_eq(shmfb_producer_present(x.p), 0);
+    ck_assert_int_eq(shmfb_consumer_wait(x.c, 1000, &f), 0);
+    ck_assert_uint_gt(f.time_ns, 42);
+    pair_close(&x);
+}
+END_TEST
+
 START_TEST(poll_bounded)
 {
     struct pair x;
@@ -495,6 +550,8 @@ static Suite *events_suite(void)
     tcase_add_test(ring, send_validates_fields);
     tcase_add_test(ring, hostile_ring_events);
     tcase_add_test(ring, poll_bounded);
+    tcase_add_test(ring, frame_requests_coalesce);
+    tcase_add_test(ring, present_time);
     suite_add_tcase(s, ring);
     return s;
 }

@@ -156,6 +156,19 @@ case_oracle() {
     fi
     log "shmfb snap = X11 window (readout masked)"
 
+    # Untouched for 5 s, Scratch draws nothing; a snap asks for a frame and
+    # the module presents the Display at once (without: the snap's 2 s
+    # timeout, then the old frame).
+    sleep 5
+    local t0 t1
+    t0=$(date +%s%N)
+    "$SHMFB" snap "/$NAME" "$W/idle.png" >/dev/null 2>"$W/idle.err" || fail "snap of idle Scratch"
+    t1=$(date +%s%N)
+    log "snap of idle Scratch: $(((t1 - t0) / 1000000)) ms"
+    [ $(((t1 - t0) / 1000000)) -lt 1500 ] || fail "snap of idle Scratch took $(((t1 - t0) / 1000000)) ms"
+    "$COMPARE" --quiet --mask "$READOUT" "$W/x11.png" "$W/idle.png" ||
+        fail "the idle snap differs from the X11 module's window"
+
     # Scratch's arrow, 16x16 with its tip at 1,1 (the image set it at start).
     local cursor
     cursor=$("$CURSOR" "/$NAME" "$W/cursor.png" 2>"$W/cursor.err") || fail "no cursor published"

@@ -704,6 +704,31 @@ END_TEST
 
 /* Left, right, top, bottom: the consumer sees exactly that damage, those
  * pixels, and nothing else changed. */
+/* A frame request is answered by taking input: nothing before the first
+ * show; then the frame shown last, presented again whole. */
+START_TEST(frame_request_answered)
+{
+    open_pair();
+    struct shmfb_frame f;
+    ck_assert_int_eq(shmfb_consumer_request_frame(con), 0);
+    shmfb_vmd_process();
+    ck_assert_int_eq(shmfb_consumer_wait(con, 0, &f), -ETIMEDOUT);
+    uint32_t *d = display_new(INIT_W, INIT_H, 3);
+    ck_assert_int_eq(shmfb_vmd_show(d, INIT_W, INIT_H, 32, 0, INIT_W, 0, INIT_H), 0);
+    take(&f);
+    uint64_t seq = f.seq;
+    ck_assert_int_eq(shmfb_consumer_release(con), 0);
+    ck_assert_int_eq(shmfb_consumer_request_frame(con), 0);
+    ck_assert_int_eq(shmfb_vmd_idle(100000), 0); /* no record for the VM */
+    take(&f);
+    ck_assert_uint_eq(f.seq, seq + 1);
+    rect_is(&f.bounds, 0, 0, INIT_W, INIT_H);
+    frame_matches(&f, d, INIT_W, INIT_W, INIT_H);
+    free(d);
+    close_pair();
+}
+END_TEST
+
 START_TEST(show_affected_rect)
 {
     open_pair();
@@ -1116,6 +1141,7 @@ static Suite *vmdisplay_suite(void)
     tcase_add_test(disp, show_resized_display);
     tcase_add_test(disp, show_to_other_process);
     tcase_add_test(disp, show_deferred);
+    tcase_add_test(disp, frame_request_answered);
     tcase_add_test(disp, show_mailbox_zero_copy);
     suite_add_tcase(s, disp);
 

@@ -68,12 +68,12 @@ def junk(msg, how=0, who=0):
 # Offsets inside the areas (src/wire.h).
 SLOT = 64
 SLOT_WORD, SLOT_TOKEN, SLOT_TAKEN, SLOT_HEAD, SLOT_TAIL = 0, 8, 16, 36, 40
-RECORD = 288
+RECORD = 296
 REC_LOCK, REC_WIDTH, REC_HEIGHT, REC_NDAMAGE, REC_SEQ, REC_BUFFER, REC_DAMAGE = (
     0, 4, 8, 12, 16, 24, 32)
 FRAME_SEQ, CONS_WAKE, PROD_WAKE, CONS_WAITERS, PROD_WAITERS = 128, 136, 140, 144, 148
 
-MOTION, BDOWN, BUP, WHEEL, KDOWN, KUP, TEXT, FIN, FOUT, CLOSE, RESIZE = range(1, 12)
+MOTION, BDOWN, BUP, WHEEL, KDOWN, KUP, TEXT, FIN, FOUT, CLOSE, RESIZE, FRAME_REQ = range(1, 13)
 
 ALL_EVENTS = b"".join([
     event(MOTION, 5, 6, buttons=1, mods=1),
@@ -85,6 +85,7 @@ ALL_EVENTS = b"".join([
     event(TEXT, code=0x1F600),
     event(FIN), event(FOUT), event(CLOSE),
     event(RESIZE, 5000, 7),
+    event(FRAME_REQ), event(FRAME_REQ),
 ])
 
 SEEDS = {
@@ -133,7 +134,7 @@ SEEDS = {
         present(), op(WAIT, W_FRAME), fill(RECORDS, 0, 256, 0xFF), op(PEEK)),
     # The header and the memfd validated again.
     "header-version": region(
-        SPAWNED, 8, 8, poke32(HEADER, 8, 3), op(REOPEN), poke32(HEADER, 8, 0), op(REOPEN),
+        SPAWNED, 8, 8, poke32(HEADER, 8, 4), op(REOPEN), poke32(HEADER, 8, 0), op(REOPEN),
         poke32(HEADER, 8, 2), op(REOPEN)),
     "header-geometry": region(
         NAMED, 8, 8, poke32(HEADER, 24, 0), op(REOPEN), poke32(HEADER, 24, 16384),
@@ -211,7 +212,7 @@ def region_fds(w=8, h=8, argb=0, free=0, pokes=()):
     return out + b"".join(struct.pack("<BHI", a, o, v) for a, o, v in pokes)
 
 
-def handoff_msg(status=0, token=1, name=b"", version=2, tag=b"SHMFB-HO"):
+def handoff_msg(status=0, token=1, name=b"", version=3, tag=b"SHMFB-HO"):
     return tag + struct.pack("<IiQ", version, status, token) + name.ljust(202, b"\0") + bytes(6)
 
 
@@ -231,7 +232,7 @@ SEEDS.update({
     "handoff-named": handoff(REGION, 0, region_fds(), msg=handoff_msg(name=b"/other")),
     "handoff-unterminated-name": handoff(REGION, 0, region_fds(),
                                          msg=handoff_msg(name=b"n" * 202)),
-    "handoff-version": handoff(REGION, 0, region_fds(), msg=handoff_msg(version=3)),
+    "handoff-version": handoff(REGION, 0, region_fds(), msg=handoff_msg(version=4)),
     "handoff-short": handoff(REGION, 0, region_fds(), msg=handoff_msg()[:100]),
     "handoff-no-fd": handoff(NONE, 0, msg=handoff_msg()),
     "handoff-unsealed": handoff(UNSEALED, 0, region_fds() + struct.pack("<BHH", 30, 0, 0),
