@@ -135,6 +135,7 @@ void shmfb_consumer_close(struct shmfb_consumer *c)
         shmfb_consumer_detach(c);
     shmfb__region_unmap(&c->r);
     shmfb__peer_close(&c->producer);
+    shmfb__host_free(c->host);
     free(c);
 }
 
@@ -331,6 +332,12 @@ static int ready_now(void *ctx, bool check)
     if (rc < 0)
         return rc;
     int r = (w->what & SHMFB_WAIT_CURSOR) && shmfb__cursor_changed(c) ? SHMFB_WAIT_CURSOR : 0;
+    if (w->what & SHMFB_WAIT_HOST) {
+        rc = shmfb__host_ready(c);
+        if (rc < 0 && !r)
+            return rc;
+        r |= rc > 0 ? SHMFB_WAIT_HOST : 0;
+    }
     if (frames) {
         rc = frame_poll(c, w->frame);
         if (rc < 0)
@@ -349,7 +356,7 @@ static int ready_now(void *ctx, bool check)
 int shmfb_consumer_wait_any(struct shmfb_consumer *c, int timeout_ms, uint32_t what,
                             struct shmfb_frame *frame)
 {
-    what &= SHMFB_WAIT_FRAME | SHMFB_WAIT_CURSOR;
+    what &= SHMFB_WAIT_FRAME | SHMFB_WAIT_CURSOR | SHMFB_WAIT_HOST;
     if (!what || ((what & SHMFB_WAIT_FRAME) && !frame))
         return -EINVAL;
     if ((what & SHMFB_WAIT_FRAME) && c->held)

@@ -34,6 +34,7 @@ static const struct message messages[] = {
     {EPERM, "framebuffer descriptor is not sealed against shrinking"},
     {EACCES, "permission denied"},
     {ENOMEM, "out of memory"},
+    {EFBIG, "host message larger than the channel's limit (16 MiB of data)"},
 };
 
 const char *shmfb_strerror(int code)

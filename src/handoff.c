@@ -224,8 +224,8 @@ void shmfb__peer_watch(struct shmfb__peer *peer, int32_t pid)
 
 /* A consumer that opened the framebuffer itself still gets the producer's
  * handoff when the producer accepts it: read it and drop the descriptor.
- * Anything else a producer sends means it is not one. */
-static bool late_handoff(int sock)
+ * The host channel (channel.c) calls this when its stream starts with one. */
+bool shmfb__late_handoff(int sock)
 {
     struct wire_handoff m;
     struct ucred cred;
@@ -237,10 +237,11 @@ static bool late_handoff(int sock)
     return n > 0 && handoff_check(&m, n, NULL, fd >= 0 ? 0 : -1) == 0;
 }
 
-/* Gone: the connection hung up or carries something the peer would not
- * send, or the process exited.  One poll(), no /proc read where pidfds
- * exist. */
-bool shmfb__peer_gone(const struct shmfb__peer *peer, bool late_handoff_ok)
+/* Gone: the connection hung up, or carries data where no host channel
+ * reads it, or the process exited.  One poll(), no /proc read where pidfds
+ * exist.  Data for the channel is its to judge: a peer whose framing is
+ * wrong is dropped there. */
+bool shmfb__peer_gone(const struct shmfb__peer *peer, bool channel)
 {
     struct pollfd pfd[2] = {{.fd = peer->fd, .events = POLLIN | POLLRDHUP},
                             {.fd = peer->pidfd, .events = POLLIN}};
@@ -249,7 +250,7 @@ bool shmfb__peer_gone(const struct shmfb__peer *peer, bool late_handoff_ok)
         return false; /* EINTR: look again later */
     if (pfd[0].revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))
         return true;
-    if ((pfd[0].revents & POLLIN) && !(late_handoff_ok && late_handoff(peer->fd)))
+    if ((pfd[0].revents & POLLIN) && !channel)
         return true;
     if (peer->pidfd >= 0)
         return pfd[1].revents != 0;
@@ -258,6 +259,8 @@ bool shmfb__peer_gone(const struct shmfb__peer *peer, bool late_handoff_ok)
 
 void shmfb__peer_close(struct shmfb__peer *peer)
 {
+    shmfb__chan_free(peer->chan);
+    peer->chan = NULL;
     if (peer->fd >= 0)
         close(peer->fd);
     if (peer->pidfd >= 0)
