@@ -5,8 +5,8 @@
 # it needs besides the viewer, Xvfb and the e2e programs: toyvm (the example
 # toy-vm), shmfb (the shmfb tool), wmclose (e2e-wmclose, built with libX11),
 # xprobe (e2e-xprobe, built with libX11, libXfixes and libXdamage),
-# viewbench (shmfb-viewbench), valgrind (valgrind, in a build without
-# sanitizers).
+# viewbench (shmfb-viewbench), host (e2e-host), xclip (xclip and xprop),
+# valgrind (valgrind, in a build without sanitizers).
 # shellcheck shell=bash
 
 # Producer defaults: 160x120, 40 frames, sprite moving with damage only.
@@ -729,4 +729,76 @@ case_viewbench() { # needs: viewbench
     "$VIEWBENCH" --size 100x100 2>"$W/bench.err" || rc=$?
     [ "$rc" -eq 2 ] || fail "exit status $rc for a too small --size"
     expect_error "$rc" "$W/bench.err" "must exceed 256x256"
+}
+
+# ---- the host channel: clipboard, title, full screen ------------------------------
+
+# start_host: e2e-host on NAME, its commands from the FIFO on descriptor 7,
+# what consumers send in $W/host.out.
+start_host() {
+    mkfifo "$W/cmd" || fail "no fifo"
+    "$HOST" "$NAME" <"$W/cmd" >"$W/host.out" 2>"$W/host.err" &
+    PIDS+=("$!")
+    exec 7>"$W/cmd"
+}
+host_says() { grep -qxF -- "$1" "$W/host.out"; }
+expect_host() { wait_for 10 host_says "$1" || fail "the producer did not get '$1' ($(cat "$W/host.out"))"; }
+clip_is() { [ "$(xclip -o -selection "$1")" = "$2" ]; }
+expect_clip() {
+    wait_for 10 clip_is "$1" "$2" || fail "$1 is '$(xclip -o -selection "$1" 2>&1)', not '$2'"
+}
+net_name() { xprop -id "$WID" _NET_WM_NAME | sed -n 's/^_NET_WM_NAME(UTF8_STRING) = "\(.*\)"$/\1/p'; }
+name_is() { [ "$(net_name)" = "$1" ]; }
+
+# The producer's clipboard becomes the desktop's (both selections, UTF-8
+# intact); the desktop's comes back when another program takes the
+# clipboard from the viewer, and before a paste key goes to the producer.
+case_host_clipboard() { # needs: host xclip
+    start_x
+    start_host
+    start_viewer
+    printf 'offer H\303\274ndchen \342\202\254 \360\237\230\200\n' >&7
+    expect_clip clipboard $'H\303\274ndchen \342\202\254 \360\237\230\200'
+    expect_clip primary $'H\303\274ndchen \342\202\254 \360\237\230\200'
+    printf 'from the desktop \303\274' | xclip -i -selection clipboard
+    expect_host $'clipboard from the desktop \303\274'
+    # xclip now owns the clipboard; another xclip takes it over unseen.
+    printf 'second' | xclip -i -selection clipboard
+    xdotool key --window "$WID" ctrl+v
+    expect_host "clipboard second"
+}
+
+# The producer's title names the window, the framebuffer's name after it.
+case_host_title() { # needs: host xclip
+    start_x
+    start_host
+    start_viewer
+    printf 'title /usr/share/scratch/Scratch.image\n' >&7
+    wait_for 10 name_is "/usr/share/scratch/Scratch.image — /$NAME" ||
+        fail "window title '$(net_name)'"
+    printf 'title Caf\303\251 \342\200\224 2\n' >&7
+    wait_for 10 name_is $'Caf\303\251 \342\200\224 2 — /'"$NAME" || fail "window title '$(net_name)'"
+}
+
+# Full screen on the producer's request (the window takes the screen, the
+# producer is asked for a frame that fills it), F11 leaves and enters it,
+# --fullscreen starts with it.
+case_host_fullscreen() { # needs: host xclip
+    start_x
+    start_host
+    start_viewer
+    geometry() { xdotool getwindowgeometry "$WID" | sed -n 's/^ *Geometry: //p'; }
+    geometry_is() { [ "$(geometry)" = "$1" ]; }
+    printf 'fullscreen 1\n' >&7
+    wait_for 10 geometry_is 1024x768 || fail "window $(geometry) on a 1024x768 screen"
+    expect_host "size 1024 768"
+    xdotool key --window "$WID" F11
+    geometry_not() { [ "$(geometry)" != "$1" ]; }
+    wait_for 10 geometry_not 1024x768 || fail "still full screen after F11"
+    xdotool key --window "$WID" F11
+    wait_for 10 geometry_is 1024x768 || fail "not full screen after F11"
+    # --fullscreen: from the start.
+    kill "$VPID" && wait "$VPID"
+    start_viewer --fullscreen
+    wait_for 10 geometry_is 1024x768 || fail "window $(geometry) with --fullscreen"
 }
