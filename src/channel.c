@@ -649,8 +649,10 @@ int shmfb_producer_host_recv(struct shmfb_producer *p, struct shmfb_host_msg *ms
     struct shmfb__host *h = host_of(&p->host);
     if (!h)
         return -ENOMEM;
-    if (!h->nin)
+    if (!h->nin) {
+        shmfb__serve(p); /* newcomers get the title and full-screen state */
         pump_all(p, h);
+    }
     return deliver(h, msg);
 }
 

@@ -120,6 +120,101 @@ static uint32_t vm_msecs(void *ctx)
     return (uint32_t)ioMSecs();
 }
 
+/* ---- text: the image's bytes and UTF-8 ------------------------------------
+ *
+ * The image's Strings hold one character per byte, Latin-1 (Unicode's first
+ * 256 code points), whatever -encoding says: Scratch shows the clipboard's
+ * UTF-8 bytes of "ü" as "Ã¼".  So the clipboard is converted both ways;
+ * a character beyond Latin-1 reaches the image as '?'. */
+
+/* Latin-1 bytes of UTF-8 text (valid: the library checked it), into out
+ * (room for n bytes); returns the count. */
+static size_t utf8_to_latin1(const char *s, size_t n, char *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        uint8_t c = (uint8_t)s[i];
+        size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1Fu : len == 3 ? c & 0x0Fu : c & 0x07u;
+        for (size_t j = 1; j < len && i + j < n; j++)
+            cp = (cp << 6) | ((uint8_t)s[i + j] & 0x3Fu);
+        if (out)
+            out[k] = cp <= 0xFF ? (char)cp : '?';
+        k++;
+        i += len;
+    }
+    return k;
+}
+
+/* UTF-8 of n Latin-1 bytes, NUL-terminated (malloc'd), or NULL. */
+static char *latin1_to_utf8(const uint8_t *s, size_t n, size_t *len)
+{
+    char *out = malloc(2 * n + 1);
+    size_t k = 0;
+    for (size_t i = 0; out && i < n; i++) {
+        if (s[i] < 0x80) {
+            out[k++] = (char)s[i];
+        } else {
+            out[k++] = (char)(0xC0 | (s[i] >> 6));
+            out[k++] = (char)(0x80 | (s[i] & 0x3F));
+        }
+    }
+    if (out)
+        out[k] = '\0';
+    *len = k;
+    return out;
+}
+
+/* ---- drops ------------------------------------------------------------------- */
+
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* A dropped path as the VM opens it: file: URIs become paths. */
+static char *drop_path(const char *p)
+{
+    if (strncmp(p, "file://", 7) != 0)
+        return strdup(p);
+    p += 7;
+    if (*p != '/')
+        p = strchr(p, '/'); /* file://host/path */
+    char *out = p ? malloc(strlen(p) + 1) : NULL;
+    size_t k = 0;
+    for (; out && *p; p++) {
+        int hi = p[0] == '%' ? hex_digit(p[1]) : -1, lo = hi >= 0 ? hex_digit(p[2]) : -1;
+        if (lo >= 0) {
+            out[k++] = (char)(hi << 4 | lo);
+            p += 2;
+        } else {
+            out[k++] = *p;
+        }
+    }
+    if (out)
+        out[k] = '\0';
+    return out;
+}
+
+/* The names the VM's drop primitives read, as the X11 module fills them. */
+static void on_drop(void *ctx, const char *const *paths, uint32_t n)
+{
+    (void)ctx;
+    for (int32_t i = 0; i < uxDropFileCount; i++)
+        free(uxDropFileNames[i]);
+    free(uxDropFileNames);
+    uxDropFileNames = calloc(n, sizeof(*uxDropFileNames));
+    uxDropFileCount = 0;
+    for (uint32_t i = 0; uxDropFileNames && i < n; i++) {
+        char *path = drop_path(paths[i]);
+        if (path)
+            uxDropFileNames[uxDropFileCount++] = path;
+    }
+}
+
 /* ---- options ------------------------------------------------------------ */
 
 static bool parse_size(const char *s, int32_t *w, int32_t *h)
@@ -222,10 +317,12 @@ static int open_display(void)
         .height = h,
         .pacing = mod.pacing,
         .flags = mod.flags | SHMFB_VMD_DEFER_PRESENT,
-        .hooks = {.input = signal_input, .msecs = vm_msecs},
+        .hooks = {.input = signal_input, .msecs = vm_msecs, .drop = on_drop},
     };
     return shmfb_vmd_open(mod.name, &d);
 }
+
+static void win_set_name(char *title);
 
 static void win_open(void)
 {
@@ -245,11 +342,22 @@ static void win_open(void)
         mod.timing_us = calloc(2 * TIMING_MAX, sizeof(*mod.timing_us));
     catch_quit_signals();
     atexit(close_display);
+    win_set_name(imageName);
 }
 
+/* The title is the image's path, as the X11 module names its window: bytes
+ * of the file system, shown as UTF-8 when they are that, else as Latin-1. */
 static void win_set_name(char *title)
 {
-    (void)title;
+    if (!mod.open || !title)
+        return;
+    if (shmfb_vmd_set_title(title) == -EINVAL) {
+        size_t len;
+        char *utf8 = latin1_to_utf8((const uint8_t *)title, strnlen(title, SHMFB_TITLE_MAX), &len);
+        if (utf8)
+            shmfb_vmd_set_title(utf8);
+        free(utf8);
+    }
 }
 
 static int32_t win_image_find(char *buf, int32_t size)
@@ -336,7 +444,8 @@ static int32_t set_display_mode(int32_t w, int32_t h, int32_t depth, int32_t ful
 
 static int32_t set_full_screen(int32_t flag)
 {
-    (void)flag;
+    if (mod.open)
+        shmfb_vmd_set_fullscreen(flag != 0);
     return 0;
 }
 
@@ -438,24 +547,46 @@ static int32_t no_keystroke(void)
     return -1;
 }
 
-/* ---- what this module does not provide ----------------------------------- */
+/* ---- clipboard ---------------------------------------------------------------- */
 
+/* 0 while the image's own copy is the newest: it then uses its own
+ * clipboard, as with the X11 module while the image owns the selection. */
 static int32_t clipboard_size(void)
 {
-    return 0; /* the image then keeps its own clipboard */
-}
-
-static int32_t clipboard_write_from_at(int32_t count, int32_t bytes_oop, int32_t start)
-{
-    (void)count, (void)bytes_oop, (void)start;
-    return 0;
+    size_t len;
+    const char *text = mod.open ? shmfb_vmd_clipboard(&len) : NULL;
+    size_t n = text ? utf8_to_latin1(text, len, NULL) : 0;
+    return n > INT32_MAX ? INT32_MAX : (int32_t)n;
 }
 
 static int32_t clipboard_read_into_at(int32_t count, int32_t bytes_oop, int32_t start)
 {
-    (void)count, (void)bytes_oop, (void)start;
-    return 0;
+    size_t len;
+    const char *text = mod.open && count > 0 ? shmfb_vmd_clipboard(&len) : NULL;
+    char *latin1 = text ? malloc(len + 1) : NULL;
+    if (!latin1)
+        return 0;
+    size_t n = utf8_to_latin1(text, len, latin1);
+    n = n < (size_t)count ? n : (size_t)count;
+    memcpy(sqMemoryBase + (uint32_t)bytes_oop + start, latin1, n);
+    free(latin1);
+    return (int32_t)n;
 }
+
+static int32_t clipboard_write_from_at(int32_t count, int32_t bytes_oop, int32_t start)
+{
+    if (!mod.open || count < 0)
+        return 0;
+    size_t len;
+    char *utf8 = latin1_to_utf8((const uint8_t *)sqMemoryBase + (uint32_t)bytes_oop + start,
+                                (size_t)count, &len);
+    if (utf8 && shmfb_vmd_set_clipboard(utf8, len) < 0)
+        fprintf(stderr, "vm-display-shmfb: clipboard not offered (%zu bytes)\n", len);
+    free(utf8);
+    return count;
+}
+
+/* ---- what this module does not provide ----------------------------------- */
 
 static char **clipboard_get_type_names(void)
 {

@@ -153,7 +153,12 @@ struct shmfb_vmd_hooks {
     /** The VM's millisecond clock, for time stamps; NULL: milliseconds
      *  since shmfb_vmd_open(). */
     uint32_t (*msecs)(void *ctx);
-    void *ctx; /**< passed to both */
+    /** Files were dropped on the picture: called with their paths (UTF-8,
+     *  borrowed for the call) just before the drop record (drag type 4,
+     *  x, y, count) is queued, so that the VM can hold the names the
+     *  record's count refers to. */
+    void (*drop)(void *ctx, const char *const *paths, uint32_t n);
+    void *ctx; /**< passed to all */
 };
 
 /** What shmfb_vmd_open() creates; zero fields mean defaults. */
@@ -185,6 +190,28 @@ void shmfb_vmd_close(void);
 /** The producer, for a VM that wants more of libshmfb; NULL when not open.
  *  Borrowed; valid until shmfb_vmd_close(). */
 struct shmfb_producer *shmfb_vmd_producer(void);
+
+/* ---- the desktop: clipboard, title, full screen ------------------------ */
+
+/**
+ * The clipboard text a viewer offered last (UTF-8, NUL-terminated, \p *len
+ * bytes without the NUL), taking what the viewers sent first.  NULL when
+ * there is none, or when the VM's own copy (shmfb_vmd_set_clipboard()) is
+ * newer: the VM then keeps its own clipboard, as with the X11 module while
+ * the image owns the selection.  Borrowed until the next call into this
+ * module.
+ */
+const char *shmfb_vmd_clipboard(size_t *len);
+
+/** Offers the VM's copy (UTF-8) to the viewers as their clipboard.
+ *  \returns 0, or the errors of shmfb_producer_offer_clipboard(). */
+int shmfb_vmd_set_clipboard(const char *utf8, size_t len);
+
+/** The window title (UTF-8; see shmfb_producer_set_title()). */
+int shmfb_vmd_set_title(const char *utf8);
+
+/** Asks the viewers for full screen, or not. */
+int shmfb_vmd_set_fullscreen(bool on);
 
 /* ---- output ------------------------------------------------------------ */
 
@@ -274,7 +301,8 @@ void shmfb_vmd_cursor_from_1bit(const uint32_t *bits, const uint32_t *mask, uint
  * Publishes a 16 × 16 one-bit cursor (see shmfb_vmd_cursor_from_1bit()) as
  * the pointer viewers show; the same cursor again publishes nothing.
  * \param hot_x, hot_y  the pixel that points, 0..15
- * eturns 0; -ENOTCONN (not open); -EINVAL (NULL bits, hotspot outside).
+ *
+eturns 0; -ENOTCONN (not open); -EINVAL (NULL bits, hotspot outside).
  */
 int shmfb_vmd_set_cursor_1bit(const uint32_t *bits, const uint32_t *mask, int32_t hot_x,
                               int32_t hot_y);
@@ -283,7 +311,8 @@ int shmfb_vmd_set_cursor_1bit(const uint32_t *bits, const uint32_t *mask, int32_
  * Publishes a colour cursor given as a Squeak 32-bit form holds it: width ×
  * height 0xAARRGGBB pixels with premultiplied alpha, rows packed; the same
  * cursor again publishes nothing.
- * eturns 0; -ENOTCONN; -EINVAL (NULL, a size outside 1..SHMFB_CURSOR_MAX,
+ *
+eturns 0; -ENOTCONN; -EINVAL (NULL, a size outside 1..SHMFB_CURSOR_MAX,
  *          a hotspot outside the image).
  */
 int shmfb_vmd_set_cursor_argb(const uint32_t *argb, int32_t width, int32_t height, int32_t hot_x,
