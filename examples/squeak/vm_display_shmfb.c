@@ -122,29 +122,12 @@ static uint32_t vm_msecs(void *ctx)
 
 /* ---- text: the image's bytes and UTF-8 ------------------------------------
  *
- * The image's Strings hold one character per byte, Latin-1 (Unicode's first
- * 256 code points), whatever -encoding says: Scratch shows the clipboard's
- * UTF-8 bytes of "ü" as "Ã¼".  So the clipboard is converted both ways;
- * a character beyond Latin-1 reaches the image as '?'. */
-
-/* Latin-1 bytes of UTF-8 text (valid: the library checked it), into out
- * (room for n bytes); returns the count. */
-static size_t utf8_to_latin1(const char *s, size_t n, char *out)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n;) {
-        uint8_t c = (uint8_t)s[i];
-        size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-        uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1Fu : len == 3 ? c & 0x0Fu : c & 0x07u;
-        for (size_t j = 1; j < len && i + j < n; j++)
-            cp = (cp << 6) | ((uint8_t)s[i + j] & 0x3Fu);
-        if (out)
-            out[k] = cp <= 0xFF ? (char)cp : '?';
-        k++;
-        i += len;
-    }
-    return k;
-}
+ * The image reads and writes clipboard text in its text encoding, which
+ * shmfb-squeak sets to UTF-8 (-encoding UTF-8): Scratch decodes the bytes it
+ * pastes as UTF-8.  So UTF-8 passes unchanged both ways.  (The X11 module
+ * asks the X server for the clipboard as STRING, takes those bytes for
+ * Latin-1 and converts them to UTF-8 once more: "ü" arrives as "Ã¼".)
+ * Bytes the image copies that are not UTF-8 are taken for Latin-1. */
 
 /* UTF-8 of n Latin-1 bytes, NUL-terminated (malloc'd), or NULL. */
 static char *latin1_to_utf8(const uint8_t *s, size_t n, size_t *len)
@@ -553,23 +536,19 @@ static int32_t no_keystroke(void)
  * clipboard, as with the X11 module while the image owns the selection. */
 static int32_t clipboard_size(void)
 {
-    size_t len;
+    size_t len = 0;
     const char *text = mod.open ? shmfb_vmd_clipboard(&len) : NULL;
-    size_t n = text ? utf8_to_latin1(text, len, NULL) : 0;
-    return n > INT32_MAX ? INT32_MAX : (int32_t)n;
+    return !text ? 0 : len > INT32_MAX ? INT32_MAX : (int32_t)len;
 }
 
 static int32_t clipboard_read_into_at(int32_t count, int32_t bytes_oop, int32_t start)
 {
-    size_t len;
+    size_t len = 0;
     const char *text = mod.open && count > 0 ? shmfb_vmd_clipboard(&len) : NULL;
-    char *latin1 = text ? malloc(len + 1) : NULL;
-    if (!latin1)
+    if (!text)
         return 0;
-    size_t n = utf8_to_latin1(text, len, latin1);
-    n = n < (size_t)count ? n : (size_t)count;
-    memcpy(sqMemoryBase + (uint32_t)bytes_oop + start, latin1, n);
-    free(latin1);
+    size_t n = len < (size_t)count ? len : (size_t)count;
+    memcpy(sqMemoryBase + (uint32_t)bytes_oop + start, text, n);
     return (int32_t)n;
 }
 
@@ -577,12 +556,17 @@ static int32_t clipboard_write_from_at(int32_t count, int32_t bytes_oop, int32_t
 {
     if (!mod.open || count < 0)
         return 0;
-    size_t len;
-    char *utf8 = latin1_to_utf8((const uint8_t *)sqMemoryBase + (uint32_t)bytes_oop + start,
-                                (size_t)count, &len);
-    if (utf8 && shmfb_vmd_set_clipboard(utf8, len) < 0)
-        fprintf(stderr, "vm-display-shmfb: clipboard not offered (%zu bytes)\n", len);
-    free(utf8);
+    const char *bytes = sqMemoryBase + (uint32_t)bytes_oop + start;
+    int rc = shmfb_vmd_set_clipboard(bytes, (size_t)count);
+    if (rc == -EINVAL) {
+        size_t len;
+        char *utf8 = latin1_to_utf8((const uint8_t *)bytes, (size_t)count, &len);
+        rc = utf8 ? shmfb_vmd_set_clipboard(utf8, len) : -ENOMEM;
+        free(utf8);
+    }
+    if (rc < 0)
+        fprintf(stderr, "vm-display-shmfb: clipboard not offered (%d bytes): %s\n", (int)count,
+                shmfb_strerror(rc));
     return count;
 }
 

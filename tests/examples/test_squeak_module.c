@@ -571,7 +571,8 @@ START_TEST(desktop)
     host_next(&m, SHMFB_HOST_FULLSCREEN);
     ck_assert(m.fullscreen);
 
-    /* Paste: the viewer's UTF-8 reaches the image as Latin-1, '?' past it. */
+    /* Paste: the viewer's UTF-8 reaches the image unchanged (its encoding
+     * under shmfb-squeak). */
     ck_assert_int_eq(dpy->clipboard_size(), 0);
     const char *text = "K\xc3\xa4tzchen \xc3\xb1 \xe2\x82\xac";
     struct shmfb_clip_item it = {SHMFB_MIME_TEXT, text, strlen(text)};
@@ -579,16 +580,21 @@ START_TEST(desktop)
     int32_t n = 0;
     for (int64_t end = tu_now_ms() + 5000; n == 0 && tu_now_ms() < end;)
         n = dpy->clipboard_size();
-    ck_assert_int_eq(n, 12);
+    ck_assert_int_eq(n, (int32_t)strlen(text));
     char *bytes = (char *)heap + HIGH_OOP + 4096;
     memset(bytes, 0, 64);
-    ck_assert_int_eq(dpy->clipboard_read_into_at(n, (int32_t)(HIGH_OOP + 4096), 0), 12);
-    ck_assert_mem_eq(bytes, "K\xe4tzchen \xf1 ?", 12);
+    ck_assert_int_eq(dpy->clipboard_read_into_at(n, (int32_t)(HIGH_OOP + 4096), 0), n);
+    ck_assert_mem_eq(bytes, text, (size_t)n);
     ck_assert_int_eq(dpy->clipboard_read_into_at(3, (int32_t)(HIGH_OOP + 4096), 20), 3);
-    ck_assert_mem_eq(bytes + 20, "K\xe4t", 3);
+    ck_assert_mem_eq(bytes + 20, "K\xc3\xa4", 3);
 
-    /* Copy: the image's Latin-1 goes out as UTF-8; then the image's own
-     * clipboard is the newest, and its size answers 0. */
+    /* Copy: UTF-8 goes out as it is, other bytes are taken for Latin-1;
+     * then the image's own clipboard is the newest, and its size answers 0. */
+    memcpy(bytes, "xH\xc3\xbcndchen", 11);
+    ck_assert_int_eq(dpy->clipboard_write_from_at(10, (int32_t)(HIGH_OOP + 4096), 1), 10);
+    host_next(&m, SHMFB_HOST_CLIPBOARD);
+    ck_assert_uint_eq(m.items[0].size, 10);
+    ck_assert_mem_eq(m.items[0].data, "H\xc3\xbcndchen", 10);
     memcpy(bytes, "xH\xfcndchen", 10);
     ck_assert_int_eq(dpy->clipboard_write_from_at(9, (int32_t)(HIGH_OOP + 4096), 1), 9);
     host_next(&m, SHMFB_HOST_CLIPBOARD);
