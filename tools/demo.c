@@ -19,6 +19,8 @@ static const char demo_usage[] =
     "only the sprites' old and new places; every 120 frames the size changes.\n"
     "Started without NAME by a viewer (shmfb-view -- shmfb demo), it draws into a\n"
     "private framebuffer that only that viewer shows, and closing the window ends it.\n"
+    "What viewers send besides input is said on stderr: clipboard text copied on\n"
+    "the desktop, files dropped on the picture.\n"
     "\n"
     "Options:\n"
     "  --size WxH      frame size (default 640x480)\n"
@@ -34,6 +36,7 @@ static const char demo_usage[] =
     "                  mailbox (never wait for a viewer that holds a frame;\n"
     "                  viewers get the newest) or free (no pacing at all)\n"
     "  --buffers N     shared buffers for mailbox pacing, 2..8 (default 3)\n"
+    "  --title TEXT    the title viewers show (UTF-8)\n"
     "  -h, --help      show this help\n";
 
 struct demo_opts {
@@ -45,6 +48,7 @@ struct demo_opts {
     const char *sprite;
     uint32_t pacing;
     long buffers;
+    const char *title;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -76,7 +80,8 @@ enum {
     OPT_SECONDS,
     OPT_SPRITE,
     OPT_PACING,
-    OPT_BUFFERS
+    OPT_BUFFERS,
+    OPT_TITLE
 };
 
 static int parse_pacing(const struct args *a, uint32_t *out)
@@ -114,6 +119,9 @@ static int parse_option(const struct args *a, int opt, struct demo_opts *o)
         return parse_pacing(a, &o->pacing);
     case OPT_BUFFERS:
         return args_long(a, 2, SHMFB_MAX_BUFFERS, &o->buffers);
+    case OPT_TITLE:
+        o->title = a->value;
+        return 0;
     default: /* OPT_SPRITE */
         o->sprite = a->value;
         return 0;
@@ -147,6 +155,7 @@ static int parse_args(int argc, char **argv, struct demo_opts *o)
         {"sprite", required_argument, NULL, OPT_SPRITE},
         {"pacing", required_argument, NULL, OPT_PACING},
         {"buffers", required_argument, NULL, OPT_BUFFERS},
+        {"title", required_argument, NULL, OPT_TITLE},
         {NULL, 0, NULL, 0},
     };
     struct args a = {.prog = "shmfb",
@@ -156,7 +165,7 @@ static int parse_args(int argc, char **argv, struct demo_opts *o)
     bool have_size = false;
     int opt;
 
-    *o = (struct demo_opts){NULL, 640, 480, 0, 0, 0, 60, 0, NULL, SHMFB_PACING_FIFO, 0};
+    *o = (struct demo_opts){NULL, 640, 480, 0, 0, 0, 60, 0, NULL, SHMFB_PACING_FIFO, 0, NULL};
     args_start(&a, argc, argv);
     while ((opt = args_next(&a)) > 0) {
         have_size |= opt == OPT_SIZE;
@@ -294,6 +303,21 @@ static bool close_requested(const struct demo_opts *o, struct shmfb_producer *p)
     return false;
 }
 
+/* The viewers' clipboard text and drops, said on stderr. */
+static void host_messages(struct shmfb_producer *p)
+{
+    struct shmfb_host_msg m;
+
+    while (shmfb_producer_host_recv(p, &m) == 0) {
+        for (uint32_t i = 0; m.type == SHMFB_HOST_CLIPBOARD && i < m.count; i++)
+            if (strcmp(m.items[i].mime, SHMFB_MIME_TEXT) == 0)
+                fprintf(stderr, "shmfb: demo: clipboard: %.*s\n", (int)m.items[i].size,
+                        (const char *)m.items[i].data);
+        for (uint32_t i = 0; m.type == SHMFB_HOST_DROP && i < m.count; i++)
+            fprintf(stderr, "shmfb: demo: dropped at %d,%d: %s\n", (int)m.x, (int)m.y, m.paths[i]);
+    }
+}
+
 static int animate(const struct demo_opts *o, struct shmfb_producer *p, const struct scene *sc)
 {
     struct timespec start, next;
@@ -309,6 +333,7 @@ static int animate(const struct demo_opts *o, struct shmfb_producer *p, const st
             return cli_fail("present", shmfb_strerror(rc));
         if (close_requested(o, p) || (o->seconds > 0 && elapsed_since(&start) >= o->seconds))
             break;
+        host_messages(p);
         pace(&next, o->fps);
     }
     return CLI_OK;
@@ -345,7 +370,10 @@ int cli_demo(int argc, char **argv)
         fprintf(stderr, "shmfb: demo running on %s, %dx%d (capacity %dx%d); Ctrl-C stops it\n",
                 shmfb_producer_name(p), (int)o.width, (int)o.height, (int)o.max_width,
                 (int)o.max_height);
-    rc = animate(&o, p, &(struct scene){o.width, o.height, o.max_width, o.max_height, &sprite});
+    if (o.title && (rc = shmfb_producer_set_title(p, o.title)) < 0)
+        rc = cli_fail("--title", shmfb_strerror(rc));
+    else
+        rc = animate(&o, p, &(struct scene){o.width, o.height, o.max_width, o.max_height, &sprite});
     shmfb_producer_destroy(p);
 fail_create:
 fail_signals:

@@ -749,6 +749,9 @@ expect_clip() {
 }
 net_name() { xprop -id "$WID" _NET_WM_NAME | sed -n 's/^_NET_WM_NAME(UTF8_STRING) = "\(.*\)"$/\1/p'; }
 name_is() { [ "$(net_name)" = "$1" ]; }
+geometry() { xdotool getwindowgeometry "$WID" | sed -n 's/^ *Geometry: //p'; }
+geometry_is() { [ "$(geometry)" = "$1" ]; }
+geometry_not() { [ "$(geometry)" != "$1" ]; }
 
 # The producer's clipboard becomes the desktop's (both selections, UTF-8
 # intact); the desktop's comes back when another program takes the
@@ -787,13 +790,10 @@ case_host_fullscreen() { # needs: host xclip
     start_x
     start_host
     start_viewer
-    geometry() { xdotool getwindowgeometry "$WID" | sed -n 's/^ *Geometry: //p'; }
-    geometry_is() { [ "$(geometry)" = "$1" ]; }
     printf 'fullscreen 1\n' >&7
     wait_for 10 geometry_is 1024x768 || fail "window $(geometry) on a 1024x768 screen"
     expect_host "size 1024 768"
     xdotool key --window "$WID" F11
-    geometry_not() { [ "$(geometry)" != "$1" ]; }
     wait_for 10 geometry_not 1024x768 || fail "still full screen after F11"
     xdotool key --window "$WID" F11
     wait_for 10 geometry_is 1024x768 || fail "not full screen after F11"
@@ -801,4 +801,48 @@ case_host_fullscreen() { # needs: host xclip
     kill "$VPID" && wait "$VPID"
     start_viewer --fullscreen
     wait_for 10 geometry_is 1024x768 || fail "window $(geometry) with --fullscreen"
+}
+
+# toy-vm uses the desktop as a VM's image would: --title names the window,
+# Ctrl+V types the desktop's clipboard onto its picture (the same pixels as
+# typing it), Ctrl+C offers what was typed, Ctrl+F asks for full screen.
+case_host_toyvm() { # needs: toyvm xclip
+    local log=$W/toy.log
+    start_x
+    bg "$W/view.err" "$VIEW" -- "$TOYVM" --size 320x200 --log "$log" --title $'toy \342\200\224 vm'
+    VPID=$LAST
+    wait_for 10 eval 'WID=$(xdotool search --classname "^shmfb-view$" | head -n 1) && [ -n "$WID" ]' ||
+        fail "no viewer window appeared"
+    wait_for 10 name_is $'toy \342\200\224 vm \342\200\224 '"$TOYVM" || fail "window title '$(net_name)'"
+    printf 'p\303\274 x' | xclip -i -selection clipboard
+    xdotool mousemove --window "$WID" 100 100 key ctrl+v
+    expect_logged "$log" $'paste p\303\274 x'
+    wait_for 10 settled "$W/pasted.png" || fail "the window did not settle"
+    xdotool key BackSpace BackSpace BackSpace BackSpace
+    expect_logged "$log" "text U+0008"
+    LC_ALL=C.UTF-8 xdotool type --delay 300 'pü x'
+    wait_for 10 matches "$W/typed.png" "$W/pasted.png" ||
+        fail "the pasted text differs from the typed one ($W/pasted.png, $W/typed.png)"
+    xdotool key ctrl+c
+    expect_logged "$log" $'copy p\303\274 x'
+    expect_clip clipboard $'p\303\274 x'
+    xdotool key ctrl+f
+    expect_logged "$log" "fullscreen 1"
+    wait_for 10 geometry_is 1024x768 || fail "window $(geometry) after Ctrl+F"
+    expect_logged "$log" "resize 1024x768"
+}
+
+# shmfb demo --title names the window; the desktop's clipboard text, offered
+# by a viewer as it starts, is said on the demo's stderr.
+case_host_demo() { # needs: shmfb xclip
+    start_x
+    printf 'copied before' | xclip -i -selection clipboard
+    bg "$W/demo.err" "$SHMFB" demo "/$NAME" --size 160x120 --title 'Demo title'
+    bg "$W/view.err" "$VIEW" --wait "$NAME"
+    VPID=$LAST
+    wait_for 10 eval 'WID=$(xdotool search --classname "^shmfb-view$" | head -n 1) && [ -n "$WID" ]' ||
+        fail "no viewer window appeared"
+    wait_for 10 name_is "Demo title — /$NAME" || fail "window title '$(net_name)'"
+    wait_for 10 grep -qxF "shmfb: demo: clipboard: copied before" "$W/demo.err" ||
+        fail "the demo did not say the clipboard ($(cat "$W/demo.err"))"
 }
