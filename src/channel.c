@@ -552,8 +552,11 @@ static void pump_all(struct shmfb_producer *p, struct shmfb__host *h)
         shmfb__wake_consumers(p->r.hdr); /* room for senders that wait to send */
 }
 
+/* To every consumer past its hello, those still waiting to be answered
+ * included (a consumer may attach before its producer accepted it). */
 static void broadcast(struct shmfb_producer *p, struct shmfb__host *h, struct msgbuf *b)
 {
+    shmfb__peers_check(p);
     for (int i = 0; i < p->srv.npeers; i++)
         if (!p->srv.peers[i].hello_by)
             enqueue(h, &p->srv.peers[i], b);
