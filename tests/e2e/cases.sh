@@ -6,6 +6,7 @@
 # toy-vm), shmfb (the shmfb tool), wmclose (e2e-wmclose, built with libX11),
 # xprobe (e2e-xprobe, built with libX11, libXfixes and libXdamage),
 # viewbench (shmfb-viewbench), host (e2e-host), xclip (xclip and xprop),
+# xdnd (e2e-xdnd, an XDND drag source built with libX11),
 # valgrind (valgrind, in a build without sanitizers).
 # shellcheck shell=bash
 
@@ -846,3 +847,25 @@ case_host_demo() { # needs: shmfb xclip
     wait_for 10 grep -qxF "shmfb: demo: clipboard: copied before" "$W/demo.err" ||
         fail "the demo did not say the clipboard ($(cat "$W/demo.err"))"
 }
+
+# Files dragged onto the window (XDND, as from a file manager) reach the
+# producer as one drop at the pointer, in framebuffer pixels (with --scale
+# too); toy-vm logs their paths, then the drop record with its place.
+drop_case() { # KIND SCALE
+    local log=$W/toy.log k=$1
+    start_x
+    printf 'x' >"$W/a b.png"
+    printf 'y' >"$W/s\303\251.txt"
+    bg "$W/view.err" "$VIEW" --scale "$k" -- "$TOYVM" --size 320x200 --log "$log"
+    VPID=$LAST
+    wait_for 10 eval 'WID=$(xdotool search --classname "^shmfb-view$" | head -n 1) && [ -n "$WID" ]' ||
+        fail "no viewer window appeared"
+    wait_for 10 geometry_is "$((320 * k))x$((200 * k))" || fail "window $(geometry)"
+    "$XDND" "$WID" $((100 * k)) $((60 * k)) "$W/a b.png" "$W/s"$'\303\251'".txt" ||
+        fail "the viewer did not take the drop"
+    expect_logged "$log" "dropped $W/a b.png"
+    expect_logged "$log" "dropped $W/s"$'\303\251'".txt"
+    expect_logged "$log" "drop x=100 y=60 files=2"
+}
+case_host_drop() { drop_case 1; } # needs: toyvm xdnd
+case_host_drop_scale2() { drop_case 2; } # needs: toyvm xdnd

@@ -15,8 +15,9 @@
 #              all free the name at once
 #   desktop    against the X11 module: a pasted ASCII name gives the same
 #              picture, a copy from the sprite-name field the same text, the
-#              title the image's path; beyond it, a non-ASCII name pasted
-#              shows as typed and copies back unchanged
+#              title the image's path, a PNG dropped on the stage (XDND,
+#              e2e-xdnd from $SHMFB_XDND) the same import; beyond it, a
+#              non-ASCII name pasted shows as typed and copies back unchanged
 #   cli        shmfb-squeak's usage errors; the module exports display_shmfb only
 #   install    cmake --install BUILD_DIR, then the installed launcher runs
 #
@@ -29,6 +30,7 @@ set -uo pipefail
 CASE=$1 VIEW=$2 SHMFB=$3 SQUEAK=$4 MODULE=$5 WMCLOSE=$6 COMPARE=$7 CURSOR=$8 GOLDEN=$9
 OUT=${10} BUILD=${11:-}
 IMAGE=/usr/share/scratch/Scratch.image
+SPRITE=$GOLDEN/../sprite.png
 W=$OUT/$CASE
 NAME=squeak-$CASE-$$
 # The mouse position readout below the stage, the one part of Scratch's
@@ -252,8 +254,15 @@ case_desktop() {
     clip_set none
     copy_name "$WX"
     expect_clip Hello42 "X11 module"
+    wait_for 15 settled "$WX" "$W/x11-copied.png" || fail "the X11 window did not settle"
+    # A PNG dropped on the stage: Scratch imports it (the module finishes the
+    # drag without saying it took it, so only the picture tells).
+    "$SHMFB_XDND" "$WX" 700 200 "$SPRITE" 2>"$W/xdnd-x11.err"
+    wait_for 15 settled "$WX" "$W/x11-drop.png" || fail "the X11 window did not settle"
+    "$COMPARE" --quiet --mask "$READOUT" "$W/x11-copied.png" "$W/x11-drop.png" &&
+        fail "the X11 module's Scratch did not take the dropped PNG"
     kill "$x11" && wait "$x11" 2>/dev/null
-    log "X11 module: pasted Hello42, copied it back, title $title"
+    log "X11 module: pasted Hello42, copied it back, took a dropped PNG, title $title"
 
     # The same through shmfb-view.
     clip_set none
@@ -292,6 +301,13 @@ case_desktop() {
     clip_set none
     copy_name "$WID"
     expect_clip Hello42 "shmfb"
+    wait_for 15 settled "$WID" "$W/copied.png" || fail "Scratch did not settle"
+    "$SHMFB_XDND" "$WID" 700 200 "$SPRITE" || fail "the viewer did not take the drop"
+    if ! wait_for 15 view_matches "$W/drop.png" "$W/x11-drop.png"; then
+        "$COMPARE" --mask "$READOUT" --diff "$W/drop-diff.png" "$W/x11-drop.png" "$W/drop.png"
+        fail "the dropped PNG made another picture than under the X11 module"
+    fi
+    log "shmfb: the dropped PNG imported as under the X11 module"
     log "shmfb: Kätzchen ñ pasted shows as typed, copied back unchanged; Hello42 copied"
 }
 

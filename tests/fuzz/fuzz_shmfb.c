@@ -680,7 +680,8 @@ static void p_host(struct shmfb_producer *p, struct input *in)
     int rc;
     switch (how % 4) {
     case 0:
-        rc = shmfb_producer_offer_clipboard(p, it + (how >> 7), (how >> 2) % 3);
+        rc = shmfb_producer_offer_clipboard(p, it + ((how >> 2) % 3 < 2 ? how >> 7 : 0),
+                                            (how >> 2) % 3);
         need(RC_IN(rc, 0, -EINVAL));
         break;
     case 1:
