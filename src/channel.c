@@ -310,10 +310,16 @@ static int clip_encode(struct shmfb__host *h, const struct shmfb_clip_item *item
 
 /* ---- connections ------------------------------------------------------------- */
 
+/* The socket's send buffer, where the system allows it: a megabyte moves
+ * in one write instead of a wake-up per default-sized buffer. */
+#define CHAN_SNDBUF (1 << 20)
+
 static struct shmfb__chan *chan_of(struct shmfb__peer *peer)
 {
-    if (!peer->chan)
+    if (!peer->chan) {
         peer->chan = calloc(1, sizeof(*peer->chan));
+        setsockopt(peer->fd, SOL_SOCKET, SO_SNDBUF, &(int){CHAN_SNDBUF}, sizeof(int));
+    }
     return peer->chan;
 }
 
@@ -576,8 +582,11 @@ bool shmfb__chan_alive(struct shmfb_producer *p, struct shmfb__peer *peer)
 {
     struct shmfb__host *h = host_of(&p->host);
     size_t budget = WIRE_MSG_MAX + sizeof(struct wire_msg);
-    if (h && pump(h, peer, false, &budget) < 0)
+    int rc = h ? pump(h, peer, false, &budget) : 0;
+    if (rc < 0)
         return false;
+    if (rc > 0)
+        shmfb__wake_consumers(p->r.hdr); /* it may wait for the rest */
     return !shmfb__peer_gone(peer, true);
 }
 
