@@ -282,7 +282,7 @@ static void type_utf8(struct toy *t, const char *s, size_t n)
     }
 }
 
-/* The typed text as UTF-8 (malloc'd), for a copy. */
+/* The typed text as UTF-8 (malloc'd, NUL-terminated), for a copy. */
 static char *typed_utf8(const struct toy *t, size_t *len)
 {
     char *out = malloc((size_t)t->ntext * 4 + 1);
@@ -305,6 +305,8 @@ static char *typed_utf8(const struct toy *t, size_t *len)
             out[k++] = (char)(0x80 | (cp & 0x3F));
         }
     }
+    if (out)
+        out[k] = '\0';
     *len = k;
     return out;
 }

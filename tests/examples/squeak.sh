@@ -202,7 +202,7 @@ case_input() {
     # the keymap lacks by binding it to a spare key, and takes the binding
     # back half the --delay after the press: a slow viewer (the sanitizer
     # build, a loaded machine) must have looked the key up by then.
-    xdotool mousemove --window "$WID" 363 67 click 1 sleep 0.3 key ctrl+a
+    xdotool mousemove --window "$WID" 363 67 click 1 sleep 0.3 key ctrl+a sleep 0.3
     LC_ALL=C.UTF-8 xdotool type --delay 300 'Kätzchen ñ'
     xdotool key Return
     expect_golden squeak-rename.png
@@ -284,7 +284,7 @@ case_desktop() {
     clip_set $'K\303\244tzchen \303\261'
     paste_name "$WID"
     wait_for 15 settled "$WID" "$W/utf8-paste.png" || fail "Scratch did not settle"
-    xdotool mousemove --window "$WID" 363 67 click 1 sleep 0.3 key ctrl+a
+    xdotool mousemove --window "$WID" 363 67 click 1 sleep 0.3 key ctrl+a sleep 0.3
     LC_ALL=C.UTF-8 xdotool type --delay 300 'Kätzchen ñ'
     xdotool key Return
     if ! wait_for 15 view_matches "$W/utf8-typed.png" "$W/utf8-paste.png"; then
@@ -295,8 +295,8 @@ case_desktop() {
     copy_name "$WID"
     expect_clip $'K\303\244tzchen \303\261' "shmfb round trip"
     # ASCII typed, copied: the same text as from the X11 module.
-    xdotool mousemove --window "$WID" 363 67 click 1 sleep 0.3 key ctrl+a
-    xdotool type --delay 100 Hello42
+    xdotool mousemove --window "$WID" 363 67 click 1 sleep 0.3 key ctrl+a sleep 0.3
+    xdotool type --delay 300 Hello42
     xdotool key Return
     clip_set none
     copy_name "$WID"
