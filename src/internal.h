@@ -55,7 +55,8 @@ struct shmfb__peer {
     uint64_t start;   /* /proc start time when there is no pidfd */
     uint64_t token;   /* names the connection in a slot */
     int64_t hello_by; /* producer side: a hello is due by then; 0 once read */
-    struct shmfb__chan *chan; /* host channel state (channel.c), NULL until used */
+    /* The host channel's state (channel.c), NULL until used. */
+    struct shmfb__chan *chan;
 };
 
 /* Connections a producer keeps at once (consumers, probes, snapshots). */

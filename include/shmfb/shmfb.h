@@ -733,9 +733,9 @@ SHMFB_EXPORT int shmfb_producer_set_fullscreen(struct shmfb_producer *p, bool on
 /**
  * Takes the next host message a consumer sent (CLIPBOARD or DROP), without
  * waiting.  Reads what the connections hold, sends what waits to be sent,
- * and answers consumers waiting to connect.  shmfb_producer_wait() with SHMFB_WAIT_HOST sleeps until one is
- * there.  A message that arrived complete is delivered even if its consumer
- * has gone since.
+ * and answers consumers waiting to connect.  shmfb_producer_wait() with SHMFB_WAIT_HOST sleeps
+ * until one is there.  A message that arrived complete is delivered even if its consumer has gone
+ * since.
  *
  * \param msg  filled on success; its pointers are borrowed until the next
  *             call of this function on \p p or shmfb_producer_destroy()
