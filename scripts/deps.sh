@@ -18,7 +18,7 @@ esac
 
 PKGS=(build-essential cmake pkg-config check libsubunit-dev libpng-dev libsdl2-dev
       libglx-mesa0 libgl1-mesa-dri libx11-dev libxfixes-dev libxdamage-dev xvfb x11-apps
-      xauth xdotool imagemagick clang-format cppcheck valgrind
+      xauth xdotool xclip x11-utils imagemagick clang-format cppcheck valgrind
       squeak-vm scratch clang libfuzzer-14-dev util-linux python3 python3-numpy python3-pytest
       python3-pil python3-venv python3-pip python3-setuptools python3-wheel
       libvncserver-dev libxkbcommon-dev novnc websockify gvncviewer chromium curl

@@ -134,15 +134,15 @@ void shmfb_consumer_close(struct shmfb_consumer *c)
         shmfb_consumer_detach(c);
     shmfb__region_unmap(&c->r);
     shmfb__peer_close(&c->producer);
+    shmfb__host_free(c->host);
     free(c);
 }
 
 int shmfb_consumer_producer_alive(const struct shmfb_consumer *c)
 {
-    /* Looking may read a late message and close a refused connection:
-     * state of the handle's own, not what the caller sees of it. */
-    struct shmfb__peer *peer = (struct shmfb__peer *)&c->producer;
-    return !c->gone && !shmfb__peer_gone(peer, true);
+    /* Looking reads what came and may close a refused connection: state
+     * of the handle's own, not what the caller sees of it. */
+    return !shmfb__producer_gone((struct shmfb_consumer *)c);
 }
 
 /* Connects again, with the same token, after the producer refused our
@@ -366,6 +366,12 @@ static int ready_now(void *ctx, bool check)
     if (rc < 0)
         return rc;
     int r = (w->what & SHMFB_WAIT_CURSOR) && shmfb__cursor_changed(c) ? SHMFB_WAIT_CURSOR : 0;
+    if (w->what & SHMFB_WAIT_HOST) {
+        rc = shmfb__host_ready(c);
+        if (rc < 0 && !r)
+            return rc;
+        r |= rc > 0 ? SHMFB_WAIT_HOST : 0;
+    }
     if (frames) {
         rc = frame_poll(c, w->frame);
         if (rc < 0)
@@ -384,7 +390,7 @@ static int ready_now(void *ctx, bool check)
 int shmfb_consumer_wait_any(struct shmfb_consumer *c, int timeout_ms, uint32_t what,
                             struct shmfb_frame *frame)
 {
-    what &= SHMFB_WAIT_FRAME | SHMFB_WAIT_CURSOR;
+    what &= SHMFB_WAIT_FRAME | SHMFB_WAIT_CURSOR | SHMFB_WAIT_HOST;
     if (!what || ((what & SHMFB_WAIT_FRAME) && !frame))
         return -EINVAL;
     if ((what & SHMFB_WAIT_FRAME) && c->held)

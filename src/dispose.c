@@ -58,9 +58,10 @@ int shmfb__open_proc_fd(int32_t pid, int no)
 
 static void drain(int sock, int depth);
 
-/* Takes the descriptors out of one message's control data. */
-static void dispose_control(struct msghdr *msg, int depth)
+/* Takes the descriptors out of one message's control data; how many. */
+static int dispose_control(struct msghdr *msg, int depth)
 {
+    int n = 0;
     for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
         if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
             continue;
@@ -69,8 +70,15 @@ static void dispose_control(struct msghdr *msg, int depth)
             int fd;
             memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
             shmfb__fd_dispose_at(fd, depth);
+            n++;
         }
     }
+    return n;
+}
+
+int shmfb__dispose_control(struct msghdr *msg)
+{
+    return dispose_control(msg, 0);
 }
 
 /* Empties what is queued on a socket, descriptors included, without

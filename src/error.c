@@ -39,6 +39,7 @@ static const struct message messages[] = {
                   "leased file) stands in the name's place; 'shmfb ls --reap NAME' removes it"},
     {ENOTEMPTY, "a directory that is not empty stands in the name's place; remove it by hand"},
     {ENOMEM, "out of memory"},
+    {EFBIG, "host message larger than the channel's limit (16 MiB of data)"},
 };
 
 const char *shmfb_strerror(int code)

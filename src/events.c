@@ -277,12 +277,14 @@ static int ready(void *ctx, bool check)
         shmfb__slots_drop_stuck(p);
     if ((w->what & SHMFB_WAIT_TAKEN) && shmfb__slots_pending(p, p->seq, false) == 0)
         r |= SHMFB_WAIT_TAKEN;
+    if ((w->what & SHMFB_WAIT_HOST) && shmfb__host_pending(p))
+        r |= SHMFB_WAIT_HOST;
     return r;
 }
 
 int shmfb_producer_wait(struct shmfb_producer *p, int timeout_ms, uint32_t what)
 {
-    what &= SHMFB_WAIT_EVENT | SHMFB_WAIT_TAKEN;
+    what &= SHMFB_WAIT_EVENT | SHMFB_WAIT_TAKEN | SHMFB_WAIT_HOST;
     if (!what)
         return -EINVAL;
     struct wire_header *h = p->r.hdr;

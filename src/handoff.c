@@ -243,8 +243,9 @@ void shmfb__peer_watch(struct shmfb__peer *peer, int32_t pid)
 /* A consumer that opened the framebuffer itself still gets the producer's
  * handoff when the producer accepts it: read it and drop the descriptor
  * (1).  A refusal (the producer's table was full) is -1; anything else a
- * producer sends means it is not one (0). */
-static int late_message(int sock)
+ * producer sends there means it is not one (0).  The host channel
+ * (channel.c) calls this where its stream holds a handoff. */
+int shmfb__late_handoff(int sock)
 {
     struct wire_handoff m;
     struct ucred cred;
@@ -258,31 +259,21 @@ static int late_message(int sock)
     return rc == 0 ? 1 : rc == -ECONNREFUSED ? -1 : 0;
 }
 
-/* Gone: the connection hung up or carries something the peer would not
- * send, or the process exited.  One poll(), no /proc read where pidfds
- * exist.  A consumer whose connection the producer refused watches the
- * producer's process alone (and says it is alive where it cannot see it). */
-bool shmfb__peer_gone(struct shmfb__peer *peer, bool late_handoff_ok)
+/* Gone: the connection hung up, or carries data where no host channel
+ * reads it, or the process exited.  One poll(), no /proc read where pidfds
+ * exist.  Data for the channel is its to judge: a peer whose framing is
+ * wrong is dropped there.  A consumer whose connection the producer refused
+ * (closed, fd -1) watches the producer's process alone. */
+bool shmfb__peer_gone(const struct shmfb__peer *peer, bool channel)
 {
     struct pollfd pfd[2] = {{.fd = peer->fd, .events = POLLIN | POLLRDHUP},
                             {.fd = peer->pidfd, .events = POLLIN}};
     int n = poll(pfd, 2, 0);
     if (n < 0)
         return false; /* EINTR: look again later */
-    short ev = pfd[0].revents;
-    if ((ev & POLLIN) && late_handoff_ok) {
-        int m = late_message(peer->fd);
-        if (m == 0)
-            return true;
-        if (m < 0) {
-            shmfb__sock_close(peer->fd);
-            peer->fd = -1;
-            peer->refused = true;
-            ev = 0;
-        }
-        ev &= ~POLLIN;
-    }
-    if (ev)
+    if (pfd[0].revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))
+        return true;
+    if ((pfd[0].revents & POLLIN) && !channel)
         return true;
     if (peer->pidfd >= 0)
         return pfd[1].revents != 0;
@@ -291,6 +282,8 @@ bool shmfb__peer_gone(struct shmfb__peer *peer, bool late_handoff_ok)
 
 void shmfb__peer_close(struct shmfb__peer *peer)
 {
+    shmfb__chan_free(peer->chan);
+    peer->chan = NULL;
     shmfb__sock_close(peer->fd);
     if (peer->pidfd >= 0)
         close(peer->pidfd);

@@ -59,6 +59,8 @@ struct shmfb__peer {
     int64_t since;    /* producer side: when the connection was accepted */
     bool refused;     /* consumer side: the producer refused the connection
                          (too many); fd is then closed, the process watched */
+    /* The host channel's state (channel.c), NULL until used. */
+    struct shmfb__chan *chan;
 };
 
 /* Connections a producer keeps at once (consumers, probes, snapshots). */
@@ -117,6 +119,7 @@ struct shmfb_producer {
     int64_t claim_since[SHMFB_MAX_CONSUMERS]; /* ... since then */
     uint64_t events_invalid;
     struct shmfb__spin spin;
+    struct shmfb__host *host; /* host channel (channel.c), NULL until used */
 };
 
 struct shmfb_consumer {
@@ -136,6 +139,7 @@ struct shmfb_consumer {
     /* (slot + 1) << 32 | slot word while attached, else 0: the one field
      * shmfb_consumer_send() reads, so it may run beside the owning thread. */
     _Atomic uint64_t link;
+    struct shmfb__host *host; /* host channel (channel.c), NULL until used */
 };
 
 /* region.c: sealed memfds */
@@ -169,6 +173,9 @@ int shmfb__open_proc_fd(int32_t pid, int no);
 void shmfb__fd_dispose(int fd);
 void shmfb__fd_dispose_at(int fd, int depth);
 void shmfb__sock_close(int fd);
+/* Disposes of every descriptor a received message carries; how many. */
+struct msghdr;
+int shmfb__dispose_control(struct msghdr *msg);
 
 /* handoff.c: the messages that carry a framebuffer over a socket */
 int shmfb__hello_send(int sock, uint64_t token);
@@ -177,9 +184,13 @@ int shmfb__handoff_send(int sock, int memfd, int status, uint64_t token, const c
 int shmfb__handoff_recv(int sock, int timeout_ms, const char *name, struct shmfb__peer *peer,
                         int *memfd);
 void shmfb__peer_watch(struct shmfb__peer *peer, int32_t pid);
-/* A consumer's peer (its producer) may send a handoff late; it is read and
- * dropped.  A producer's peers send nothing after their hello. */
-bool shmfb__peer_gone(struct shmfb__peer *peer, bool late_handoff_ok);
+/* With `channel`, data waiting on the connection is the host channel's to
+ * read and judge (channel.c); without, it means the peer is gone. */
+bool shmfb__peer_gone(const struct shmfb__peer *peer, bool channel);
+/* Reads and drops a handoff a consumer's producer sent late (the consumer
+ * opened the framebuffer itself): 1; -1 if it is a refusal (the producer's
+ * table was full: see refused above); 0 if it is not a valid one. */
+int shmfb__late_handoff(int sock);
 void shmfb__peer_close(struct shmfb__peer *peer);
 int shmfb__wait_readable(int fd, int timeout_ms);
 uint64_t shmfb__random64(void);
@@ -192,6 +203,24 @@ void shmfb__peers_check(struct shmfb_producer *p);
 /* Closes dead connections (left, or silent past their hello's time). */
 void shmfb__peers_reap(struct shmfb_producer *p);
 void shmfb__server_close(struct shmfb_producer *p);
+
+/* channel.c: the host channel (clipboard, drops, title, full screen) on
+ * each connection after its hello */
+void shmfb__chan_free(struct shmfb__chan *ch);
+void shmfb__host_free(struct shmfb__host *h);
+/* Producer: a new consumer gets the title and full-screen state. */
+void shmfb__chan_greet(struct shmfb_producer *p, struct shmfb__peer *peer);
+/* Producer: moves the peer's messages along; false once the peer is gone
+ * or broke the framing. */
+bool shmfb__chan_alive(struct shmfb_producer *p, struct shmfb__peer *peer);
+/* Whether a host message can be taken (after reading what came); the
+ * consumer's variant returns a negative errno once the producer is gone
+ * and nothing is left. */
+bool shmfb__host_pending(struct shmfb_producer *p);
+int shmfb__host_ready(struct shmfb_consumer *c);
+/* Consumer: reads what came (late handoffs among it); a refusal closes the
+ * connection and marks the producer peer refused (see struct shmfb__peer). */
+void shmfb__host_refusal(struct shmfb_consumer *c);
 
 /* proc.c: processes and clocks */
 uint64_t shmfb__proc_start_time(int32_t pid);

@@ -117,6 +117,7 @@ void shmfb_producer_destroy(struct shmfb_producer *p)
     shmfb__sync_wake_all(&p->r.hdr->cons_wake);
     shmfb__mailbox_free(p);
     shmfb__region_unmap(&p->r);
+    shmfb__host_free(p->host);
     free(p);
 }
 

@@ -54,7 +54,10 @@ static int hello(struct shmfb_producer *p, struct shmfb__peer *peer)
         return -EPROTO; /* a second connection cannot speak for a slot */
     peer->token = token;
     peer->hello_by = 0;
-    return shmfb__handoff_send(peer->fd, p->srv.memfd, 0, token, p->r.name);
+    rc = shmfb__handoff_send(peer->fd, p->srv.memfd, 0, token, p->r.name);
+    if (rc == 0)
+        shmfb__chan_greet(p, peer);
+    return rc;
 }
 
 /* Whether a slot names `token` (claimed or attached). */
@@ -200,7 +203,7 @@ static void reap(struct shmfb_producer *p, bool watch)
     for (int i = 0; i < s->npeers;) {
         struct shmfb__peer *peer = &s->peers[i];
         int rc = peer->hello_by ? hello(p, peer) : 0;
-        if (rc == -EAGAIN || (rc == 0 && (!watch || !shmfb__peer_gone(peer, false)))) {
+        if (rc == -EAGAIN || (rc == 0 && (!watch || shmfb__chan_alive(p, peer)))) {
             i++;
             continue;
         }

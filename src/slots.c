@@ -138,8 +138,10 @@ int shmfb__slots_attached(const struct wire_header *h)
 /* Once gone, always gone: a producer never comes back on a connection. */
 bool shmfb__producer_gone(struct shmfb_consumer *c)
 {
-    if (!c->gone)
+    if (!c->gone) {
+        shmfb__host_refusal(c); /* refused is not gone */
         c->gone = shmfb__peer_gone(&c->producer, true);
+    }
     return c->gone;
 }
 

@@ -169,6 +169,46 @@ struct wire_handoff {
     uint8_t reserved[6];
 };
 
+/* The host channel: messages on a connection after the hello and handoff,
+ * both ways (channel.c).  A fixed header, then `length` bytes of payload
+ * laid out by type as below; all integers native-endian (both ends run on
+ * one machine).  A header with another tag or a length above WIRE_MSG_MAX
+ * ends the connection; a payload that breaks its type's rules is read,
+ * dropped and counted. */
+#define WIRE_MSG_TAG "SHMFB-MS"
+#define WIRE_MSG_MAX (SHMFB_HOST_DATA_MAX + 65536u) /* data plus names and tables */
+enum wire_msg_type {
+    WIRE_MSG_CLIPBOARD = 1,  /* wire_clip, then per item its MIME type and data */
+    WIRE_MSG_TITLE = 2,      /* UTF-8 text and its NUL */
+    WIRE_MSG_FULLSCREEN = 3, /* wire_fullscreen */
+    WIRE_MSG_DROP = 4,       /* wire_drop, then `count` NUL-terminated UTF-8 paths */
+};
+struct wire_msg {
+    char tag[8];     /* WIRE_MSG_TAG, no NUL */
+    uint32_t type;   /* enum wire_msg_type */
+    uint32_t length; /* payload bytes that follow */
+    uint64_t serial; /* the sender's count of messages, from 1 */
+};
+struct wire_clip_item {
+    uint32_t mime_size; /* with its NUL */
+    uint32_t reserved;
+    uint64_t data_size;
+};
+struct wire_clip {
+    uint32_t count; /* items; then count wire_clip_item, then for each item
+                       its MIME type (NUL-terminated) and its data */
+    uint32_t reserved;
+};
+struct wire_fullscreen {
+    uint32_t on; /* 0 or 1 */
+    uint32_t reserved;
+};
+struct wire_drop {
+    int32_t x, y; /* framebuffer pixels */
+    uint32_t count;
+    uint32_t reserved;
+};
+
 /* The protocol depends on every one of these. */
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock-free");
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
@@ -258,5 +298,16 @@ _Static_assert(offsetof(struct wire_handoff, version) == 8, "layout");
 _Static_assert(offsetof(struct wire_handoff, status) == 12, "layout");
 _Static_assert(offsetof(struct wire_handoff, token) == 16, "layout");
 _Static_assert(offsetof(struct wire_handoff, name) == 24, "layout");
+
+_Static_assert(sizeof(struct wire_msg) == 24, "message header size");
+_Static_assert(offsetof(struct wire_msg, type) == 8, "layout");
+_Static_assert(offsetof(struct wire_msg, length) == 12, "layout");
+_Static_assert(offsetof(struct wire_msg, serial) == 16, "layout");
+_Static_assert(sizeof(struct wire_clip_item) == 16, "layout");
+_Static_assert(offsetof(struct wire_clip_item, data_size) == 8, "layout");
+_Static_assert(sizeof(struct wire_clip) == 8, "layout");
+_Static_assert(sizeof(struct wire_fullscreen) == 8, "layout");
+_Static_assert(sizeof(struct wire_drop) == 16, "layout");
+_Static_assert(offsetof(struct wire_drop, count) == 8, "layout");
 
 #endif /* SHMFB_WIRE_H */

@@ -20,6 +20,8 @@ static const char demo_usage[] =
     "A consumer's frame request (shmfb snap) makes the next frame due at once.\n"
     "Started without NAME by a viewer (shmfb-view -- shmfb demo), it draws into a\n"
     "private framebuffer that only that viewer shows, and closing the window ends it.\n"
+    "What viewers send besides input is said on stderr: clipboard text copied on\n"
+    "the desktop, files dropped on the picture.\n"
     "\n"
     "Options:\n"
     "  --size WxH      frame size (default 640x480)\n"
@@ -37,6 +39,7 @@ static const char demo_usage[] =
     "  --buffers N     shared buffers for mailbox pacing, 2..8 (default 3)\n"
     "  --idle          draw the first frame, then each next one only when a\n"
     "                  consumer asks for a frame (shmfb snap, a recorder)\n"
+    "  --title TEXT    the title viewers show (UTF-8)\n"
     "  -h, --help      show this help\n";
 
 struct demo_opts {
@@ -49,6 +52,7 @@ struct demo_opts {
     uint32_t pacing;
     long buffers;
     bool idle;
+    const char *title;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -81,7 +85,8 @@ enum {
     OPT_SPRITE,
     OPT_PACING,
     OPT_BUFFERS,
-    OPT_IDLE
+    OPT_IDLE,
+    OPT_TITLE
 };
 
 static int parse_pacing(const struct args *a, uint32_t *out)
@@ -122,6 +127,9 @@ static int parse_option(const struct args *a, int opt, struct demo_opts *o)
     case OPT_IDLE:
         o->idle = true;
         return 0;
+    case OPT_TITLE:
+        o->title = a->value;
+        return 0;
     default: /* OPT_SPRITE */
         o->sprite = a->value;
         return 0;
@@ -156,6 +164,7 @@ static int parse_args(int argc, char **argv, struct demo_opts *o)
         {"pacing", required_argument, NULL, OPT_PACING},
         {"buffers", required_argument, NULL, OPT_BUFFERS},
         {"idle", no_argument, NULL, OPT_IDLE},
+        {"title", required_argument, NULL, OPT_TITLE},
         {NULL, 0, NULL, 0},
     };
     struct args a = {.prog = "shmfb",
@@ -165,7 +174,7 @@ static int parse_args(int argc, char **argv, struct demo_opts *o)
     bool have_size = false;
     int opt;
 
-    *o = (struct demo_opts){NULL, 640, 480, 0, 0, 0, 60, 0, NULL, SHMFB_PACING_FIFO, 0, false};
+    *o = (struct demo_opts){NULL, 640, 480, 0, 0, 0, 60, 0, NULL, SHMFB_PACING_FIFO, 0, false, NULL};
     args_start(&a, argc, argv);
     while ((opt = args_next(&a)) > 0) {
         have_size |= opt == OPT_SIZE;
@@ -312,17 +321,34 @@ static int ms_until(const struct timespec *t)
     return left > 0 ? (int)(left * 1000.0) + 1 : 0;
 }
 
+/* The viewers' clipboard text and drops, said on stderr. */
+static void host_messages(struct shmfb_producer *p)
+{
+    struct shmfb_host_msg m;
+
+    while (shmfb_producer_host_recv(p, &m) == 0) {
+        for (uint32_t i = 0; m.type == SHMFB_HOST_CLIPBOARD && i < m.count; i++)
+            if (strcmp(m.items[i].mime, SHMFB_MIME_TEXT) == 0)
+                fprintf(stderr, "shmfb: demo: clipboard: %.*s\n", (int)m.items[i].size,
+                        (const char *)m.items[i].data);
+        for (uint32_t i = 0; m.type == SHMFB_HOST_DROP && i < m.count; i++)
+            fprintf(stderr, "shmfb: demo: dropped at %d,%d: %s\n", (int)m.x, (int)m.y, m.paths[i]);
+    }
+}
+
 /* Waits until the next frame is due (with --idle: never) or a consumer
- * asks for a frame, and says which. */
+ * asks for a frame, and says which; says what the viewers' host messages
+ * bring meanwhile. */
 static int idle(const struct demo_opts *o, struct shmfb_producer *p, const struct timespec *next)
 {
     for (;;) {
         int r = take_events(o, p);
         int ms = o->idle ? 100 : o->fps > 0 ? ms_until(next) : 0;
 
+        host_messages(p);
         if (r != IDLE_DUE || stop_signal || ms == 0)
             return r;
-        shmfb_producer_wait(p, ms, SHMFB_WAIT_EVENT);
+        shmfb_producer_wait(p, ms, SHMFB_WAIT_EVENT | SHMFB_WAIT_HOST);
     }
 }
 
@@ -382,7 +408,10 @@ int cli_demo(int argc, char **argv)
         fprintf(stderr, "shmfb: demo running on %s, %dx%d (capacity %dx%d); Ctrl-C stops it\n",
                 shmfb_producer_name(p), (int)o.width, (int)o.height, (int)o.max_width,
                 (int)o.max_height);
-    rc = animate(&o, p, &(struct scene){o.width, o.height, o.max_width, o.max_height, &sprite});
+    if (o.title && (rc = shmfb_producer_set_title(p, o.title)) < 0)
+        rc = cli_fail("--title", shmfb_strerror(rc));
+    else
+        rc = animate(&o, p, &(struct scene){o.width, o.height, o.max_width, o.max_height, &sprite});
     shmfb_producer_destroy(p);
 fail_create:
 fail_signals:

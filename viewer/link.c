@@ -124,6 +124,14 @@ bool view_link_send(struct view_link *l, const struct shmfb_event *ev)
     return ok;
 }
 
+int view_link_host(struct view_link *l, int (*fn)(struct shmfb_consumer *c, void *ctx), void *ctx)
+{
+    SDL_LockMutex(l->lock);
+    int rc = l->input ? fn(l->input, ctx) : -ENOTCONN;
+    SDL_UnlockMutex(l->lock);
+    return rc;
+}
+
 static void link_reconnect(struct view_link *l)
 {
     struct shmfb_consumer *c;

@@ -42,14 +42,20 @@ struct viewer {
     struct view_child child; /* pid 0: not spawned, or reaped */
     bool spawned;
     struct shmfb_cursor cursor; /* the producer's, as last shown */
+    struct view_host host;      /* title, clipboard, drops */
 };
 
 static void view_set_title(struct viewer *v)
 {
     static const char *const what[] = {"waiting for producer", "live", "producer gone", "exited"};
-    char title[SHMFB_NAME_MAX + 128];
+    char title[SHMFB_TITLE_MAX + SHMFB_NAME_MAX + 128];
     const struct view_screen *s = &v->screen;
-    if (!s->has_frame)
+    if (v->host.title[0] && v->state == VIEW_LIVE)
+        snprintf(title, sizeof title, "%s %s %s", v->host.title, v->dash, v->opt.label);
+    else if (v->host.title[0])
+        snprintf(title, sizeof title, "%s %s %s %s %s", v->host.title, v->dash, v->opt.label,
+                 v->dash, what[v->state]);
+    else if (!s->has_frame)
         snprintf(title, sizeof title, VIEW_PROG " %s %s %s", v->opt.label, v->dash, what[v->state]);
     else if (v->state == VIEW_LIVE)
         snprintf(title, sizeof title, VIEW_PROG " %s %dx%d %d fps %s live", v->opt.label, s->fb_w,
@@ -130,6 +136,9 @@ static void view_on_link(struct viewer *v, const SDL_UserEvent *ev)
             fprintf(stderr, VIEW_PROG ": %s: a new producer is here\n", v->opt.name);
         v->state = VIEW_LIVE;
         v->last_error = 0;
+        view_host_reset(&v->host);
+        if (!v->opt.no_input)
+            view_host_offer(&v->host, &v->link);
         break;
     case VIEW_LINK_GONE:
         if (v->state == VIEW_EXITED)
@@ -182,19 +191,65 @@ static void view_forward(struct viewer *v, const SDL_Event *ev)
     }
 }
 
+/* Whether a key press may paste: the desktop's clipboard goes first. */
+static bool view_paste_key(const SDL_KeyboardEvent *k)
+{
+    bool ctrl = k->keysym.mod & (KMOD_CTRL | KMOD_GUI);
+    return (ctrl && k->keysym.sym == SDLK_v) ||
+           ((k->keysym.mod & KMOD_SHIFT) && k->keysym.sym == SDLK_INSERT);
+}
+
+static void view_fullscreen(struct viewer *v, bool on);
+
+/* F11 toggles full screen and stays with the viewer; other keys go on. */
+static void view_on_key(struct viewer *v, const SDL_Event *ev)
+{
+    const SDL_KeyboardEvent *k = &ev->key;
+    if (k->keysym.scancode == SDL_SCANCODE_F11 && !(k->keysym.mod & KMOD_CTRL)) {
+        if (ev->type == SDL_KEYDOWN && !k->repeat)
+            view_fullscreen(v, !view_screen_is_fullscreen(&v->screen));
+        return;
+    }
+    if (ev->type == SDL_KEYDOWN && !v->opt.no_input && view_paste_key(k))
+        view_host_offer(&v->host, &v->link);
+    view_forward(v, ev);
+}
+
+/* Asks for a frame that fills ow × oh output pixels. */
+static void view_ask_fill(struct viewer *v, uint32_t time_ms, int ow, int oh)
+{
+    if (v->opt.no_input || v->state != VIEW_LIVE || !v->screen.has_frame)
+        return;
+    struct shmfb_event rq = {.type = SHMFB_EVENT_RESIZE, .time_ms = time_ms};
+    view_resize_request(ow, oh, v->opt.scale, &rq.x, &rq.y);
+    if (rq.x != v->screen.fb_w || rq.y != v->screen.fb_h)
+        view_link_send(&v->link, &rq);
+}
+
 /* The user resized the window: ask for a frame that fills it. */
 static void view_on_resized(struct viewer *v, const SDL_Event *ev)
 {
     const SDL_WindowEvent *w = &ev->window;
-    if (v->opt.no_input || v->state != VIEW_LIVE || !v->screen.has_frame ||
-        view_screen_own_size(&v->screen, w->data1, w->data2))
+    if (view_screen_own_size(&v->screen, w->data1, w->data2))
         return;
-    struct shmfb_event rq = {.type = SHMFB_EVENT_RESIZE, .time_ms = view_event_time(ev)};
     int ow = 0, oh = 0;
     SDL_GetRendererOutputSize(v->screen.renderer, &ow, &oh);
-    view_resize_request(ow, oh, v->opt.scale, &rq.x, &rq.y);
-    if (rq.x != v->screen.fb_w || rq.y != v->screen.fb_h)
-        view_link_send(&v->link, &rq);
+    view_ask_fill(v, view_event_time(ev), ow, oh);
+}
+
+/* Full screen on or off (F11, the producer, --fullscreen): the window's own
+ * resize brings no event, so the frame that fills it is asked for here. */
+static void view_fullscreen(struct viewer *v, bool on)
+{
+    if (on == view_screen_is_fullscreen(&v->screen))
+        return;
+    view_screen_fullscreen(&v->screen, on);
+    int ow = 0, oh = 0;
+    SDL_GetWindowSizeInPixels(v->screen.window, &ow, &oh);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    view_ask_fill(v, (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u), ow,
+                  oh);
 }
 
 /* Named: tell the producer and go.  Spawned: ask the program to quit and
@@ -228,6 +283,10 @@ static void view_on_window(struct viewer *v, const SDL_Event *sdl_ev)
         view_on_resized(v, sdl_ev);
         return;
     case SDL_WINDOWEVENT_FOCUS_GAINED:
+        if (!v->opt.no_input)
+            view_host_offer(&v->host, &v->link);
+        view_forward(v, sdl_ev);
+        return;
     case SDL_WINDOWEVENT_FOCUS_LOST:
         view_forward(v, sdl_ev);
         return;
@@ -251,10 +310,25 @@ static void view_on_event(struct viewer *v, const SDL_Event *ev)
     case SDL_MOUSEBUTTONDOWN:
     case SDL_MOUSEBUTTONUP:
     case SDL_MOUSEWHEEL:
-    case SDL_KEYDOWN:
-    case SDL_KEYUP:
     case SDL_TEXTINPUT:
         view_forward(v, ev);
+        break;
+    case SDL_KEYDOWN:
+    case SDL_KEYUP:
+        view_on_key(v, ev);
+        break;
+    case SDL_CLIPBOARDUPDATE:
+        if (!v->opt.no_input)
+            view_host_offer(&v->host, &v->link);
+        break;
+    case SDL_DROPBEGIN:
+    case SDL_DROPFILE:
+    case SDL_DROPTEXT:
+    case SDL_DROPCOMPLETE:
+        if (!v->opt.no_input)
+            view_host_drop(&v->host, &v->link, &v->screen, ev);
+        else if (ev->type == SDL_DROPFILE || ev->type == SDL_DROPTEXT)
+            SDL_free(ev->drop.file);
         break;
     case SDL_QUIT:
         /* A signal (closing the window is SDL_WINDOWEVENT_CLOSE). */
@@ -287,6 +361,11 @@ static void view_tick(struct viewer *v)
 {
     uint64_t now = SDL_GetTicks64();
     view_watch_child(v);
+    int fs = -1;
+    if (view_host_poll(&v->host, &v->link, &fs))
+        view_set_title(v);
+    if (fs >= 0)
+        view_fullscreen(v, fs);
     if (now - v->fps_start >= 1000) {
         int fps = (int)(v->fps_frames * 1000 / (long)(now - v->fps_start));
         v->fps_start = now;
@@ -320,8 +399,8 @@ static void view_loop(struct viewer *v)
     view_set_title(v);
     while (!v->done) {
         SDL_Event ev;
-        /* A spawned program's exit is polled for. */
-        if (SDL_WaitEventTimeout(&ev, v->spawned ? 50 : 250)) {
+        /* A spawned program's exit and the host channel are polled for. */
+        if (SDL_WaitEventTimeout(&ev, 50)) {
             view_on_event(v, &ev);
             while (!v->done && SDL_PollEvent(&ev))
                 view_on_event(v, &ev);
@@ -427,8 +506,15 @@ static int view_run(struct viewer *v, struct shmfb_consumer *c)
         goto fail_link;
     }
     v->state = c ? VIEW_LIVE : VIEW_WAITING;
+    SDL_EventState(SDL_DROPFILE, SDL_ENABLE);
+    SDL_EventState(SDL_DROPTEXT, SDL_ENABLE);
+    if (v->opt.fullscreen)
+        view_fullscreen(v, true);
+    if (c && !v->opt.no_input)
+        view_host_offer(&v->host, &v->link);
     view_loop(v);
     view_link_stop(&v->link);
+    view_host_free(&v->host);
     if (v->opt.snapshot && v->shown == 0)
         fprintf(stderr, VIEW_PROG ": no frame was shown; %s not written\n", v->opt.snapshot);
     else if (v->opt.snapshot && view_screen_snapshot(&v->screen, v->opt.snapshot) < 0)

@@ -12,7 +12,9 @@ static void view_usage(FILE *out, const char *prog)
                  "       " VIEW_PROG " [options] -- PROGRAM [ARGS...]\n"
                  "Shows the shmfb framebuffer NAME in a window, or starts PROGRAM and shows\n"
                  "the private framebuffer it creates (nothing appears in /dev/shm).  Mouse,\n"
-                 "keyboard, focus, resize and close go back to the producer as input events.\n"
+                 "keyboard, focus, resize and close go back to the producer as input events;\n"
+                 "the clipboard (text) goes both ways, files dropped on the window go to the\n"
+                 "producer, and the producer's title names the window.\n"
                  "\n"
                  "  -s, --scale N            show every pixel as N x N (window sized to it)\n"
                  "  -r, --renderer KIND      software (default) or accelerated\n"
@@ -27,7 +29,10 @@ static void view_usage(FILE *out, const char *prog)
                  "                           with PROGRAM also the longest wait for its\n"
                  "                           framebuffer (default 10 s)\n"
                  "  -o, --snapshot OUT.png   on exit, write what the window shows to OUT.png\n"
-                 "      --no-input           don't send input events to the producer\n"
+                 "      --no-input           don't send input events, the clipboard or drops\n"
+                 "                           to the producer\n"
+                 "  -f, --fullscreen         start full screen (F11 toggles; so may the\n"
+                 "                           producer)\n"
                  "  -k, --keep               when PROGRAM exits, keep its last frame shown\n"
                  "                           until the window is closed\n"
                  "  -h, --help               show this help\n"
@@ -95,6 +100,8 @@ static int parse_one(const struct args *a, int opt, struct view_options *o)
         return VIEW_ARGS_RUN;
     case 'I':
         return set_flag(&o->no_input);
+    case 'f':
+        return set_flag(&o->fullscreen);
     default: /* 'k' */
         return set_flag(&o->keep);
     }
@@ -142,20 +149,15 @@ static int parse_name(const struct args *a, struct view_options *o)
 int view_parse_args(int argc, char **argv, struct view_options *o)
 {
     static const struct option longopts[] = {
-        {"scale", required_argument, NULL, 's'},
-        {"renderer", required_argument, NULL, 'r'},
-        {"vsync", no_argument, NULL, 'S'},
-        {"wait", no_argument, NULL, 'w'},
-        {"frames", required_argument, NULL, 'n'},
-        {"timeout", required_argument, NULL, 't'},
-        {"snapshot", required_argument, NULL, 'o'},
-        {"no-input", no_argument, NULL, 'I'},
-        {"keep", no_argument, NULL, 'k'},
-        {"present", required_argument, NULL, 'P'},
-        {NULL, 0, NULL, 0},
+        {"scale", required_argument, NULL, 's'},    {"renderer", required_argument, NULL, 'r'},
+        {"vsync", no_argument, NULL, 'S'},          {"wait", no_argument, NULL, 'w'},
+        {"frames", required_argument, NULL, 'n'},   {"timeout", required_argument, NULL, 't'},
+        {"snapshot", required_argument, NULL, 'o'}, {"no-input", no_argument, NULL, 'I'},
+        {"keep", no_argument, NULL, 'k'},           {"present", required_argument, NULL, 'P'},
+        {"fullscreen", no_argument, NULL, 'f'},     {NULL, 0, NULL, 0},
     };
     struct args a = {
-        .prog = VIEW_PROG, .usage = view_usage, .shortopts = "s:r:wn:t:o:k", .longopts = longopts};
+        .prog = VIEW_PROG, .usage = view_usage, .shortopts = "s:r:wn:t:o:kf", .longopts = longopts};
     memset(o, 0, sizeof *o);
     o->software = true;
     args_start(&a, split_program(argc, argv, o), argv);

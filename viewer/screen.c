@@ -97,6 +97,8 @@ static void screen_keep_on_display(struct view_screen *s, int w, int h)
  * be taken for the user's. */
 static void screen_ask_size(struct view_screen *s, int w, int h)
 {
+    if (view_screen_is_fullscreen(s))
+        return; /* the screen's size it stays */
     int n = (int)(sizeof s->asked / sizeof s->asked[0]);
     if (s->nasked == n) {
         memmove(s->asked[0], s->asked[1], sizeof s->asked - sizeof s->asked[0]);
@@ -108,6 +110,34 @@ static void screen_ask_size(struct view_screen *s, int w, int h)
     s->nasked++;
     SDL_SetWindowSize(s->window, w, h);
     screen_keep_on_display(s, w, h);
+}
+
+bool view_screen_is_fullscreen(const struct view_screen *s)
+{
+    return s->fullscreen;
+}
+
+/* Full screen the way the VM's X11 display does it, which needs no window
+ * manager (a test's X server has none): the window, without a border,
+ * covers its display; window managers take such a window for a full-screen
+ * one. */
+void view_screen_fullscreen(struct view_screen *s, bool on)
+{
+    SDL_Rect b;
+    if (on == s->fullscreen ||
+        (on && SDL_GetDisplayBounds(SDL_GetWindowDisplayIndex(s->window), &b) != 0))
+        return;
+    s->fullscreen = on;
+    if (on) {
+        SDL_GetWindowPosition(s->window, &s->fs_saved.x, &s->fs_saved.y);
+        SDL_GetWindowSize(s->window, &s->fs_saved.w, &s->fs_saved.h);
+    } else {
+        b = s->fs_saved;
+    }
+    SDL_SetWindowBordered(s->window, on ? SDL_FALSE : SDL_TRUE);
+    SDL_SetWindowSize(s->window, b.w, b.h);
+    SDL_SetWindowPosition(s->window, b.x, b.y);
+    SDL_RaiseWindow(s->window);
 }
 
 bool view_screen_own_size(struct view_screen *s, int w, int h)

@@ -30,6 +30,7 @@ struct view_options {
     bool keep;            /**< spawned: keep the window after the program exited */
     char **program;       /**< spawned: program and arguments (NULL-terminated), or NULL */
     const char *label;    /**< the name, or the program, for titles and messages */
+    bool fullscreen;      /**< start full screen */
 };
 
 /** Longest wait for a spawned program's framebuffer without --timeout. */
@@ -111,6 +112,13 @@ void view_link_stop(struct view_link *l);
 bool view_link_send(struct view_link *l, const struct shmfb_event *ev);
 /** Main thread, on VIEW_LINK_CURSOR: copies the newest cursor into \p out. */
 void view_link_cursor(struct view_link *l, struct shmfb_cursor *out);
+/**
+ * Main thread: calls \p fn with the consumer for a host call (the library
+ * allows host calls beside the waiter's wait for frames), under \c lock like
+ * view_link_send().  \returns what \p fn returned, or -ENOTCONN without a
+ * consumer.
+ */
+int view_link_host(struct view_link *l, int (*fn)(struct shmfb_consumer *c, void *ctx), void *ctx);
 
 /* ------------------------------------------------------------------------ */
 /* The screen                                                               */
@@ -167,6 +175,8 @@ struct view_screen {
     /* Window sizes the viewer asked for, to tell its own resizes from the user's. */
     int asked[4][3]; /* w, h, SDL ticks */
     int nasked;
+    bool fullscreen;   /* the window covers its display */
+    SDL_Rect fs_saved; /* the window before full screen */
 };
 
 int view_screen_open(struct view_screen *s, const struct view_options *o);
@@ -197,6 +207,45 @@ struct view_map view_screen_map(const struct view_screen *s);
 
 /** Computes the largest rectangle of aspect w:h centred in out_w × out_h. */
 SDL_Rect view_fit(int w, int h, int out_w, int out_h);
+
+/** Shows the window full screen (on the desktop's resolution) or not. */
+void view_screen_fullscreen(struct view_screen *s, bool on);
+/** Whether the window is full screen now. */
+bool view_screen_is_fullscreen(const struct view_screen *s);
+
+/* ------------------------------------------------------------------------ */
+/* The desktop around the picture (host.c)                                  */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * What the viewer keeps of the host channel: the producer's title, the
+ * clipboard text last exchanged (so that what the viewer set is not offered
+ * back), the files of a drop under way.  Main thread only.
+ */
+struct view_host {
+    char title[SHMFB_TITLE_MAX + 1]; /**< the producer's, "" for none */
+    char *clip;                      /**< text last set or offered, or NULL */
+    char **drop;                     /**< paths of the drop under way */
+    int ndrop;
+    uint64_t next_poll; /**< SDL ticks: when to look for messages next */
+};
+
+/**
+ * Takes the producer's messages (at most every few milliseconds): sets the
+ * desktop's clipboard and the title; a full-screen request sets
+ * \p *fullscreen to 0 or 1 (left alone otherwise).  \returns true when the
+ * title changed.
+ */
+bool view_host_poll(struct view_host *h, struct view_link *l, int *fullscreen);
+/** Offers the desktop's clipboard text to the producer if it changed. */
+void view_host_offer(struct view_host *h, struct view_link *l);
+/** SDL_DROPBEGIN, SDL_DROPFILE, SDL_DROPTEXT, SDL_DROPCOMPLETE: collects the
+ *  paths and, when complete, sends them as one drop at the pointer. */
+void view_host_drop(struct view_host *h, struct view_link *l, struct view_screen *s,
+                    const SDL_Event *ev);
+/** A new producer: its title goes, the clipboard is offered again. */
+void view_host_reset(struct view_host *h);
+void view_host_free(struct view_host *h);
 
 /* ------------------------------------------------------------------------ */
 /* Input translation (input.c): pure functions                              */

@@ -165,6 +165,7 @@ int vnc_frames_run(struct vnc_bridge *b, struct vnc_child *ch, volatile sig_atom
         } else if (rc != -ETIMEDOUT) {
             on_error(b, rc, &last);
         }
+        vnc_clip_pump(b); /* after the frame: never while holding one */
     }
     return 0;
 }

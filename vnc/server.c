@@ -100,12 +100,17 @@ static void on_key(rfbBool down, rfbKeySym keysym, rfbClientPtr cl)
     vnc_send_events(b, ev, n);
 }
 
-/* shmfb has no clipboard: cut text is read (libvncserver caps it) and dropped. */
+/* Cut text (libvncserver caps its size) goes to the producer's clipboard. */
 static void on_cut_text(char *str, int len, rfbClientPtr cl)
 {
-    (void)str;
-    (void)len;
-    (void)cl;
+    if (len >= 0)
+        vnc_clip_from_client(bridge_of(cl), str, (size_t)len, false);
+}
+
+static void on_cut_text_utf8(char *str, int len, rfbClientPtr cl)
+{
+    if (len >= 0)
+        vnc_clip_from_client(bridge_of(cl), str, (size_t)len, true);
 }
 
 /* A client's desktop size request becomes a resize request to the producer;
@@ -456,7 +461,7 @@ static void setup_screen(struct vnc_bridge *b, rfbScreenInfoPtr s)
     s->ptrAddEvent = on_pointer;
     s->kbdAddEvent = on_key;
     s->setXCutText = on_cut_text;
-    s->setXCutTextUTF8 = on_cut_text;
+    s->setXCutTextUTF8 = on_cut_text_utf8;
     s->newClientHook = on_new_client;
     s->setDesktopSizeHook = on_desktop_size;
     s->getCursorPtr = vnc_cursor_for_client;

@@ -221,6 +221,15 @@ void vnc_server_damage(struct vnc_bridge *b, const struct shmfb_frame *f);
 /** Main thread: the producer's cursor changed. */
 void vnc_server_cursor(struct vnc_bridge *b, const struct shmfb_cursor *c);
 
+/** Largest clipboard text sent to clients as ServerCutText. */
+#define VNC_CUT_MAX (1 << 20)
+/** Any thread: offers a client's cut text (Latin-1, or UTF-8 with \p utf8)
+ *  as the producer's clipboard, under input_lock. */
+void vnc_clip_from_client(struct vnc_bridge *b, const char *text, size_t len, bool utf8);
+/** Main thread, after each wait for frames: the producer's clipboard text
+ *  to the clients (its host calls under input_lock). */
+void vnc_clip_pump(struct vnc_bridge *b);
+
 /** Sends events to the producer (any thread); dropped without one. */
 void vnc_send_events(struct vnc_bridge *b, struct shmfb_event *ev, int n);
 

@@ -156,5 +156,12 @@ int32_t getSavedWindowSize(void);
 int aioPoll(int microseconds);
 /** Fails the primitive being run. */
 int32_t primitiveFail(void);
+/** The image file's path (a NUL-terminated array of the VM). */
+extern char imageName[];
+/** The files of the last drop, read 1-based by the VM's drop primitives;
+ *  the display module fills both (malloc'd strings) before it queues the
+ *  drop record. */
+extern int32_t uxDropFileCount;
+extern char **uxDropFileNames;
 
 #endif /* SHMFB_SQVM_ABI_H */

@@ -120,6 +120,84 @@ static uint32_t vm_msecs(void *ctx)
     return (uint32_t)ioMSecs();
 }
 
+/* ---- text: the image's bytes and UTF-8 ------------------------------------
+ *
+ * The image reads and writes clipboard text in its text encoding, which
+ * shmfb-squeak sets to UTF-8 (-encoding UTF-8): Scratch decodes the bytes it
+ * pastes as UTF-8.  So UTF-8 passes unchanged both ways.  (The X11 module
+ * asks the X server for the clipboard as STRING, takes those bytes for
+ * Latin-1 and converts them to UTF-8 once more: "ü" arrives as "Ã¼".)
+ * Bytes the image copies that are not UTF-8 are taken for Latin-1. */
+
+/* UTF-8 of n Latin-1 bytes, NUL-terminated (malloc'd), or NULL. */
+static char *latin1_to_utf8(const uint8_t *s, size_t n, size_t *len)
+{
+    char *out = malloc(2 * n + 1);
+    size_t k = 0;
+    for (size_t i = 0; out && i < n; i++) {
+        if (s[i] < 0x80) {
+            out[k++] = (char)s[i];
+        } else {
+            out[k++] = (char)(0xC0 | (s[i] >> 6));
+            out[k++] = (char)(0x80 | (s[i] & 0x3F));
+        }
+    }
+    if (out)
+        out[k] = '\0';
+    *len = k;
+    return out;
+}
+
+/* ---- drops ------------------------------------------------------------------- */
+
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* A dropped path as the VM opens it: file: URIs become paths. */
+static char *drop_path(const char *p)
+{
+    if (strncmp(p, "file://", 7) != 0)
+        return strdup(p);
+    p += 7;
+    if (*p != '/')
+        p = strchr(p, '/'); /* file://host/path */
+    char *out = p ? malloc(strlen(p) + 1) : NULL;
+    size_t k = 0;
+    for (; out && *p; p++) {
+        int hi = p[0] == '%' ? hex_digit(p[1]) : -1, lo = hi >= 0 ? hex_digit(p[2]) : -1;
+        if (lo >= 0) {
+            out[k++] = (char)(hi << 4 | lo);
+            p += 2;
+        } else {
+            out[k++] = *p;
+        }
+    }
+    if (out)
+        out[k] = '\0';
+    return out;
+}
+
+/* The names the VM's drop primitives read, as the X11 module fills them. */
+static void on_drop(void *ctx, const char *const *paths, uint32_t n)
+{
+    (void)ctx;
+    for (int32_t i = 0; i < uxDropFileCount; i++)
+        free(uxDropFileNames[i]);
+    free(uxDropFileNames);
+    uxDropFileNames = calloc(n, sizeof(*uxDropFileNames));
+    uxDropFileCount = 0;
+    for (uint32_t i = 0; uxDropFileNames && i < n; i++) {
+        char *path = drop_path(paths[i]);
+        if (path)
+            uxDropFileNames[uxDropFileCount++] = path;
+    }
+}
+
 /* ---- options ------------------------------------------------------------ */
 
 static bool parse_size(const char *s, int32_t *w, int32_t *h)
@@ -222,10 +300,12 @@ static int open_display(void)
         .height = h,
         .pacing = mod.pacing,
         .flags = mod.flags | SHMFB_VMD_DEFER_PRESENT,
-        .hooks = {.input = signal_input, .msecs = vm_msecs},
+        .hooks = {.input = signal_input, .msecs = vm_msecs, .drop = on_drop},
     };
     return shmfb_vmd_open(mod.name, &d);
 }
+
+static void win_set_name(char *title);
 
 static void win_open(void)
 {
@@ -245,11 +325,22 @@ static void win_open(void)
         mod.timing_us = calloc(2 * TIMING_MAX, sizeof(*mod.timing_us));
     catch_quit_signals();
     atexit(close_display);
+    win_set_name(imageName);
 }
 
+/* The title is the image's path, as the X11 module names its window: bytes
+ * of the file system, shown as UTF-8 when they are that, else as Latin-1. */
 static void win_set_name(char *title)
 {
-    (void)title;
+    if (!mod.open || !title)
+        return;
+    if (shmfb_vmd_set_title(title) == -EINVAL) {
+        size_t len;
+        char *utf8 = latin1_to_utf8((const uint8_t *)title, strnlen(title, SHMFB_TITLE_MAX), &len);
+        if (utf8)
+            shmfb_vmd_set_title(utf8);
+        free(utf8);
+    }
 }
 
 static int32_t win_image_find(char *buf, int32_t size)
@@ -336,7 +427,8 @@ static int32_t set_display_mode(int32_t w, int32_t h, int32_t depth, int32_t ful
 
 static int32_t set_full_screen(int32_t flag)
 {
-    (void)flag;
+    if (mod.open)
+        shmfb_vmd_set_fullscreen(flag != 0);
     return 0;
 }
 
@@ -438,24 +530,47 @@ static int32_t no_keystroke(void)
     return -1;
 }
 
-/* ---- what this module does not provide ----------------------------------- */
+/* ---- clipboard ---------------------------------------------------------------- */
 
+/* 0 while the image's own copy is the newest: it then uses its own
+ * clipboard, as with the X11 module while the image owns the selection. */
 static int32_t clipboard_size(void)
 {
-    return 0; /* the image then keeps its own clipboard */
-}
-
-static int32_t clipboard_write_from_at(int32_t count, int32_t bytes_oop, int32_t start)
-{
-    (void)count, (void)bytes_oop, (void)start;
-    return 0;
+    size_t len = 0;
+    const char *text = mod.open ? shmfb_vmd_clipboard(&len) : NULL;
+    return !text ? 0 : len > INT32_MAX ? INT32_MAX : (int32_t)len;
 }
 
 static int32_t clipboard_read_into_at(int32_t count, int32_t bytes_oop, int32_t start)
 {
-    (void)count, (void)bytes_oop, (void)start;
-    return 0;
+    size_t len = 0;
+    const char *text = mod.open && count > 0 ? shmfb_vmd_clipboard(&len) : NULL;
+    if (!text)
+        return 0;
+    size_t n = len < (size_t)count ? len : (size_t)count;
+    memcpy(sqMemoryBase + (uint32_t)bytes_oop + start, text, n);
+    return (int32_t)n;
 }
+
+static int32_t clipboard_write_from_at(int32_t count, int32_t bytes_oop, int32_t start)
+{
+    if (!mod.open || count < 0)
+        return 0;
+    const char *bytes = sqMemoryBase + (uint32_t)bytes_oop + start;
+    int rc = shmfb_vmd_set_clipboard(bytes, (size_t)count);
+    if (rc == -EINVAL) {
+        size_t len;
+        char *utf8 = latin1_to_utf8((const uint8_t *)bytes, (size_t)count, &len);
+        rc = utf8 ? shmfb_vmd_set_clipboard(utf8, len) : -ENOMEM;
+        free(utf8);
+    }
+    if (rc < 0)
+        fprintf(stderr, "vm-display-shmfb: clipboard not offered (%d bytes): %s\n", (int)count,
+                shmfb_strerror(rc));
+    return count;
+}
+
+/* ---- what this module does not provide ----------------------------------- */
 
 static char **clipboard_get_type_names(void)
 {

@@ -9,6 +9,11 @@
  * nothing to do it sleeps in shmfb_vmd_idle().  All drawing
  * depends only on the events received, so its frames can be compared with
  * golden images.
+ *
+ * The desktop, as a VM's image uses it: Ctrl+V pastes the viewer's
+ * clipboard text (logged, and typed onto the picture), Ctrl+C copies what
+ * was typed, Ctrl+F asks for full screen or leaves it, files dropped on
+ * the picture are logged with their place; --title names the window.
  */
 #include "args.h"
 #include "font5x7.h"
@@ -48,6 +53,7 @@ struct options {
     int32_t w, h, max_w, max_h;
     const char *log;
     long exit_after_ms; /* < 0: never */
+    const char *title;  /* the window title, or NULL */
 };
 
 struct square {
@@ -65,6 +71,7 @@ struct toy {
     struct square squares[SQUARES_MAX];
     int nsquares;
     FILE *log;
+    bool fullscreen; /* asked for */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -261,6 +268,73 @@ static void type_char(struct toy *t, uint32_t cp)
     show(t, x, y, CELL_W, CELL_H);
 }
 
+/* Types UTF-8 text (a paste) onto the picture; line ends as Return. */
+static void type_utf8(struct toy *t, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        uint8_t c = (uint8_t)s[i];
+        size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1Fu : len == 3 ? c & 0x0Fu : c & 0x07u;
+        for (size_t j = 1; j < len && i + j < n; j++)
+            cp = (cp << 6) | ((uint8_t)s[i + j] & 0x3Fu);
+        type_char(t, cp == '\n' ? '\r' : cp);
+        i += len;
+    }
+}
+
+/* The typed text as UTF-8 (malloc'd, NUL-terminated), for a copy. */
+static char *typed_utf8(const struct toy *t, size_t *len)
+{
+    char *out = malloc((size_t)t->ntext * 4 + 1);
+    size_t k = 0;
+    for (int i = 0; out && i < t->ntext; i++) {
+        uint32_t cp = t->text[i] == '\r' ? '\n' : t->text[i];
+        if (cp < 0x80) {
+            out[k++] = (char)cp;
+        } else if (cp < 0x800) {
+            out[k++] = (char)(0xC0 | cp >> 6);
+            out[k++] = (char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            out[k++] = (char)(0xE0 | cp >> 12);
+            out[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            out[k++] = (char)(0x80 | (cp & 0x3F));
+        } else {
+            out[k++] = (char)(0xF0 | cp >> 18);
+            out[k++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+            out[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            out[k++] = (char)(0x80 | (cp & 0x3F));
+        }
+    }
+    if (out)
+        out[k] = '\0';
+    *len = k;
+    return out;
+}
+
+/* Ctrl+V, Ctrl+C, Ctrl+F: true if the key was one of them. */
+static bool shortcut(struct toy *t, uint32_t cp)
+{
+    size_t len;
+    if (cp == 'v' || cp == 22) {
+        const char *text = shmfb_vmd_clipboard(&len);
+        if (text)
+            type_utf8(t, text, len);
+        fprintf(t->log, "paste %s\n", text ? text : "(own clipboard)");
+    } else if (cp == 'c' || cp == 3) {
+        char *text = typed_utf8(t, &len);
+        int rc = text ? shmfb_vmd_set_clipboard(text, len) : -ENOMEM;
+        fprintf(t->log, "copy %s\n", rc == 0 ? text : shmfb_strerror(rc));
+        free(text);
+    } else if (cp == 'f' || cp == 6) {
+        t->fullscreen = !t->fullscreen;
+        shmfb_vmd_set_fullscreen(t->fullscreen);
+        fprintf(t->log, "fullscreen %d\n", t->fullscreen);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 static void on_key(struct toy *t, const struct shmfb_vmd_key *k)
 {
     /* The character: its code point, or its 8-bit code for keys without one. */
@@ -270,7 +344,7 @@ static void on_key(struct toy *t, const struct shmfb_vmd_key *k)
         fprintf(t->log, "down %u mods=%d\n", cp, mods);
     } else if (k->press_code == SHMFB_VMD_KEY_UP) {
         fprintf(t->log, "up %u mods=%d\n", cp, mods);
-    } else {
+    } else if (!(mods & SHMFB_VMD_CTRL) || !shortcut(t, cp)) {
         type_char(t, cp);
         if (cp >= 32 && cp < 127)
             fprintf(t->log, "key '%c'\n", (char)cp);
@@ -309,6 +383,10 @@ static bool dispatch(struct toy *t, const union shmfb_vmd_event *e)
         break;
     case SHMFB_VMD_EVENT_WINDOW:
         return on_window(t, &e->window);
+    case SHMFB_VMD_EVENT_DRAG_DROP:
+        fprintf(t->log, "drop x=%d y=%d files=%d\n", (int)e->any.words[1], (int)e->any.words[2],
+                (int)e->any.words[4]);
+        break;
     case SHMFB_VMD_EVENT_MOUSE_WHEEL:
         fprintf(t->log, "wheel dx=%d dy=%d\n", (int)e->mouse.x, (int)e->mouse.y);
         break;
@@ -346,7 +424,7 @@ static int run(struct toy *t, const struct options *o)
 
 static const char usage_text[] =
     "usage: toy-vm [--name NAME] [--size WxH] [--max WxH] [--log FILE]\n"
-    "              [--exit-after-ms N]\n"
+    "              [--exit-after-ms N] [--title TEXT]\n"
     "Shows a toy VM's Display through shmfb (vmdisplay adapter).\n"
     "  --name NAME         framebuffer name; default: the spawning viewer's\n"
     "                      socket when SHMFB_SOCKET is set, else /toy-vm\n"
@@ -355,11 +433,15 @@ static const char usage_text[] =
     "  --log FILE          append one line per event received, once it was\n"
     "                      handled and its drawing shown\n"
     "  --exit-after-ms N   exit 0 after N milliseconds\n"
+    "  --title TEXT        the title viewers show (UTF-8)\n"
     "  -h, --help          show this help\n"
     "  -V, --version       show the version\n"
     "Clicks draw 8x8 squares (left red, middle yellow, right blue); typed\n"
     "text is echoed (Backspace erases, Return starts a line); a resize\n"
-    "request resizes the Display; a close request exits 0.\n";
+    "request resizes the Display; a close request exits 0.  Ctrl+V pastes the\n"
+    "viewer's clipboard text, Ctrl+C copies the typed text, Ctrl+F asks for\n"
+    "full screen (again: leaves it); pastes, copies and dropped files are\n"
+    "logged.\n";
 
 static int parse_one(const struct args *a, int opt, struct options *o)
 {
@@ -374,6 +456,9 @@ static int parse_one(const struct args *a, int opt, struct options *o)
     case 'l':
         o->log = a->value;
         return 0;
+    case 't':
+        o->title = a->value;
+        return 0;
     default: /* 'x' */
         return args_long(a, 0, 24L * 3600 * 1000, &o->exit_after_ms);
     }
@@ -382,10 +467,13 @@ static int parse_one(const struct args *a, int opt, struct options *o)
 /* Returns -1 to run, else the exit status. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-    static const struct option longs[] = {
-        {"name", required_argument, NULL, 'n'},          {"size", required_argument, NULL, 's'},
-        {"max", required_argument, NULL, 'm'},           {"log", required_argument, NULL, 'l'},
-        {"exit-after-ms", required_argument, NULL, 'x'}, {NULL, 0, NULL, 0}};
+    static const struct option longs[] = {{"name", required_argument, NULL, 'n'},
+                                          {"size", required_argument, NULL, 's'},
+                                          {"max", required_argument, NULL, 'm'},
+                                          {"log", required_argument, NULL, 'l'},
+                                          {"exit-after-ms", required_argument, NULL, 'x'},
+                                          {"title", required_argument, NULL, 't'},
+                                          {NULL, 0, NULL, 0}};
     struct args a = {.prog = "toy-vm", .usage_text = usage_text, .longopts = longs};
     int opt;
     args_start(&a, argc, argv);
@@ -400,7 +488,15 @@ static int parse_options(int argc, char **argv, struct options *o)
     return -1;
 }
 
-static int open_display(struct options *o)
+/* The names of a drop, logged before its record arrives. */
+static void dropped(void *ctx, const char *const *paths, uint32_t n)
+{
+    struct toy *t = ctx;
+    for (uint32_t i = 0; i < n; i++)
+        fprintf(t->log, "dropped %s\n", paths[i]);
+}
+
+static int open_display(struct options *o, struct toy *t)
 {
     int mw = o->max_w ? o->max_w : o->w > 1024 ? o->w : 1024;
     int mh = o->max_h ? o->max_h : o->h > 768 ? o->h : 768;
@@ -410,11 +506,16 @@ static int open_display(struct options *o)
                                .width = o->w,
                                .height = o->h,
                                .flags = SHMFB_VMD_WHEEL_EVENTS | SHMFB_VMD_WINDOW_EVENTS,
-                               .hooks = {.input = input_arrived}};
+                               .hooks = {.input = input_arrived, .drop = dropped, .ctx = t}};
     int rc = shmfb_vmd_open(o->name, &d);
     if (rc < 0) {
         fprintf(stderr, "toy-vm: cannot create the framebuffer %s: %s\n",
                 o->name ? o->name : "(spawned)", shmfb_strerror(rc));
+        return rc;
+    }
+    if (o->title && (rc = shmfb_vmd_set_title(o->title)) < 0) {
+        fprintf(stderr, "toy-vm: --title: %s\n", shmfb_strerror(rc));
+        shmfb_vmd_close();
         return rc;
     }
     return 0;
@@ -453,7 +554,7 @@ int main(int argc, char **argv)
     if (!t.log)
         return 1;
     catch_signals();
-    if (open_display(&o) < 0)
+    if (open_display(&o, &t) < 0)
         goto fail_log;
     if (resize_display(&t, o.w, o.h) < 0)
         goto fail_display;

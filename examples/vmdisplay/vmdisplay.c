@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* Largest Display side accepted from the VM: keeps width * height * 4 far
@@ -77,6 +79,9 @@ static struct {
     struct published_cursor cursor;
     unsigned head, count, added;
     union shmfb_vmd_event queue[SHMFB_VMD_QUEUE];
+    char *clip; /* the viewers' clipboard text, NUL-terminated, or NULL */
+    size_t clip_len;
+    bool clip_own; /* the VM's own copy is newer */
 } vmd;
 
 static int64_t now_ns(void)
@@ -132,6 +137,7 @@ int shmfb_vmd_open(const char *name, const struct shmfb_vmd_desc *desc)
 void shmfb_vmd_close(void)
 {
     shmfb_producer_destroy(vmd.p);
+    free(vmd.clip);
     memset(&vmd, 0, sizeof(vmd));
 }
 
@@ -633,6 +639,91 @@ static void translate(const struct shmfb_event *ev)
     }
 }
 
+/* ---- input: the host channel ------------------------------------------- */
+
+static void on_clipboard(const struct shmfb_host_msg *m)
+{
+    for (uint32_t i = 0; i < m->count; i++) {
+        if (strcasecmp(m->items[i].mime, SHMFB_MIME_TEXT) != 0)
+            continue;
+        char *text = malloc(m->items[i].size + 1);
+        if (!text)
+            return;
+        memcpy(text, m->items[i].data, m->items[i].size);
+        text[m->items[i].size] = '\0';
+        free(vmd.clip);
+        vmd.clip = text;
+        vmd.clip_len = m->items[i].size;
+        vmd.clip_own = false;
+        return;
+    }
+}
+
+/* A drop: the VM learns the names, then gets the record (at the pointer,
+ * which moves there first, as the X11 module's drag does). */
+static void on_drop(const struct shmfb_host_msg *m)
+{
+    uint32_t ts = stamp(now_ms());
+    vmd.mouse_x = m->x;
+    vmd.mouse_y = m->y;
+    union shmfb_vmd_event *e = push(SHMFB_VMD_EVENT_MOUSE, ts);
+    e->mouse.x = m->x;
+    e->mouse.y = m->y;
+    e->mouse.buttons = vmd.buttons;
+    e->mouse.modifiers = vmd.mods;
+    if (vmd.hooks.drop)
+        vmd.hooks.drop(vmd.hooks.ctx, m->paths, m->count);
+    e = push(SHMFB_VMD_EVENT_DRAG_DROP, ts);
+    e->any.words[0] = 4; /* drag type: drop */
+    e->any.words[1] = m->x;
+    e->any.words[2] = m->y;
+    e->any.words[3] = vmd.mods;
+    e->any.words[4] = (int32_t)m->count;
+}
+
+static void take_host(void)
+{
+    struct shmfb_host_msg m;
+    for (int i = 0; i < PUMP_MAX && shmfb_producer_host_recv(vmd.p, &m) == 0; i++) {
+        if (m.type == SHMFB_HOST_CLIPBOARD)
+            on_clipboard(&m);
+        else if (m.type == SHMFB_HOST_DROP)
+            on_drop(&m);
+    }
+}
+
+const char *shmfb_vmd_clipboard(size_t *len)
+{
+    if (!vmd.p)
+        return NULL;
+    take_host();
+    if (vmd.clip_own || !vmd.clip)
+        return NULL;
+    *len = vmd.clip_len;
+    return vmd.clip;
+}
+
+int shmfb_vmd_set_clipboard(const char *utf8, size_t len)
+{
+    if (!vmd.p)
+        return -ENOTCONN;
+    struct shmfb_clip_item it = {SHMFB_MIME_TEXT, utf8, len};
+    int rc = shmfb_producer_offer_clipboard(vmd.p, &it, 1);
+    if (rc == 0)
+        vmd.clip_own = true;
+    return rc;
+}
+
+int shmfb_vmd_set_title(const char *utf8)
+{
+    return vmd.p ? shmfb_producer_set_title(vmd.p, utf8) : -ENOTCONN;
+}
+
+int shmfb_vmd_set_fullscreen(bool on)
+{
+    return vmd.p ? shmfb_producer_set_fullscreen(vmd.p, on) : -ENOTCONN;
+}
+
 /* ---- input: entry points ----------------------------------------------- */
 
 /* Takes what the viewers sent; tells the VM when that made records. */
@@ -642,6 +733,7 @@ static int take_input(void)
     vmd.added = 0;
     for (int i = 0; i < PUMP_MAX && shmfb_producer_poll_event(vmd.p, &ev) == 0; i++)
         translate(&ev);
+    take_host();
     if (vmd.pending.active && now_ns() - vmd.pending.since_ns >= TEXT_WAIT_NS)
         flush_pending();
     int added = (int)vmd.added;
@@ -678,7 +770,7 @@ int shmfb_vmd_idle(int64_t us)
         ms = left < ms ? left : ms;
     }
     int timeout = ms < 1 ? 1 : ms > INT_MAX ? INT_MAX : (int)ms;
-    shmfb_producer_wait(vmd.p, timeout, SHMFB_WAIT_EVENT);
+    shmfb_producer_wait(vmd.p, timeout, SHMFB_WAIT_EVENT | SHMFB_WAIT_HOST);
     return take_input();
 }
 

@@ -153,7 +153,12 @@ struct shmfb_vmd_hooks {
     /** The VM's millisecond clock, for time stamps; NULL: milliseconds
      *  since shmfb_vmd_open(). */
     uint32_t (*msecs)(void *ctx);
-    void *ctx; /**< passed to both */
+    /** Files were dropped on the picture: called with their paths (UTF-8,
+     *  borrowed for the call) just before the drop record (drag type 4,
+     *  x, y, count) is queued, so that the VM can hold the names the
+     *  record's count refers to. */
+    void (*drop)(void *ctx, const char *const *paths, uint32_t n);
+    void *ctx; /**< passed to all */
 };
 
 /** What shmfb_vmd_open() creates; zero fields mean defaults. */
@@ -185,6 +190,28 @@ void shmfb_vmd_close(void);
 /** The producer, for a VM that wants more of libshmfb; NULL when not open.
  *  Borrowed; valid until shmfb_vmd_close(). */
 struct shmfb_producer *shmfb_vmd_producer(void);
+
+/* ---- the desktop: clipboard, title, full screen ------------------------ */
+
+/**
+ * The clipboard text a viewer offered last (UTF-8, NUL-terminated, \p *len
+ * bytes without the NUL), taking what the viewers sent first.  NULL when
+ * there is none, or when the VM's own copy (shmfb_vmd_set_clipboard()) is
+ * newer: the VM then keeps its own clipboard, as with the X11 module while
+ * the image owns the selection.  Borrowed until the next call into this
+ * module.
+ */
+const char *shmfb_vmd_clipboard(size_t *len);
+
+/** Offers the VM's copy (UTF-8) to the viewers as their clipboard.
+ *  \returns 0, or the errors of shmfb_producer_offer_clipboard(). */
+int shmfb_vmd_set_clipboard(const char *utf8, size_t len);
+
+/** The window title (UTF-8; see shmfb_producer_set_title()). */
+int shmfb_vmd_set_title(const char *utf8);
+
+/** Asks the viewers for full screen, or not. */
+int shmfb_vmd_set_fullscreen(bool on);
 
 /* ---- output ------------------------------------------------------------ */
 

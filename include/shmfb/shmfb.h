@@ -450,8 +450,9 @@ SHMFB_EXPORT int shmfb_consumer_wait(struct shmfb_consumer *c, int timeout_ms,
  * Waits for a new frame, a new cursor, or both: shmfb_consumer_wait() for
  * consumers that also show the producer's pointer.
  *
- * \param what  a set of SHMFB_WAIT_FRAME and SHMFB_WAIT_CURSOR; waiting for
- *              the cursor alone does not need an attached consumer
+ * \param what  a set of SHMFB_WAIT_FRAME, SHMFB_WAIT_CURSOR and
+ *              SHMFB_WAIT_HOST; waiting for the cursor or host messages
+ *              alone does not need an attached consumer
  * \param frame filled (and held, as by shmfb_consumer_wait()) when the
  *              result contains SHMFB_WAIT_FRAME; may be NULL if \p what
  *              does not ask for frames
@@ -619,6 +620,8 @@ enum shmfb_wait_flags {
     SHMFB_WAIT_FRAME = 1u << 2,  /**< consumer: a new frame, see shmfb_consumer_wait_any() */
     SHMFB_WAIT_CURSOR = 1u << 3, /**< consumer: the cursor changed since this handle last
                                       read it with shmfb_consumer_cursor() */
+    SHMFB_WAIT_HOST = 1u << 4,   /**< either side: a host message can be taken with
+                                      shmfb_producer_host_recv() or shmfb_consumer_host_recv() */
 };
 
 /**
@@ -688,6 +691,165 @@ SHMFB_EXPORT int shmfb_producer_set_cursor(struct shmfb_producer *p, uint32_t st
  *          -EBADMSG (the producer published an invalid one); -EINVAL (NULL).
  */
 SHMFB_EXPORT int shmfb_consumer_cursor(struct shmfb_consumer *c, struct shmfb_cursor *out);
+
+/* ------------------------------------------------------------------------ */
+/* Host channel: clipboard, file drops, title, full screen                  */
+/* ------------------------------------------------------------------------ */
+
+/* What is neither pixels nor an input event travels as messages on the
+ * connection between producer and consumer, never through the shared
+ * region: the producer's clipboard offers, window title and full-screen
+ * request go to every connected consumer; a consumer's clipboard offers and
+ * file drops go to the producer.  Sending never blocks: what the socket
+ * does not take at once is queued and goes out at later calls into the
+ * library on that handle (the waits, present, dispatch, host_recv).  Per
+ * connection at most one message of each kind waits to be sent; a newer one
+ * of the same kind replaces a waiting one that has not started, so a peer
+ * that never reads costs the sender memory for two messages of a kind and
+ * never time.  Every message received is validated (sizes, MIME names,
+ * UTF-8); one that breaks its rules is dropped, and a peer whose framing is
+ * wrong loses its connection. */
+
+/** Most bytes of data in one clipboard offer (all its types together), and
+ *  of the paths of one drop.  Larger ones are refused with -EFBIG. */
+#define SHMFB_HOST_DATA_MAX (16u << 20)
+/** Most MIME types in one clipboard offer. */
+#define SHMFB_CLIP_TYPES_MAX 8
+/** Longest MIME type, in bytes (printable ASCII). */
+#define SHMFB_MIME_MAX 127
+/** Longest window title, in bytes of UTF-8. */
+#define SHMFB_TITLE_MAX 1024
+/** Most paths in one drop. */
+#define SHMFB_DROP_MAX 1024
+/** Longest path or URI of a drop, in bytes of UTF-8. */
+#define SHMFB_PATH_MAX 4096
+/** The MIME type of text: its data must be valid UTF-8 (checked). */
+#define SHMFB_MIME_TEXT "text/plain;charset=utf-8"
+
+/** Kinds of host message, in struct shmfb_host_msg.type. */
+enum shmfb_host_type {
+    SHMFB_HOST_CLIPBOARD = 1,  /**< either way: the sender's clipboard changed */
+    SHMFB_HOST_TITLE = 2,      /**< producer -> consumers: the window title */
+    SHMFB_HOST_FULLSCREEN = 3, /**< producer -> consumers: full screen on or off */
+    SHMFB_HOST_DROP = 4,       /**< consumer -> producer: files dropped on the picture */
+};
+
+/** One representation of a clipboard offer. */
+struct shmfb_clip_item {
+    const char *mime; /**< NUL-terminated, 1..SHMFB_MIME_MAX bytes of printable
+                           ASCII, e.g. SHMFB_MIME_TEXT or "image/png" */
+    const void *data; /**< size bytes (not NUL-terminated); may be NULL if size is 0 */
+    size_t size;
+};
+
+/** A received host message: a validated private copy. */
+struct shmfb_host_msg {
+    uint32_t type;  /**< enum shmfb_host_type */
+    uint32_t count; /**< CLIPBOARD: items (0 = the clipboard was emptied);
+                         DROP: paths (1..SHMFB_DROP_MAX) */
+    /** CLIPBOARD: the offer's representations, distinct MIME types. */
+    struct shmfb_clip_item items[SHMFB_CLIP_TYPES_MAX];
+    const char *title;        /**< TITLE: NUL-terminated UTF-8, no control characters */
+    bool fullscreen;          /**< FULLSCREEN: on or off */
+    int32_t x, y;             /**< DROP: where, in framebuffer pixels (may lie
+                                   outside the frame, within ±2^24) */
+    const char *const *paths; /**< DROP: count NUL-terminated UTF-8 paths or URIs */
+};
+
+/**
+ * Offers the producer's clipboard to every connected consumer (a viewer
+ * then owns the desktop's clipboard with it).  The data is copied; it goes
+ * to consumers connected now, not to later ones.
+ *
+ * \param items  \p n representations, distinct MIME types; data of
+ *               SHMFB_MIME_TEXT must be UTF-8
+ * \param n      0..SHMFB_CLIP_TYPES_MAX; 0 says the clipboard is empty
+ * \returns 0 (also with no consumer); -EINVAL (NULL \p items with n > 0, a bad
+ *          MIME type, a repeated one, text that is not UTF-8, n too large);
+ *          -EFBIG (more than SHMFB_HOST_DATA_MAX bytes); -ENOMEM.
+ */
+SHMFB_EXPORT int shmfb_producer_offer_clipboard(struct shmfb_producer *p,
+                                                const struct shmfb_clip_item *items, uint32_t n);
+
+/**
+ * Sets the title consumers show for the framebuffer (a viewer's window
+ * title), now and for every consumer that connects later.
+ * \param title  UTF-8, at most SHMFB_TITLE_MAX bytes, no control characters;
+ *               "" lets consumers show their default
+ * \returns 0; -EINVAL (NULL, not UTF-8, control characters); -EFBIG (too
+ *          long); -ENOMEM.
+ */
+SHMFB_EXPORT int shmfb_producer_set_title(struct shmfb_producer *p, const char *title);
+
+/**
+ * Asks consumers to show the framebuffer full screen (or not), now and for
+ * every consumer that connects later.  A request: the user may still leave
+ * full screen in the viewer.
+ * \returns 0; -ENOMEM.
+ */
+SHMFB_EXPORT int shmfb_producer_set_fullscreen(struct shmfb_producer *p, bool on);
+
+/**
+ * Takes the next host message a consumer sent (CLIPBOARD or DROP), without
+ * waiting.  Reads what the connections hold, sends what waits to be sent,
+ * and answers consumers waiting to connect.  shmfb_producer_wait() with SHMFB_WAIT_HOST sleeps
+ * until one is there.  A message that arrived complete is delivered even if its consumer has gone
+ * since.
+ *
+ * \param msg  filled on success; its pointers are borrowed until the next
+ *             call of this function on \p p or shmfb_producer_destroy()
+ * \returns 0; -EAGAIN (none); -EINVAL (NULL).
+ */
+SHMFB_EXPORT int shmfb_producer_host_recv(struct shmfb_producer *p, struct shmfb_host_msg *msg);
+
+/** Host messages received and dropped because they broke their rules, and
+ *  messages that were replaced before they could be sent, since creation. */
+SHMFB_EXPORT uint64_t shmfb_producer_host_dropped(const struct shmfb_producer *p);
+
+/**
+ * Offers the consumer's clipboard (the desktop's, in a viewer) to the
+ * producer.  Same rules as shmfb_producer_offer_clipboard().
+ * \returns 0; -EPIPE (the producer is gone); the errors of
+ *          shmfb_producer_offer_clipboard().
+ */
+SHMFB_EXPORT int shmfb_consumer_offer_clipboard(struct shmfb_consumer *c,
+                                                const struct shmfb_clip_item *items, uint32_t n);
+
+/**
+ * Tells the producer that files were dropped on its picture.
+ * \param x, y   where, in framebuffer pixels, within ±2^24
+ * \param paths  \p n paths or URIs, UTF-8, 1..SHMFB_PATH_MAX bytes each
+ * \param n      1..SHMFB_DROP_MAX
+ * \returns 0; -EINVAL (NULL, a bad count, position, or path); -EFBIG (paths
+ *          longer than SHMFB_HOST_DATA_MAX together); -EPIPE; -ENOMEM.
+ */
+SHMFB_EXPORT int shmfb_consumer_drop(struct shmfb_consumer *c, int32_t x, int32_t y,
+                                     const char *const *paths, uint32_t n);
+
+/**
+ * Takes the next host message from the producer (CLIPBOARD, TITLE or
+ * FULLSCREEN), without waiting; sends what waits to be sent.  Attached or
+ * not.  shmfb_consumer_wait_any() with SHMFB_WAIT_HOST sleeps until one is
+ * there.
+ *
+ * Thread-safety: the host calls of a consumer (offer, drop, host_recv,
+ * wait_any with SHMFB_WAIT_HOST) must not run concurrently with each other;
+ * they may run on one thread while another waits for frames (without
+ * SHMFB_WAIT_HOST) or sends events on the same consumer.
+ *
+ * \param msg  filled on success; its pointers are borrowed until the next
+ *             call of this function on \p c or shmfb_consumer_close()
+ * \returns 0; -EAGAIN (none); -EPIPE (the producer is gone, and every
+ *          message it sent before has been taken); -EINVAL (NULL).
+ */
+SHMFB_EXPORT int shmfb_consumer_host_recv(struct shmfb_consumer *c, struct shmfb_host_msg *msg);
+
+/**
+ * The consumer's connection to its producer, for a poll loop of the
+ * caller's own: readable when host messages may be there (call
+ * shmfb_consumer_host_recv()).  Owned by the consumer; do not read or close.
+ */
+SHMFB_EXPORT int shmfb_consumer_fd(const struct shmfb_consumer *c);
 
 /* ------------------------------------------------------------------------ */
 /* Spawned producers: a private framebuffer handed over a socket            */

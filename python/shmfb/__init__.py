@@ -29,7 +29,7 @@ from ._consumer import Consumer, Frame
 from ._errors import Error, check, strerror
 from ._producer import Producer
 from ._types import (KEY_SPECIAL, Button, Cursor, CursorState, Event, EventType, Format,
-                     FrameFlags, Info, Mod, Pacing, Rect, WaitFlags)
+                     FrameFlags, HostMessage, HostType, Info, Mod, Pacing, Rect, WaitFlags)
 
 __version__ = "0.1.0"
 
@@ -42,6 +42,13 @@ CURSOR_MAX = _lib.CURSOR_MAX
 MAX_BUFFERS = _lib.MAX_BUFFERS
 SOCKET_ENV = _lib.SOCKET_ENV
 RUNTIME_DIR_ENV = _lib.RUNTIME_DIR_ENV
+HOST_DATA_MAX = _lib.HOST_DATA_MAX
+CLIP_TYPES_MAX = _lib.CLIP_TYPES_MAX
+MIME_MAX = _lib.MIME_MAX
+TITLE_MAX = _lib.TITLE_MAX
+DROP_MAX = _lib.DROP_MAX
+PATH_MAX = _lib.PATH_MAX
+MIME_TEXT = _lib.MIME_TEXT
 
 
 def name_check(name):
@@ -92,4 +99,6 @@ __all__ = ["Producer", "Consumer", "Frame", "Event", "EventType", "Button", "Mod
            "Pacing", "FrameFlags", "WaitFlags", "Rect", "Info", "Cursor", "CursorState", "Error",
            "strerror", "name_check", "probe", "reap", "names", "spawned", "KEY_SPECIAL",
            "MAX_CONSUMERS", "MAX_DAMAGE", "NAME_MAX", "DIM_MAX", "EVENT_QUEUE", "CURSOR_MAX",
-           "MAX_BUFFERS", "SOCKET_ENV", "RUNTIME_DIR_ENV"]
+           "MAX_BUFFERS", "SOCKET_ENV", "RUNTIME_DIR_ENV", "HostType", "HostMessage",
+           "HOST_DATA_MAX", "CLIP_TYPES_MAX", "MIME_MAX", "TITLE_MAX", "DROP_MAX", "PATH_MAX",
+           "MIME_TEXT"]

@@ -10,12 +10,12 @@ import time
 
 import numpy as np
 
-from . import _lib
+from . import _host, _lib
 from ._errors import Error, check, error
 from ._lib import lib
 from ._mapping import Mapping, Spares, page_round
 from ._producer import SLICE_MS, deadline_of, remaining_ms, slice_of
-from ._types import Cursor, Format, FrameFlags, WaitFlags, maybe_enum, rect_from
+from ._types import Cursor, Format, FrameFlags, HostMessage, WaitFlags, maybe_enum, rect_from
 
 
 class Frame:
@@ -468,6 +468,63 @@ class Consumer:
         with self._send_lock:
             rc = lib.shmfb_consumer_request_frame(self._h())
         check(rc, self.name)
+
+
+    # ---- the desktop: clipboard, title, full screen, drops -------------------
+
+    def offer_clipboard(self, data):
+        """Offers the consumer's clipboard (the desktop's, in a viewer) to the
+        producer; data as Producer.offer_clipboard().  Raises BrokenPipeError
+        when the producer is gone."""
+        items, n, keep = _host.clip_items(data)
+        with self._lock:
+            check(lib.shmfb_consumer_offer_clipboard(self._h(), items, n), self.name)
+        del keep
+
+    def drop(self, paths, x=0, y=0):
+        """Tells the producer that files (paths or URIs, str) were dropped
+        on its picture at x, y (framebuffer pixels)."""
+        arr, n = _host.drop_paths(paths)
+        with self._lock:
+            check(lib.shmfb_consumer_drop(self._h(), int(x), int(y), arr, n), self.name)
+
+    def host_message(self):
+        """The next HostMessage from the producer (CLIPBOARD, TITLE or
+        FULLSCREEN), or None.  Raises BrokenPipeError once the producer is
+        gone and every message it sent was taken."""
+        s = _lib.HostMsgStruct()
+        with self._lock:
+            rc = lib.shmfb_consumer_host_recv(self._h(), ctypes.byref(s))
+            if rc == -errno.EAGAIN:
+                return None
+            check(rc, self.name)
+            return HostMessage._from_struct(s)
+
+    def host_messages(self):
+        """Iterates over the host messages there now."""
+        while True:
+            m = self.host_message()
+            if m is None:
+                return
+            yield m
+
+    def wait_host(self, timeout_ms=None):
+        """The next host message, waiting up to timeout_ms (None: no bound;
+        attached or not); None if none came in time."""
+        deadline = deadline_of(timeout_ms)
+        while True:
+            m = self.host_message()
+            if m is not None:
+                return m
+            left = remaining_ms(deadline)
+            with self._lock:
+                rc = lib.shmfb_consumer_wait_any(self._h(), slice_of(left), int(WaitFlags.HOST),
+                                                 None)
+            if rc == -errno.ETIMEDOUT:
+                if left is not None and left <= SLICE_MS:
+                    return self.host_message()
+            elif rc < 0:
+                raise error(rc, self.name)
 
 
 def _raw_view(addr, f):

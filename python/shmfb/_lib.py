@@ -15,6 +15,13 @@ DIM_MAX = 16384
 EVENT_QUEUE = 256
 CURSOR_MAX = 64
 MAX_BUFFERS = 8
+HOST_DATA_MAX = 16 << 20
+CLIP_TYPES_MAX = 8
+MIME_MAX = 127
+TITLE_MAX = 1024
+DROP_MAX = 1024
+PATH_MAX = 4096
+MIME_TEXT = "text/plain;charset=utf-8"
 SOCKET_ENV = "SHMFB_SOCKET"
 RUNTIME_DIR_ENV = "SHMFB_RUNTIME_DIR"
 
@@ -74,11 +81,23 @@ class CursorStruct(Structure):
                 ("pixels", c_uint32 * (CURSOR_MAX * CURSOR_MAX))]
 
 
+class ClipItemStruct(Structure):
+    _fields_ = [("mime", c_char_p), ("data", c_void_p), ("size", c_size_t)]
+
+
+class HostMsgStruct(Structure):
+    _fields_ = [("type", c_uint32), ("count", c_uint32),
+                ("items", ClipItemStruct * CLIP_TYPES_MAX), ("title", c_char_p),
+                ("fullscreen", ctypes.c_bool), ("x", c_int32), ("y", c_int32),
+                ("paths", POINTER(c_char_p))]
+
+
 # The layouts the tests compare with what a C compiler makes of shmfb.h.
 STRUCTS = {"shmfb_rect": Rect, "shmfb_producer_desc": ProducerDesc,
            "shmfb_frame": FrameStruct, "shmfb_consumer_desc": ConsumerDesc,
            "shmfb_event": EventStruct, "shmfb_info": InfoStruct,
-           "shmfb_cursor": CursorStruct, "shmfb_back": BackStruct}
+           "shmfb_cursor": CursorStruct, "shmfb_back": BackStruct,
+           "shmfb_clip_item": ClipItemStruct, "shmfb_host_msg": HostMsgStruct}
 
 # int (*fn)(void *ctx, const char *name, bool alive)
 ListCallback = ctypes.CFUNCTYPE(c_int, c_void_p, c_char_p, ctypes.c_bool)
@@ -133,6 +152,15 @@ _PROTOTYPES = {
     "shmfb_spawn": (c_int, [POINTER(c_char_p), POINTER(c_int32), POINTER(c_int)]),
     "shmfb_consumer_open_socket": (c_int, [c_int, c_int, POINTER(ConsumerDesc),
                                            POINTER(c_void_p)]),
+    "shmfb_producer_offer_clipboard": (c_int, [_producer_p, POINTER(ClipItemStruct), c_uint32]),
+    "shmfb_producer_set_title": (c_int, [_producer_p, c_char_p]),
+    "shmfb_producer_set_fullscreen": (c_int, [_producer_p, ctypes.c_bool]),
+    "shmfb_producer_host_recv": (c_int, [_producer_p, POINTER(HostMsgStruct)]),
+    "shmfb_producer_host_dropped": (c_uint64, [_producer_p]),
+    "shmfb_consumer_offer_clipboard": (c_int, [_consumer_p, POINTER(ClipItemStruct), c_uint32]),
+    "shmfb_consumer_drop": (c_int, [_consumer_p, c_int32, c_int32, POINTER(c_char_p), c_uint32]),
+    "shmfb_consumer_host_recv": (c_int, [_consumer_p, POINTER(HostMsgStruct)]),
+    "shmfb_consumer_fd": (c_int, [_consumer_p]),
     "shmfb_probe": (c_int, [c_char_p, POINTER(InfoStruct)]),
     "shmfb_list": (c_int, [ListCallback, c_void_p, c_uint32]),
     "shmfb_reap": (c_int, [c_char_p]),

@@ -8,12 +8,12 @@ import time
 
 import numpy as np
 
-from . import _lib
+from . import _host, _lib
 from ._errors import check
 from ._lib import lib
 from ._mapping import Mapping, page_round
-from ._types import (CursorState, Event, Format, Pacing, WaitFlags, maybe_enum, to_enum,
-                     to_format, to_pacing)
+from ._types import (CursorState, Event, Format, HostMessage, Pacing, WaitFlags, maybe_enum,
+                     to_enum, to_format, to_pacing)
 
 # Long waits run in slices so that Ctrl-C, signal handlers and close() from
 # another thread get a turn in between.
@@ -322,12 +322,14 @@ class Producer:
                 return
             yield ev
 
-    def wait(self, timeout_ms=None, *, events=True, taken=False):
-        """Sleeps until an input event is queued (events=True) and/or every
-        consumer took the last frame (taken=True), or the timeout (ms; None:
-        no bound, 0: poll) runs out.  Returns the WaitFlags that hold; empty
-        when it timed out.  The GIL is released while it sleeps."""
-        what = (WaitFlags.EVENT if events else 0) | (WaitFlags.TAKEN if taken else 0)
+    def wait(self, timeout_ms=None, *, events=True, taken=False, host=False):
+        """Sleeps until an input event is queued (events=True), every
+        consumer took the last frame (taken=True) and/or a host message came
+        (host=True), or the timeout (ms; None: no bound, 0: poll) runs out.
+        Returns the WaitFlags that hold; empty when it timed out.  The GIL is
+        released while it sleeps."""
+        what = ((WaitFlags.EVENT if events else 0) | (WaitFlags.TAKEN if taken else 0)
+                | (WaitFlags.HOST if host else 0))
         deadline = deadline_of(timeout_ms)
         while True:
             left = remaining_ms(deadline)
@@ -349,3 +351,64 @@ class Producer:
             if not self.wait(remaining_ms(deadline), events=True):
                 return self.poll_event()
 
+
+    # ---- the desktop: clipboard, title, full screen, drops -------------------
+
+    def offer_clipboard(self, data):
+        """Offers this program's clipboard to every connected consumer (a
+        viewer then owns the desktop's clipboard with it): a str (sent as
+        text/plain;charset=utf-8), a {mime type: bytes} dict (at most 8 types,
+        16 MiB of data together), or None for an empty clipboard.  Never
+        blocks: what a consumer does not read at once waits, and a newer offer
+        replaces one that has not started.  Raises Error -EFBIG (too big),
+        -EINVAL (a bad MIME type, text that is not UTF-8)."""
+        items, n, keep = _host.clip_items(data)
+        with self._lock:
+            check(lib.shmfb_producer_offer_clipboard(self._h(), items, n))
+        del keep
+
+    def set_title(self, title):
+        """The title consumers show (a viewer's window title), now and for
+        consumers that connect later; "" lets them show their own."""
+        with self._lock:
+            check(lib.shmfb_producer_set_title(self._h(), title.encode("utf-8")))
+
+    def set_fullscreen(self, on=True):
+        """Asks consumers to show the framebuffer full screen (or not)."""
+        with self._lock:
+            check(lib.shmfb_producer_set_fullscreen(self._h(), bool(on)))
+
+    def host_message(self):
+        """The next HostMessage a consumer sent (CLIPBOARD or DROP), or None."""
+        s = _lib.HostMsgStruct()
+        with self._lock:
+            rc = lib.shmfb_producer_host_recv(self._h(), ctypes.byref(s))
+            if rc == -errno.EAGAIN:
+                return None
+            check(rc)
+            return HostMessage._from_struct(s)
+
+    def host_messages(self):
+        """Iterates over the host messages there now."""
+        while True:
+            m = self.host_message()
+            if m is None:
+                return
+            yield m
+
+    def wait_host(self, timeout_ms=None):
+        """The next host message, waiting up to timeout_ms (None: no bound);
+        None if none came in time."""
+        deadline = deadline_of(timeout_ms)
+        while True:
+            m = self.host_message()
+            if m is not None:
+                return m
+            if not self.wait(remaining_ms(deadline), events=False, host=True):
+                return self.host_message()
+
+    @property
+    def host_dropped(self):
+        """Host messages dropped (broke their rules, or replaced unsent)."""
+        with self._lock:
+            return lib.shmfb_producer_host_dropped(self._h())

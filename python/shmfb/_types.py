@@ -1,7 +1,9 @@
 """Enums, rectangles, input events and framebuffer descriptions."""
 
+import ctypes
 import dataclasses
 import enum
+import os
 from typing import NamedTuple
 
 import numpy as np
@@ -70,6 +72,51 @@ class WaitFlags(enum.IntFlag):
     TAKEN = 1 << 1   #: producer: every attached consumer took the last frame (or none is)
     FRAME = 1 << 2   #: consumer: a new frame
     CURSOR = 1 << 3  #: consumer: the cursor changed since this handle last read it
+    HOST = 1 << 4    #: either side: a host message is there (clipboard, title, ...)
+
+
+class HostType(enum.IntEnum):
+    """Kinds of HostMessage."""
+    CLIPBOARD = 1   #: either way: the sender's clipboard (mime -> bytes)
+    TITLE = 2       #: producer -> consumers: the window title
+    FULLSCREEN = 3  #: producer -> consumers: full screen on or off
+    DROP = 4        #: consumer -> producer: files dropped on the picture
+
+
+@dataclasses.dataclass(frozen=True)
+class HostMessage:
+    """A message of the host channel, copied out of the library.
+
+    type: HostType.  clipboard: {mime type: bytes} (CLIPBOARD; empty when the
+    clipboard was emptied); title: str (TITLE); fullscreen: bool
+    (FULLSCREEN); paths: list of str and x, y in framebuffer pixels (DROP).
+    """
+    type: "HostType"
+    clipboard: dict = dataclasses.field(default_factory=dict)
+    title: str = None
+    fullscreen: bool = False
+    paths: list = dataclasses.field(default_factory=list)
+    x: int = 0
+    y: int = 0
+
+    @property
+    def text(self):
+        """CLIPBOARD: the text/plain;charset=utf-8 data as str, or None."""
+        data = self.clipboard.get("text/plain;charset=utf-8")
+        return None if data is None else data.decode("utf-8")
+
+    @classmethod
+    def _from_struct(cls, s):
+        kind = maybe_enum(HostType, s.type)
+        if kind == HostType.CLIPBOARD:
+            items = s.items[:min(s.count, len(s.items))]
+            return cls(kind, clipboard={i.mime.decode("ascii"): ctypes.string_at(i.data, i.size)
+                                        if i.size else b"" for i in items})
+        if kind == HostType.TITLE:
+            return cls(kind, title=s.title.decode("utf-8"))
+        if kind == HostType.FULLSCREEN:
+            return cls(kind, fullscreen=bool(s.fullscreen))
+        return cls(kind, paths=[os.fsdecode(s.paths[i]) for i in range(s.count)], x=s.x, y=s.y)
 
 
 class EventType(enum.IntEnum):

@@ -104,6 +104,23 @@ static void cursor(void)
     FIELD(shmfb_cursor, pixels);
 }
 
+static void host(void)
+{
+    SIZE(shmfb_clip_item);
+    FIELD(shmfb_clip_item, mime);
+    FIELD(shmfb_clip_item, data);
+    FIELD(shmfb_clip_item, size);
+    SIZE(shmfb_host_msg);
+    FIELD(shmfb_host_msg, type);
+    FIELD(shmfb_host_msg, count);
+    FIELD(shmfb_host_msg, items);
+    FIELD(shmfb_host_msg, title);
+    FIELD(shmfb_host_msg, fullscreen);
+    FIELD(shmfb_host_msg, x);
+    FIELD(shmfb_host_msg, y);
+    FIELD(shmfb_host_msg, paths);
+}
+
 #define WIRE(s, f) printf("wire %s.%s %zu\n", #s, #f, offsetof(struct wire_##s, f))
 
 static void wire(void)
@@ -152,6 +169,17 @@ static void constants(void)
     CONSTANT(SHMFB_WAIT_TAKEN);
     CONSTANT(SHMFB_WAIT_FRAME);
     CONSTANT(SHMFB_WAIT_CURSOR);
+    CONSTANT(SHMFB_WAIT_HOST);
+    CONSTANT(SHMFB_HOST_CLIPBOARD);
+    CONSTANT(SHMFB_HOST_TITLE);
+    CONSTANT(SHMFB_HOST_FULLSCREEN);
+    CONSTANT(SHMFB_HOST_DROP);
+    CONSTANT(SHMFB_HOST_DATA_MAX);
+    CONSTANT(SHMFB_CLIP_TYPES_MAX);
+    CONSTANT(SHMFB_MIME_MAX);
+    CONSTANT(SHMFB_TITLE_MAX);
+    CONSTANT(SHMFB_DROP_MAX);
+    CONSTANT(SHMFB_PATH_MAX);
     CONSTANT(SHMFB_CURSOR_MAX);
     CONSTANT(SHMFB_CURSOR_DEFAULT);
     CONSTANT(SHMFB_CURSOR_HIDDEN);
@@ -192,6 +220,7 @@ int main(void)
 {
     rect_and_descs();
     frame_and_event();
+    host();
     info();
     cursor();
     back();

@@ -50,6 +50,10 @@ def test_constants():
     assert shmfb.KEY_SPECIAL == c["SHMFB_KEY_SPECIAL"]
     assert shmfb.CURSOR_MAX == c["SHMFB_CURSOR_MAX"]
     assert shmfb.MAX_BUFFERS == c["SHMFB_MAX_BUFFERS"]
+    assert (shmfb.HOST_DATA_MAX, shmfb.CLIP_TYPES_MAX, shmfb.MIME_MAX, shmfb.TITLE_MAX,
+            shmfb.DROP_MAX, shmfb.PATH_MAX) == \
+        (c["SHMFB_HOST_DATA_MAX"], c["SHMFB_CLIP_TYPES_MAX"], c["SHMFB_MIME_MAX"],
+         c["SHMFB_TITLE_MAX"], c["SHMFB_DROP_MAX"], c["SHMFB_PATH_MAX"])
     assert (_lib.SHARE_UID, _lib.SHARE_ANY, _lib.OWN_IMAGE) == \
         (c["SHMFB_SHARE_UID"], c["SHMFB_SHARE_ANY"], c["SHMFB_OWN_IMAGE"])
     assert _lib.TRUST_UID == c["SHMFB_TRUST_UID"]
@@ -57,10 +61,12 @@ def test_constants():
     enums = [(shmfb.Format, "SHMFB_FORMAT_"), (shmfb.Pacing, "SHMFB_PACING_"),
              (shmfb.FrameFlags, "SHMFB_FRAME_"), (shmfb.WaitFlags, "SHMFB_WAIT_"),
              (shmfb.EventType, "SHMFB_EVENT_"), (shmfb.Button, "SHMFB_BUTTON_"),
-             (shmfb.Mod, "SHMFB_MOD_"), (shmfb.CursorState, "SHMFB_CURSOR_")]
+             (shmfb.Mod, "SHMFB_MOD_"), (shmfb.CursorState, "SHMFB_CURSOR_"),
+             (shmfb.HostType, "SHMFB_HOST_")]
     for cls, prefix in enums:
         cvals = {k[len(prefix):]: v for k, v in c.items()
-                 if k.startswith(prefix) and k not in ("SHMFB_EVENT_QUEUE", "SHMFB_CURSOR_MAX")}
+                 if k.startswith(prefix) and k not in ("SHMFB_EVENT_QUEUE", "SHMFB_CURSOR_MAX",
+                                                       "SHMFB_HOST_DATA_MAX")}
         assert cvals == {m.name: int(m) for m in cls}, cls.__name__
 
 

@@ -5,8 +5,9 @@
 # it needs besides the viewer, Xvfb and the e2e programs: toyvm (the example
 # toy-vm), shmfb (the shmfb tool), wmclose (e2e-wmclose, built with libX11),
 # xprobe (e2e-xprobe, built with libX11, libXfixes and libXdamage),
-# viewbench (shmfb-viewbench), valgrind (valgrind, in a build without
-# sanitizers).
+# viewbench (shmfb-viewbench), host (e2e-host), xclip (xclip and xprop),
+# xdnd (e2e-xdnd, an XDND drag source built with libX11),
+# valgrind (valgrind, in a build without sanitizers).
 # shellcheck shell=bash
 
 # Producer defaults: 160x120, 40 frames, sprite moving with damage only.
@@ -730,3 +731,141 @@ case_viewbench() { # needs: viewbench
     [ "$rc" -eq 2 ] || fail "exit status $rc for a too small --size"
     expect_error "$rc" "$W/bench.err" "must exceed 256x256"
 }
+
+# ---- the host channel: clipboard, title, full screen ------------------------------
+
+# start_host: e2e-host on NAME, its commands from the FIFO on descriptor 7,
+# what consumers send in $W/host.out.
+start_host() {
+    mkfifo "$W/cmd" || fail "no fifo"
+    "$HOST" "$NAME" <"$W/cmd" >"$W/host.out" 2>"$W/host.err" &
+    PIDS+=("$!")
+    exec 7>"$W/cmd"
+}
+host_says() { grep -qxF -- "$1" "$W/host.out"; }
+expect_host() { wait_for 10 host_says "$1" || fail "the producer did not get '$1' ($(cat "$W/host.out"))"; }
+clip_is() { [ "$(xclip -o -selection "$1")" = "$2" ]; }
+expect_clip() {
+    wait_for 10 clip_is "$1" "$2" || fail "$1 is '$(xclip -o -selection "$1" 2>&1)', not '$2'"
+}
+net_name() { xprop -id "$WID" _NET_WM_NAME | sed -n 's/^_NET_WM_NAME(UTF8_STRING) = "\(.*\)"$/\1/p'; }
+name_is() { [ "$(net_name)" = "$1" ]; }
+geometry() { xdotool getwindowgeometry "$WID" | sed -n 's/^ *Geometry: //p'; }
+geometry_is() { [ "$(geometry)" = "$1" ]; }
+geometry_not() { [ "$(geometry)" != "$1" ]; }
+
+# The producer's clipboard becomes the desktop's (both selections, UTF-8
+# intact); the desktop's comes back when another program takes the
+# clipboard from the viewer, and before a paste key goes to the producer.
+case_host_clipboard() { # needs: host xclip
+    start_x
+    start_host
+    start_viewer
+    printf 'offer H\303\274ndchen \342\202\254 \360\237\230\200\n' >&7
+    expect_clip clipboard $'H\303\274ndchen \342\202\254 \360\237\230\200'
+    expect_clip primary $'H\303\274ndchen \342\202\254 \360\237\230\200'
+    printf 'from the desktop \303\274' | xclip -i -selection clipboard
+    expect_host $'clipboard from the desktop \303\274'
+    # xclip now owns the clipboard; another xclip takes it over unseen.
+    printf 'second' | xclip -i -selection clipboard
+    xdotool key --window "$WID" ctrl+v
+    expect_host "clipboard second"
+}
+
+# The producer's title names the window, the framebuffer's name after it.
+case_host_title() { # needs: host xclip
+    start_x
+    start_host
+    start_viewer
+    printf 'title /usr/share/scratch/Scratch.image\n' >&7
+    wait_for 10 name_is "/usr/share/scratch/Scratch.image — /$NAME" ||
+        fail "window title '$(net_name)'"
+    printf 'title Caf\303\251 \342\200\224 2\n' >&7
+    wait_for 10 name_is $'Caf\303\251 \342\200\224 2 — /'"$NAME" || fail "window title '$(net_name)'"
+}
+
+# Full screen on the producer's request (the window takes the screen, the
+# producer is asked for a frame that fills it), F11 leaves and enters it,
+# --fullscreen starts with it.
+case_host_fullscreen() { # needs: host xclip
+    start_x
+    start_host
+    start_viewer
+    printf 'fullscreen 1\n' >&7
+    wait_for 10 geometry_is 1024x768 || fail "window $(geometry) on a 1024x768 screen"
+    expect_host "size 1024 768"
+    xdotool key --window "$WID" F11
+    wait_for 10 geometry_not 1024x768 || fail "still full screen after F11"
+    xdotool key --window "$WID" F11
+    wait_for 10 geometry_is 1024x768 || fail "not full screen after F11"
+    # --fullscreen: from the start.
+    kill "$VPID" && wait "$VPID"
+    start_viewer --fullscreen
+    wait_for 10 geometry_is 1024x768 || fail "window $(geometry) with --fullscreen"
+}
+
+# toy-vm uses the desktop as a VM's image would: --title names the window,
+# Ctrl+V types the desktop's clipboard onto its picture (the same pixels as
+# typing it), Ctrl+C offers what was typed, Ctrl+F asks for full screen.
+case_host_toyvm() { # needs: toyvm xclip
+    local log=$W/toy.log
+    start_x
+    bg "$W/view.err" "$VIEW" -- "$TOYVM" --size 320x200 --log "$log" --title $'toy \342\200\224 vm'
+    VPID=$LAST
+    wait_for 10 eval 'WID=$(xdotool search --classname "^shmfb-view$" | head -n 1) && [ -n "$WID" ]' ||
+        fail "no viewer window appeared"
+    wait_for 10 name_is $'toy \342\200\224 vm \342\200\224 '"$TOYVM" || fail "window title '$(net_name)'"
+    printf 'p\303\274 x' | xclip -i -selection clipboard
+    xdotool mousemove --window "$WID" 100 100 key ctrl+v
+    expect_logged "$log" $'paste p\303\274 x'
+    wait_for 10 settled "$W/pasted.png" || fail "the window did not settle"
+    xdotool key BackSpace BackSpace BackSpace BackSpace
+    expect_logged "$log" "text U+0008"
+    LC_ALL=C.UTF-8 xdotool type --delay 300 'pü x'
+    wait_for 10 matches "$W/typed.png" "$W/pasted.png" ||
+        fail "the pasted text differs from the typed one ($W/pasted.png, $W/typed.png)"
+    xdotool key ctrl+c
+    expect_logged "$log" $'copy p\303\274 x'
+    expect_clip clipboard $'p\303\274 x'
+    xdotool key ctrl+f
+    expect_logged "$log" "fullscreen 1"
+    wait_for 10 geometry_is 1024x768 || fail "window $(geometry) after Ctrl+F"
+    expect_logged "$log" "resize 1024x768"
+}
+
+# shmfb demo --title names the window; the desktop's clipboard text, offered
+# by a viewer as it starts, is said on the demo's stderr.
+case_host_demo() { # needs: shmfb xclip
+    start_x
+    printf 'copied before' | xclip -i -selection clipboard
+    bg "$W/demo.err" "$SHMFB" demo "/$NAME" --size 160x120 --title 'Demo title'
+    bg "$W/view.err" "$VIEW" --wait "$NAME"
+    VPID=$LAST
+    wait_for 10 eval 'WID=$(xdotool search --classname "^shmfb-view$" | head -n 1) && [ -n "$WID" ]' ||
+        fail "no viewer window appeared"
+    wait_for 10 name_is "Demo title — /$NAME" || fail "window title '$(net_name)'"
+    wait_for 10 grep -qxF "shmfb: demo: clipboard: copied before" "$W/demo.err" ||
+        fail "the demo did not say the clipboard ($(cat "$W/demo.err"))"
+}
+
+# Files dragged onto the window (XDND, as from a file manager) reach the
+# producer as one drop at the pointer, in framebuffer pixels (with --scale
+# too); toy-vm logs their paths, then the drop record with its place.
+drop_case() { # KIND SCALE
+    local log=$W/toy.log k=$1
+    start_x
+    printf 'x' >"$W/a b.png"
+    printf 'y' >"$W/s\303\251.txt"
+    bg "$W/view.err" "$VIEW" --scale "$k" -- "$TOYVM" --size 320x200 --log "$log"
+    VPID=$LAST
+    wait_for 10 eval 'WID=$(xdotool search --classname "^shmfb-view$" | head -n 1) && [ -n "$WID" ]' ||
+        fail "no viewer window appeared"
+    wait_for 10 geometry_is "$((320 * k))x$((200 * k))" || fail "window $(geometry)"
+    "$XDND" "$WID" $((100 * k)) $((60 * k)) "$W/a b.png" "$W/s"$'\303\251'".txt" ||
+        fail "the viewer did not take the drop"
+    expect_logged "$log" "dropped $W/a b.png"
+    expect_logged "$log" "dropped $W/s"$'\303\251'".txt"
+    expect_logged "$log" "drop x=100 y=60 files=2"
+}
+case_host_drop() { drop_case 1; } # needs: toyvm xdnd
+case_host_drop_scale2() { drop_case 2; } # needs: toyvm xdnd

@@ -2,10 +2,10 @@
 # End-to-end test of shmfb-view under an Xvfb server of its own.
 #
 # usage: run.sh CASE VIEW PRODUCER COMPARE GARBAGE GOLDEN_DIR OUT_DIR
-#               [TOYVM WMCLOSE SHMFB XPROBE VIEWBENCH]
+#               [TOYVM WMCLOSE SHMFB XPROBE VIEWBENCH HOST XDND]
 #
-# CASE is a case_CASE function of cases.sh.  TOYVM, WMCLOSE, SHMFB, XPROBE
-# and VIEWBENCH are the programs some cases need ("# needs:" there); "-" for
+# CASE is a case_CASE function of cases.sh.  TOYVM, WMCLOSE, SHMFB, XPROBE,
+# VIEWBENCH, HOST and XDND are the programs some cases need ("# needs:" there); "-" for
 # one not built.
 #
 # Screenshots come from the X server (xwd of the viewer's window) and are
@@ -15,7 +15,7 @@
 set -uo pipefail
 
 CASE=$1 VIEW=$2 PRODUCER=$3 COMPARE=$4 GARBAGE=$5 GOLDEN=$6 OUT=$7
-TOYVM=${8:-} WMCLOSE=${9:-} SHMFB=${10:-} XPROBE=${11:-} VIEWBENCH=${12:-}
+TOYVM=${8:-} WMCLOSE=${9:-} SHMFB=${10:-} XPROBE=${11:-} VIEWBENCH=${12:-} HOST=${13:-} XDND=${14:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../procs.sh"
 SPRITE=$GOLDEN/e2e-sprite.png

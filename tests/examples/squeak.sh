@@ -13,6 +13,11 @@
 #   lifecycle  spawned: nothing in /dev/shm, closing the window ends Scratch
 #              with 0; named: SIGTERM, SIGINT, SIGHUP and the image quitting
 #              all free the name at once
+#   desktop    against the X11 module: a pasted ASCII name gives the same
+#              picture, a copy from the sprite-name field the same text, the
+#              title the image's path, a PNG dropped on the stage (XDND,
+#              e2e-xdnd from $SHMFB_XDND) the same import; beyond it, a
+#              non-ASCII name pasted shows as typed and copies back unchanged
 #   cli        shmfb-squeak's usage errors; the module exports display_shmfb only
 #   install    cmake --install BUILD_DIR, then the installed launcher runs
 #
@@ -25,6 +30,7 @@ set -uo pipefail
 CASE=$1 VIEW=$2 SHMFB=$3 SQUEAK=$4 MODULE=$5 WMCLOSE=$6 COMPARE=$7 CURSOR=$8 GOLDEN=$9
 OUT=${10} BUILD=${11:-}
 IMAGE=/usr/share/scratch/Scratch.image
+SPRITE=$GOLDEN/../sprite.png
 W=$OUT/$CASE
 NAME=squeak-$CASE-$$
 # The mouse position readout below the stage, the one part of Scratch's
@@ -209,13 +215,113 @@ case_input() {
     # the keymap lacks by binding it to a spare key, and takes the binding
     # back half the --delay after the press: a slow viewer (the sanitizer
     # build, a loaded machine) must have looked the key up by then.
-    xdotool mousemove --window "$WID" 363 67 click 1 sleep 0.3 key ctrl+a
+    xdotool mousemove --window "$WID" 363 67 click 1 sleep 0.3 key ctrl+a sleep 0.3
     LC_ALL=C.UTF-8 xdotool type --delay 300 'Kätzchen ñ'
     xdotool key Return
     expect_golden squeak-rename.png
     # A resize: Scratch lays itself out for 800x600.
     xdotool windowsize "$WID" 800 600
     expect_golden squeak-resized.png
+}
+
+# The sprite-name field (about 360, 67): select its text, then copy, or
+# paste and enter.  Keys go to the window under the pointer (no window
+# manager: the focus follows the pointer).
+copy_name() {
+    xdotool mousemove --window "$1" 363 67 click --repeat 2 1 sleep 0.3 key ctrl+a sleep 0.2 \
+        key ctrl+c
+}
+paste_name() {
+    xdotool mousemove --window "$1" 363 67 click 1 sleep 0.3 key ctrl+a sleep 0.2 key ctrl+v \
+        sleep 0.3 key Return
+}
+clip_is() { [ "$(xclip -o -selection clipboard 2>/dev/null)" = "$1" ]; }
+# Both selections: after a copy the X11 module still owns PRIMARY, and while
+# it owns one it pastes from its own clipboard.
+clip_set() {
+    printf '%s' "$1" | xclip -i -selection primary
+    printf '%s' "$1" | xclip -i -selection clipboard
+}
+expect_clip() { wait_for 10 clip_is "$1" || fail "$2: clipboard '$(xclip -o -selection clipboard 2>&1)', want '$1'"; }
+wm_name() { xprop -id "$1" "$2" | sed -n 's/^[A-Z_]*([A-Z_0-9]*) = "\(.*\)"$/\1/p'; }
+title_starts() { case $(wm_name "$WID" _NET_WM_NAME) in "$1 — "*) return 0 ;; esac; return 1; }
+
+case_desktop() {
+    local vm x11 title
+    vm=$(debian_vm)
+    [ -x "$vm" ] || fail "no Squeak VM in /usr/lib/squeak (install squeak-vm)"
+    start_x
+    # The X11 module: what it copies, what an ASCII paste shows, its title.
+    bg "$W/x11.err" "$vm" -encoding UTF-8 -vm-display-X11 "$IMAGE"
+    x11=$LAST
+    wait_for 15 eval 'WX=$(xdotool search --classname "^squeak$" | head -n 1) && [ -n "$WX" ]' ||
+        fail "the X11 module opened no window"
+    wait_for 30 settled "$WX" "$W/x11-start.png" || fail "the X11 window did not settle"
+    title=$(wm_name "$WX" WM_NAME)
+    [ "$title" = "$IMAGE" ] || fail "X11 window title '$title'"
+    # Paste first: once the image copied, the X11 module pastes its own
+    # clipboard whatever the desktop's says.
+    clip_set Hello42
+    paste_name "$WX"
+    wait_for 15 settled "$WX" "$W/x11-paste.png" || fail "the X11 window did not settle"
+    clip_set none
+    copy_name "$WX"
+    expect_clip Hello42 "X11 module"
+    wait_for 15 settled "$WX" "$W/x11-copied.png" || fail "the X11 window did not settle"
+    # A PNG dropped on the stage: Scratch imports it (the module finishes the
+    # drag without saying it took it, so only the picture tells).
+    "$SHMFB_XDND" "$WX" 700 200 "$SPRITE" 2>"$W/xdnd-x11.err"
+    wait_for 15 settled "$WX" "$W/x11-drop.png" || fail "the X11 window did not settle"
+    "$COMPARE" --quiet --mask "$READOUT" "$W/x11-copied.png" "$W/x11-drop.png" &&
+        fail "the X11 module's Scratch did not take the dropped PNG"
+    kill "$x11" && wait "$x11" 2>/dev/null
+    log "X11 module: pasted Hello42, copied it back, took a dropped PNG, title $title"
+
+    # The same through shmfb-view.
+    clip_set none
+    bg "$W/view.err" "$VIEW" -- "${VM[@]}" "$IMAGE"
+    wait_for 15 find_viewer || fail "no viewer window appeared"
+    wait_for 30 settled "$WID" "$W/start.png" || fail "Scratch did not settle"
+    wait_for 10 title_starts "$title" ||
+        fail "viewer title '$(wm_name "$WID" _NET_WM_NAME)', want '$title — ...'"
+    clip_set Hello42
+    paste_name "$WID"
+    if ! wait_for 15 view_matches "$W/paste.png" "$W/x11-paste.png"; then
+        "$COMPARE" --mask "$READOUT" --diff "$W/paste-diff.png" "$W/x11-paste.png" "$W/paste.png"
+        fail "the pasted name differs from the X11 module's"
+    fi
+    log "shmfb: pasted Hello42 (the same picture), title $title — ..."
+
+    # Beyond ASCII: pasted, the name shows as typed, and copies back as it
+    # came.  (Pastes first: once Scratch copied, it pastes its own copy.)
+    clip_set $'K\303\244tzchen \303\261'
+    paste_name "$WID"
+    wait_for 15 settled "$WID" "$W/utf8-paste.png" || fail "Scratch did not settle"
+    xdotool mousemove --window "$WID" 363 67 click 1 sleep 0.3 key ctrl+a sleep 0.3
+    LC_ALL=C.UTF-8 xdotool type --delay 300 'Kätzchen ñ'
+    xdotool key Return
+    if ! wait_for 15 view_matches "$W/utf8-typed.png" "$W/utf8-paste.png"; then
+        "$COMPARE" --mask "$READOUT" --diff "$W/utf8-diff.png" "$W/utf8-paste.png" "$W/utf8-typed.png"
+        fail "the pasted name differs from the typed one"
+    fi
+    clip_set none
+    copy_name "$WID"
+    expect_clip $'K\303\244tzchen \303\261' "shmfb round trip"
+    # ASCII typed, copied: the same text as from the X11 module.
+    xdotool mousemove --window "$WID" 363 67 click 1 sleep 0.3 key ctrl+a sleep 0.3
+    xdotool type --delay 300 Hello42
+    xdotool key Return
+    clip_set none
+    copy_name "$WID"
+    expect_clip Hello42 "shmfb"
+    wait_for 15 settled "$WID" "$W/copied.png" || fail "Scratch did not settle"
+    "$SHMFB_XDND" "$WID" 700 200 "$SPRITE" || fail "the viewer did not take the drop"
+    if ! wait_for 15 view_matches "$W/drop.png" "$W/x11-drop.png"; then
+        "$COMPARE" --mask "$READOUT" --diff "$W/drop-diff.png" "$W/x11-drop.png" "$W/drop.png"
+        fail "the dropped PNG made another picture than under the X11 module"
+    fi
+    log "shmfb: the dropped PNG imported as under the X11 module"
+    log "shmfb: Kätzchen ñ pasted shows as typed, copied back unchanged; Hello42 copied"
 }
 
 case_lifecycle() {

@@ -36,6 +36,9 @@
 
 VM_EXPORT char *sqMemoryBase;
 VM_EXPORT int32_t inputEventSemaIndex;
+VM_EXPORT char imageName[4097] = "/images/Caf\xe9.image"; /* Latin-1, as a file system may hold */
+VM_EXPORT int32_t uxDropFileCount;
+VM_EXPORT char **uxDropFileNames;
 
 static int32_t saved_window_size = (1024 << 16) | 767;
 static int32_t clock_ms = 5000;
@@ -541,14 +544,90 @@ START_TEST(cursors)
 }
 END_TEST
 
+/* ---- the desktop: clipboard, title, full screen, drops --------------------- */
+
+/* The consumer's next host message, the module answering meanwhile. */
+static void host_next(struct shmfb_host_msg *m, uint32_t type)
+{
+    int64_t end = tu_now_ms() + 5000;
+    int rc;
+    while ((rc = shmfb_consumer_host_recv(con, m)) == -EAGAIN && tu_now_ms() < end)
+        dpy->process_events();
+    ck_assert_int_eq(rc, 0);
+    ck_assert_uint_eq(m->type, type);
+}
+
+START_TEST(desktop)
+{
+    start();
+    struct shmfb_host_msg m;
+    /* The title: the image's path, its Latin-1 bytes shown as UTF-8. */
+    host_next(&m, SHMFB_HOST_TITLE);
+    ck_assert_str_eq(m.title, "/images/Caf\xc3\xa9.image");
+    dpy->win_set_name("/x/H\xc3\xbcndchen.image");
+    host_next(&m, SHMFB_HOST_TITLE);
+    ck_assert_str_eq(m.title, "/x/H\xc3\xbcndchen.image");
+    dpy->set_full_screen(1);
+    host_next(&m, SHMFB_HOST_FULLSCREEN);
+    ck_assert(m.fullscreen);
+
+    /* Paste: the viewer's UTF-8 reaches the image unchanged (its encoding
+     * under shmfb-squeak). */
+    ck_assert_int_eq(dpy->clipboard_size(), 0);
+    const char *text = "K\xc3\xa4tzchen \xc3\xb1 \xe2\x82\xac";
+    struct shmfb_clip_item it = {SHMFB_MIME_TEXT, text, strlen(text)};
+    ck_assert_int_eq(shmfb_consumer_offer_clipboard(con, &it, 1), 0);
+    int32_t n = 0;
+    for (int64_t end = tu_now_ms() + 5000; n == 0 && tu_now_ms() < end;)
+        n = dpy->clipboard_size();
+    ck_assert_int_eq(n, (int32_t)strlen(text));
+    char *bytes = (char *)heap + HIGH_OOP + 4096;
+    memset(bytes, 0, 64);
+    ck_assert_int_eq(dpy->clipboard_read_into_at(n, (int32_t)(HIGH_OOP + 4096), 0), n);
+    ck_assert_mem_eq(bytes, text, (size_t)n);
+    ck_assert_int_eq(dpy->clipboard_read_into_at(3, (int32_t)(HIGH_OOP + 4096), 20), 3);
+    ck_assert_mem_eq(bytes + 20, "K\xc3\xa4", 3);
+
+    /* Copy: UTF-8 goes out as it is, other bytes are taken for Latin-1;
+     * then the image's own clipboard is the newest, and its size answers 0. */
+    memcpy(bytes, "xH\xc3\xbcndchen", 11);
+    ck_assert_int_eq(dpy->clipboard_write_from_at(10, (int32_t)(HIGH_OOP + 4096), 1), 10);
+    host_next(&m, SHMFB_HOST_CLIPBOARD);
+    ck_assert_uint_eq(m.items[0].size, 10);
+    ck_assert_mem_eq(m.items[0].data, "H\xc3\xbcndchen", 10);
+    memcpy(bytes, "xH\xfcndchen", 10);
+    ck_assert_int_eq(dpy->clipboard_write_from_at(9, (int32_t)(HIGH_OOP + 4096), 1), 9);
+    host_next(&m, SHMFB_HOST_CLIPBOARD);
+    ck_assert_uint_eq(m.count, 1);
+    ck_assert_uint_eq(m.items[0].size, 10);
+    ck_assert_mem_eq(m.items[0].data, "H\xc3\xbcndchen", 10);
+    ck_assert_int_eq(dpy->clipboard_size(), 0);
+
+    /* A drop: the names as the VM's drop primitives read them, then the
+     * record (a pointer move to the place first). */
+    const char *paths[] = {"/tmp/a b.png", "file:///tmp/caf%C3%A9.png"};
+    ck_assert_int_eq(shmfb_consumer_drop(con, 10, 20, paths, 2), 0);
+    int32_t rec[SQVM_EVENT_WORDS];
+    bool got = false;
+    for (int64_t end = tu_now_ms() + 5000; !got && tu_now_ms() < end;)
+        got = next_record(rec) && rec[0] == 3;
+    ck_assert(got);
+    ck_assert_int_eq(rec[2], 4);
+    ck_assert_int_eq(rec[3], 10);
+    ck_assert_int_eq(rec[4], 20);
+    ck_assert_int_eq(rec[6], 2);
+    ck_assert_int_eq(uxDropFileCount, 2);
+    ck_assert_str_eq(uxDropFileNames[0], "/tmp/a b.png");
+    ck_assert_str_eq(uxDropFileNames[1], "/tmp/caf\xc3\xa9.png");
+    stop();
+}
+END_TEST
+
 /* ---- what the module does not provide ------------------------------------- */
 
 START_TEST(stubs)
 {
     start();
-    ck_assert_int_eq(dpy->clipboard_size(), 0);
-    ck_assert_int_eq(dpy->clipboard_read_into_at(4, 0, 0), 0);
-    ck_assert_int_eq(dpy->clipboard_write_from_at(4, 0, 0), 0);
     ck_assert_ptr_null(dpy->clipboard_get_type_names());
     ck_assert_ptr_null(dpy->get_display());
     ck_assert_ptr_null(dpy->get_window());
@@ -663,6 +742,7 @@ static Suite *module_suite(void)
     tcase_add_test(tc, swapped_buttons);
     tcase_add_test(tc, idle_and_aio);
     tcase_add_test(tc, cursors);
+    tcase_add_test(tc, desktop);
     tcase_add_test(tc, stubs);
     tcase_add_test(tc, quit_signal_removes_name);
     tcase_add_test(tc, ignored_signal_stays_ignored);

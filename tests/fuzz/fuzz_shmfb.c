@@ -9,7 +9,8 @@
  * records, event rings or cursor record at input-chosen offsets, and call
  * what each side calls (consumer attach, wait, peek, cursor, send, release;
  * producer present, poll, wait, consumers, cursor; validating the memfd
- * again; raw hellos and junk on the connections).
+ * again; raw hellos and junk on the connections; the host channel's calls
+ * on both sides and framed host messages with the input's payload).
  *
  *   byte 0      bit 1 named (else the spawned handshake over a socket pair),
  *               bit 2 free pacing (else fifo), bit 3 ARGB
@@ -621,6 +622,133 @@ static void junk(struct world *w, int i, struct input *in)
         sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
+/* ---- the host channel --------------------------------------------------------- */
+
+static bool printable(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max + 1);
+    for (size_t i = 0; i < n; i++)
+        if ((uint8_t)s[i] < 0x20 || s[i] == 0x7F)
+            return false;
+    return n >= 1 && n <= max;
+}
+
+/* What the header promises of a received host message. */
+static void host_check(const struct shmfb_host_msg *m, bool at_consumer)
+{
+    switch (m->type) {
+    case SHMFB_HOST_CLIPBOARD:
+        need(m->count <= SHMFB_CLIP_TYPES_MAX);
+        for (uint32_t i = 0; i < m->count; i++) {
+            need(printable(m->items[i].mime, SHMFB_MIME_MAX));
+            need(m->items[i].size <= SHMFB_HOST_DATA_MAX);
+            need(m->items[i].size == 0 || m->items[i].data);
+        }
+        break;
+    case SHMFB_HOST_TITLE:
+        need(at_consumer && (m->title[0] == '\0' || printable(m->title, SHMFB_TITLE_MAX)));
+        break;
+    case SHMFB_HOST_FULLSCREEN:
+        need(at_consumer);
+        break;
+    case SHMFB_HOST_DROP:
+        need(!at_consumer && m->count >= 1 && m->count <= SHMFB_DROP_MAX);
+        need(within(m->x, 1 << 24) && within(m->y, 1 << 24));
+        for (uint32_t i = 0; i < m->count; i++)
+            need(strnlen(m->paths[i], SHMFB_PATH_MAX + 1) - 1 < SHMFB_PATH_MAX);
+        break;
+    default:
+        need(!"an unknown host message type");
+    }
+}
+
+/* Up to 64 input bytes as a NUL-terminated string. */
+static size_t host_bytes(struct input *in, char *buf, size_t size)
+{
+    size_t n = take(in, buf, u8(in) % (size - 1));
+    buf[n] = '\0';
+    return n;
+}
+
+/* The producer's host calls, as the input picks them. */
+static void p_host(struct shmfb_producer *p, struct input *in)
+{
+    uint8_t how = u8(in);
+    char data[65];
+    size_t n = host_bytes(in, data, sizeof(data));
+    struct shmfb_clip_item it[2] = {{SHMFB_MIME_TEXT, data, n}, {"image/png", data, n}};
+    struct shmfb_host_msg m;
+    int rc;
+    switch (how % 4) {
+    case 0:
+        rc = shmfb_producer_offer_clipboard(p, it + ((how >> 2) % 3 < 2 ? how >> 7 : 0),
+                                            (how >> 2) % 3);
+        need(RC_IN(rc, 0, -EINVAL));
+        break;
+    case 1:
+        rc = shmfb_producer_set_title(p, data);
+        need(RC_IN(rc, 0, -EINVAL));
+        break;
+    case 2:
+        need(shmfb_producer_set_fullscreen(p, how & 4) == 0);
+        break;
+    default:
+        rc = shmfb_producer_host_recv(p, &m);
+        need(RC_IN(rc, 0, -EAGAIN));
+        if (rc == 0)
+            host_check(&m, false);
+    }
+}
+
+/* A consumer's host calls. */
+static void c_host(struct shmfb_consumer *c, struct input *in)
+{
+    uint8_t how = u8(in);
+    char data[65];
+    size_t n = host_bytes(in, data, sizeof(data));
+    struct shmfb_clip_item it = {SHMFB_MIME_TEXT, data, n};
+    const char *paths[2] = {data, "/tmp/x"};
+    struct shmfb_host_msg m;
+    int rc;
+    switch (how % 4) {
+    case 0:
+        rc = shmfb_consumer_offer_clipboard(c, &it, how >> 7);
+        need(RC_IN(rc, 0, -EINVAL, -EPIPE));
+        break;
+    case 1:
+        rc = shmfb_consumer_drop(c, (int8_t)u8(in), (int8_t)u8(in), paths, (how >> 2) % 3);
+        need(RC_IN(rc, 0, -EINVAL, -EPIPE));
+        break;
+    case 2:
+        rc = shmfb_consumer_wait_any(c, 0, SHMFB_WAIT_HOST, NULL);
+        need(RC_IN(rc, SHMFB_WAIT_HOST, -ETIMEDOUT, -EPIPE));
+        break;
+    default:
+        rc = shmfb_consumer_host_recv(c, &m);
+        need(RC_IN(rc, 0, -EAGAIN, -EPIPE));
+        if (rc == 0)
+            host_check(&m, true);
+    }
+}
+
+/* A framed host message with the input's type and payload (and, with bit
+ * 2, a length that lies) on a connection: from the producer to consumer i,
+ * or (bit 1) from consumer i to the producer. */
+static void host_msg(struct world *w, int i, struct input *in)
+{
+    uint8_t how = u8(in), payload[200];
+    struct wire_msg m = {.type = u8(in) % 6, .serial = 1};
+    memcpy(m.tag, WIRE_MSG_TAG, sizeof(m.tag));
+    size_t n = take(in, payload, u8(in) % sizeof(payload));
+    m.length = (how & 4) ? u32(in) : (uint32_t)n;
+    int fd = (how & 2) ? (w->c[i] ? w->c[i]->producer.fd : -1) : producer_end(w, i);
+    if (fd < 0)
+        return;
+    send(fd, &m, sizeof(m), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n)
+        send(fd, payload, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 /* Makes the next wait of each side look at its peers. */
 static void checks(struct world *w)
 {
@@ -646,6 +774,9 @@ enum {
     OP_HELLO,
     OP_JUNK,
     OP_CHECKS,
+    OP_P_HOST,
+    OP_C_HOST,
+    OP_HOST_MSG,
     OP_COUNT
 };
 
@@ -681,6 +812,16 @@ static void producer_op(struct world *w, int op, int i, struct input *in)
         break;
     case OP_JUNK:
         junk(w, i, in);
+        break;
+    case OP_P_HOST:
+        p_host(w->p, in);
+        break;
+    case OP_C_HOST:
+        if (w->c[i])
+            c_host(w->c[i], in);
+        break;
+    case OP_HOST_MSG:
+        host_msg(w, i, in);
         break;
     default:
         checks(w);

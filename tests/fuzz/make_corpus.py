@@ -13,6 +13,7 @@ import sys
 POKE32, POKE64, FILL = 0, 1, 2
 ATTACH, DETACH, WAIT, RELEASE, PEEK, SEND, OPEN, ALIVE = range(3, 11)
 PRESENT, POLL, P_WAIT, CONSUMERS, SET_CURSOR, REOPEN, HELLO, JUNK, CHECKS = range(11, 20)
+P_HOST, C_HOST, HOST_MSG = range(20, 23)
 SECOND = 0x80  # the operation applies to consumer 1
 
 HEADER, SLOTS, RECORDS, RINGS, CURSOR = range(5)
@@ -63,6 +64,32 @@ def hello(msg=b"", how=0, token=0):
 
 def junk(msg, how=0, who=0):
     return bytes([JUNK | who, how, len(msg)]) + msg
+
+
+def p_host(how, data=b""):
+    return bytes([P_HOST, how, len(data)]) + data
+
+
+def c_host(how, data=b"", x=0, y=0, who=0):
+    out = bytes([C_HOST | who, how, len(data)]) + data
+    return out + bytes([x & 0xFF, y & 0xFF]) if how % 4 == 1 else out
+
+
+# A framed host message; to_producer: from the consumer's end.
+def host_msg(kind, payload, to_producer=False, lie=None, who=0):
+    how = (2 if to_producer else 0) | (4 if lie is not None else 0)
+    out = bytes([HOST_MSG | who, how, kind, len(payload)]) + payload
+    return out + struct.pack("<I", lie) if lie is not None else out
+
+
+def clip_payload(*items):
+    table = b"".join(struct.pack("<IIQ", len(m) + 1, 0, len(d)) for m, d in items)
+    body = b"".join(m + b"\0" + d for m, d in items)
+    return struct.pack("<II", len(items), 0) + table + body
+
+
+def drop_payload(x, y, *paths):
+    return struct.pack("<iiII", x, y, len(paths), 0) + b"".join(p + b"\0" for p in paths)
 
 
 # Offsets inside the areas (src/wire.h).
@@ -220,6 +247,28 @@ PASSCRED, CRED, FIX, HANGUP, SEQPACKET, TRUST, SPLIT, PID1 = (1 << i for i in ra
 NONE, REGION, UNSEALED, PIPE, REGION_PIPE, HEADER_BYTES, MANY = range(7)
 
 SEEDS.update({
+    # The host channel, both ways.
+    "host-flow-named": region(
+        NAMED | FREE, 8, 8, op(ATTACH), p_host(1, b"Title \xe2\x80\x94 x"), p_host(2 | 4),
+        p_host(0 | 8 | 128, b"H\xc3\xbcndchen"), op(CHECKS), c_host(3), c_host(3), c_host(3),
+        c_host(0 | 128, b"back"), c_host(1 | 8, b"/tmp/a.png", 5, 6), op(CHECKS), p_host(3),
+        p_host(3), c_host(2)),
+    "host-flow-spawned": region(
+        SPAWNED, 8, 8, p_host(1, b"spawned"), c_host(2), c_host(3),
+        c_host(1 | 4, b"file:///x", 1, 2), p_host(3), op(OPEN | SECOND), c_host(3, who=SECOND)),
+    "host-msgs-to-producer": region(
+        NAMED, 8, 8, op(CHECKS),
+        host_msg(1, clip_payload((b"text/plain;charset=utf-8", b"ok")), True),
+        host_msg(1, clip_payload((b"text/plain;charset=utf-8", b"\xc3(")), True),
+        host_msg(4, drop_payload(3, 4, b"/a", b"/b"), True),
+        host_msg(4, drop_payload(3, 4, b"/a", b""), True),
+        host_msg(2, b"title\0", True), host_msg(5, b"??", True), op(CHECKS), p_host(3),
+        p_host(3), p_host(3), host_msg(1, b"", True, lie=0x7FFFFFFF), op(CHECKS), p_host(3)),
+    "host-msgs-to-consumer": region(
+        SPAWNED | FREE, 8, 8, host_msg(2, b"T\0"), host_msg(3, struct.pack("<II", 1, 0)),
+        host_msg(3, struct.pack("<II", 2, 0)), host_msg(4, drop_payload(0, 0, b"/x")),
+        host_msg(1, clip_payload((b"a/b", b"1"), (b"A/B", b"2"))), c_host(3), c_host(3),
+        c_host(3), host_msg(2, b"T", lie=12), c_host(3), c_host(3)),
     "handoff-valid": handoff(REGION, PASSCRED, region_fds(), msg=handoff_msg()),
     "handoff-valid-creds": handoff(REGION, PASSCRED | CRED, region_fds(16, 4, 1, 1),
                                    msg=handoff_msg(token=2**63)),

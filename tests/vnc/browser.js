@@ -110,6 +110,27 @@ async function cursor(page, kind) {
   }
 }
 
+// noVNC's clipboard panel: the text the server sent, and text to send.
+async function clipExpect(page, text) {
+  try {
+    await page.waitForFunction(
+        (t) => document.getElementById('noVNC_clipboard_text').value === t,
+        {timeout: timeoutMs}, text);
+  } catch (e) {
+    const got = await page.evaluate(() => document.getElementById('noVNC_clipboard_text').value);
+    fail(`noVNC's clipboard holds '${got}', want '${text}'`);
+  }
+}
+
+async function clipSend(page, text) {
+  await canvas(page);
+  await page.evaluate((t) => {
+    const el = document.getElementById('noVNC_clipboard_text');
+    el.value = t;
+    el.dispatchEvent(new Event('change'));
+  }, text);
+}
+
 async function run(browser, url, steps) {
   const page = await browser.newPage();
   await page.setViewport({width: 1400, height: 1000, deviceScaleFactor: 1});
@@ -129,6 +150,10 @@ async function run(browser, url, steps) {
       await shot(page, steps[i++]);
     else if (s === 'cursor')
       await cursor(page, steps[i++]);
+    else if (s === 'clip-expect')
+      await clipExpect(page, steps[i++]);
+    else if (s === 'clip-send')
+      await clipSend(page, steps[i++]);
     else
       fail(`unknown step '${s}'`);
   }

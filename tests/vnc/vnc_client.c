@@ -94,6 +94,41 @@ static void got_cursor(rfbClient *cl, int xhot, int yhot, int w, int h, int bpp)
     cl->rcMask = NULL;
 }
 
+/* The last ServerCutText received (Latin-1: libvncclient has no extended
+ * clipboard). */
+static struct {
+    char *text;
+    int len;
+} cut;
+
+static void got_cut(rfbClient *cl, const char *text, int len)
+{
+    (void)cl;
+    free(cut.text);
+    cut.text = malloc((size_t)len + 1);
+    if (!cut.text)
+        die("out of memory");
+    memcpy(cut.text, text, (size_t)len);
+    cut.len = len;
+}
+
+/* Latin-1 of UTF-8 text, '?' past U+00FF, into out (room for strlen + 1). */
+static int latin1_of(const char *s, char *out)
+{
+    int k = 0;
+    for (const uint8_t *p = (const uint8_t *)s; *p;) {
+        int len = *p < 0x80 ? 1 : *p < 0xE0 ? 2 : *p < 0xF0 ? 3 : 4;
+        uint32_t cp = len == 1 ? *p : len == 2 ? *p & 0x1Fu : len == 3 ? *p & 0x0Fu : *p & 0x07u;
+        for (int j = 1; j < len && p[j]; j++)
+            cp = (cp << 6) | (p[j] & 0x3Fu);
+        out[k++] = cp <= 0xFF ? (char)cp : '?';
+        for (int j = 0; j < len && *p; j++)
+            p++;
+    }
+    out[k] = '\0';
+    return k;
+}
+
 static rfbClient *connect_to(const char *target)
 {
     const char *colon = strrchr(target, ':');
@@ -117,6 +152,7 @@ static rfbClient *connect_to(const char *target)
     cl->canHandleNewFBSize = TRUE;
     cl->GetPassword = get_password;
     cl->GotCursorShape = got_cursor;
+    cl->GotXCutText = got_cut;
     if (!rfbInitClient(cl, NULL, NULL))
         die("cannot connect to %s", target);
     return cl;
@@ -379,6 +415,35 @@ static void cut_text(rfbClient *cl, int n)
     free(text);
 }
 
+/* Sends TEXT (UTF-8 here) as ClientCutText, in Latin-1. */
+static void cut_send(rfbClient *cl, const char *text)
+{
+    char *latin1 = malloc(strlen(text) + 1);
+    if (!latin1)
+        die("out of memory");
+    int n = latin1_of(text, latin1);
+    if (!SendClientCutText(cl, latin1, n))
+        die("cannot send cut text");
+    free(latin1);
+}
+
+/* Waits for ServerCutText equal to TEXT in Latin-1. */
+static void cut_expect(rfbClient *cl, const char *text)
+{
+    char *want = malloc(strlen(text) + 1);
+    if (!want)
+        die("out of memory");
+    int n = latin1_of(text, want);
+    uint64_t until = now_ms() + (uint64_t)opts.timeout_ms;
+    while (!cut.text || cut.len != n || memcmp(cut.text, want, (size_t)n) != 0) {
+        if (now_ms() >= until)
+            die("cut text '%.*s' (%d bytes), want '%s' in Latin-1", cut.text ? cut.len : 0,
+                cut.text ? cut.text : "", cut.text ? cut.len : -1, text);
+        pump(cl, 50);
+    }
+    free(want);
+}
+
 static int step(rfbClient *cl, int argc, char **argv, int i)
 {
     const char *s = argv[i++];
@@ -441,6 +506,14 @@ static int step(rfbClient *cl, int argc, char **argv, int i)
         cut_text(cl, int_arg(argv, i, argc));
         return i + 1;
     }
+    if (strcmp(s, "cut-send") == 0 && i < argc) {
+        cut_send(cl, argv[i]);
+        return i + 1;
+    }
+    if (strcmp(s, "cut-expect") == 0 && i < argc) {
+        cut_expect(cl, argv[i]);
+        return i + 1;
+    }
     if (strcmp(s, "cursor") == 0) {
         wait_cursor(cl, int_arg(argv, i, argc), int_arg(argv, i + 1, argc),
                     int_arg(argv, i + 2, argc), int_arg(argv, i + 3, argc));
@@ -475,7 +548,8 @@ static const char usage[] =
     "  expect NAME | expect-png PNG | save PNG | click X Y [B] | press X Y [B]\n"
     "  release X Y [B] | move X Y | type TEXT | key NAME | keydown NAME | keyup NAME\n"
     "  resize W H | request W H | size W H | cut N | cursor W H HX HY | cursors N\n"
-    "  cursor-png PNG | pause MS\n";
+    "  cursor-png PNG | pause MS | cut-send TEXT | cut-expect TEXT\n"
+    "(cut text travels in Latin-1: TEXT is given in UTF-8 and converted)\n";
 
 static int parse_opt(const struct args *a, int opt)
 {

@@ -102,6 +102,7 @@ struct opts {
     bool full;
     int fps, timeout_ms;
     long frames;
+    long clip_bytes; /* offered once a consumer attached; 0 none */
 };
 
 static const char usage[] =
@@ -114,7 +115,9 @@ static const char usage[] =
     "  --frames N        stop animating after N frames (default: on SIGUSR2)\n"
     "  --report FILE     then write 'frames N max_present_ms M' there\n"
     "  --cursor PNG      set this cursor (SIGUSR1 hides and shows it)\n"
-    "  --full            redraw and damage the whole frame every time\n";
+    "  --full            redraw and damage the whole frame every time\n"
+    "  --clipboard N     offer N bytes of text as the clipboard once a consumer\n"
+    "                    attached\n";
 
 static int parse_opt(const struct args *a, int opt, struct opts *o)
 {
@@ -133,6 +136,8 @@ static int parse_opt(const struct args *a, int opt, struct opts *o)
     case 'c':
         o->cursor = a->value;
         return 0;
+    case 'C':
+        return args_long(a, 1, SHMFB_HOST_DATA_MAX, &o->clip_bytes);
     default: /* 'F' */
         o->full = true;
         return 0;
@@ -150,6 +155,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"report", required_argument, NULL, 'r'},
         {"cursor", required_argument, NULL, 'c'},
         {"full", no_argument, NULL, 'F'},
+        {"clipboard", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
     };
     struct args a = {.prog = "vnc-producer", .usage_text = usage, .longopts = longopts};
@@ -164,6 +170,23 @@ static int parse(int argc, char **argv, struct opts *o)
         return args_usage_error(&a, "%s", a.nrest ? "too many arguments" : "missing NAME");
     o->name = a.rest[0];
     return -1;
+}
+
+/* --clipboard: once, when a consumer is attached. */
+static void offer(struct shmfb_producer *p, long *bytes)
+{
+    if (!*bytes || shmfb_producer_consumers(p) == 0)
+        return;
+    char *text = malloc((size_t)*bytes);
+    if (text) {
+        memset(text, 'x', (size_t)*bytes);
+        struct shmfb_clip_item it = {SHMFB_MIME_TEXT, text, (size_t)*bytes};
+        int rc = shmfb_producer_offer_clipboard(p, &it, 1);
+        if (rc < 0)
+            fprintf(stderr, "vnc-producer: clipboard: %s\n", shmfb_strerror(rc));
+        free(text);
+    }
+    *bytes = 0;
 }
 
 static void report(const struct opts *o, long frames, double worst)
@@ -209,6 +232,7 @@ int main(int argc, char **argv)
     long frame = 1;
     for (; !stop && !hold && (!o.frames || frame <= o.frames); frame++) {
         check_toggle(p, &cur, &shown);
+        offer(p, &o.clip_bytes);
         struct shmfb_rect old = block_at(frame - 1, o.w, o.h), now = block_at(frame, o.w, o.h);
         if (o.full)
             old = (struct shmfb_rect){0, 0, o.w, o.h};
@@ -232,6 +256,8 @@ int main(int argc, char **argv)
     report(&o, frame - 1, worst);
     while (!stop) { /* the last frame stays until told to go */
         check_toggle(p, &cur, &shown);
+        offer(p, &o.clip_bytes);
+        shmfb_producer_dispatch(p);
         nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
     }
     shmfb_producer_destroy(p);
