@@ -21,7 +21,8 @@ PKGS=(build-essential cmake pkg-config check libsubunit-dev libpng-dev libsdl2-d
       xauth xdotool imagemagick clang-format cppcheck valgrind
       squeak-vm scratch clang libfuzzer-14-dev util-linux python3 python3-numpy python3-pytest
       python3-pil python3-venv python3-pip python3-setuptools python3-wheel
-      libvncserver-dev libxkbcommon-dev novnc websockify gvncviewer chromium curl)
+      libvncserver-dev libxkbcommon-dev novnc websockify gvncviewer chromium curl
+      qemu-system-x86 libglib2.0-dev libglib2.0-bin python3-gi dbus-daemon)
 # npm for the browser test's puppeteer-core, unless a node with npm is there.
 command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
 
