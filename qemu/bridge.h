@@ -53,10 +53,11 @@ struct qb {
     guint qmp_watch;
 
     /* D-Bus. */
-    GDBusConnection *conn;  /* QEMU's display objects */
-    const char *dest;       /* "org.qemu" on a bus; NULL peer-to-peer */
+    GDBusConnection *conn; /* QEMU's display objects */
+    const char *dest;      /* QEMU's unique name on a bus; NULL peer-to-peer */
+    char dest_buf[256];
     GDBusConnection *lconn; /* QEMU -> the bridge's Listener */
-    guint listener_id, props_id, watch_id;
+    guint listener_id, props_id, watch_id, lost_id;
     char console_path[64];
     bool absolute, said_relative;
 

@@ -11,8 +11,9 @@
 #include <unistd.h>
 
 #define LISTENER_PATH  "/org/qemu/Display1/Listener"
-#define PRESENT_MAX_MS 16  /* longest a batch waits for an idle moment */
-#define SIZE_WAIT_MS   250 /* longest a present waits for a new mode's size */
+#define PRESENT_MAX_MS 16   /* longest a batch waits for an idle moment */
+#define SIZE_WAIT_MS   250  /* longest a present waits for a new mode's size */
+#define LOST_GRACE_MS  1000 /* a closed display connection, QEMU not gone yet */
 
 /* The Listener interface of QEMU 7.2's org.qemu.Display1 as documented
  * (ScanoutDMABUF/UpdateDMABUF only come with gl=on, which the bridge does
@@ -440,11 +441,35 @@ static void read_absolute(struct qb *b, int64_t deadline)
 
 /* ---- connecting -------------------------------------------------------------- */
 
+/*
+ * On a bus, every call and signal subscription names the unique name that
+ * owns org.qemu now: signals are matched by their sender's unique name,
+ * and a QEMU started later under the same name is not this one.
+ */
+static int find_qemu(struct qb *b)
+{
+    GError *err = NULL;
+    const char *owner;
+    GVariant *r = g_dbus_connection_call_sync(
+        b->conn, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+        "GetNameOwner", g_variant_new("(s)", "org.qemu"), G_VARIANT_TYPE("(s)"),
+        G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &err);
+    if (!r) {
+        fprintf(stderr, QB_PROG ": no QEMU on the bus (org.qemu): %s\n", err->message);
+        g_error_free(err);
+        return -ENOENT;
+    }
+    g_variant_get(r, "(&s)", &owner);
+    snprintf(b->dest_buf, sizeof(b->dest_buf), "%s", owner);
+    g_variant_unref(r);
+    b->dest = b->dest_buf;
+    return 0;
+}
+
 static int open_main(struct qb *b, int peer_fd, int64_t deadline)
 {
     static struct async_op op;
     if (b->o.attach) {
-        b->dest = "org.qemu";
         g_dbus_connection_new_for_address(b->o.attach,
                                           G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
                                               G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
@@ -457,18 +482,28 @@ static int open_main(struct qb *b, int peer_fd, int64_t deadline)
         return op_failed(&op, rc, "connecting to QEMU's D-Bus display");
     b->conn = G_DBUS_CONNECTION(op.result);
     g_dbus_connection_set_exit_on_close(b->conn, FALSE);
-    return 0;
+    return b->o.attach ? find_qemu(b) : 0;
+}
+
+/* The display connection closed while QEMU still runs (a QEMU that exits
+ * closes it first, and its exit is said on its own). */
+static gboolean display_lost(gpointer data)
+{
+    struct qb *b = data;
+    b->lost_id = 0;
+    if (!b->qemu_gone && b->stopping == 0) {
+        fprintf(stderr, QB_PROG ": QEMU closed the display connection\n");
+        qb_stop(b, "no display");
+    }
+    return G_SOURCE_REMOVE;
 }
 
 static void listener_closed(GDBusConnection *conn, gboolean remote, GError *err, gpointer data)
 {
     struct qb *b = data;
-    (void)conn, (void)remote;
-    if (!b->qemu_gone && b->stopping == 0) {
-        fprintf(stderr, QB_PROG ": QEMU closed the display connection%s%s\n", err ? ": " : "",
-                err ? err->message : "");
-        qb_stop(b, "no display");
-    }
+    (void)conn, (void)remote, (void)err;
+    if (!b->lost_id)
+        b->lost_id = g_timeout_add(LOST_GRACE_MS, display_lost, b);
 }
 
 static int export_listener(struct qb *b, GDBusConnection *lconn)
@@ -547,6 +582,9 @@ int qb_display_connect(struct qb *b, int peer_fd, int timeout_ms)
 
 void qb_display_close(struct qb *b)
 {
+    if (b->lost_id)
+        g_source_remove(b->lost_id);
+    b->lost_id = 0;
     if (b->idle_id)
         g_source_remove(b->idle_id);
     if (b->cap_id)

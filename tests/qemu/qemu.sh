@@ -218,6 +218,8 @@ case_lifecycle() {
     rc=0 && wait_exit "$BPID" 10 || rc=$?
     [ "$rc" -eq 137 ] || fail "bridge exit status $rc after QEMU was killed, want 137"
     grep -q "QEMU killed by signal 9" "$W/bridge-kill.err" || fail "the bridge did not say QEMU died"
+    ! grep -q "closed the display connection" "$W/bridge-kill.err" ||
+        fail "QEMU's death was reported as a lost display connection"
     rc=0 && wait_exit "$watch" 10 || rc=$?
     [ "$rc" -eq 0 ] || fail "the consumer did not see the producer gone"
     not_listed "$NAME" || fail "$NAME still listed"
@@ -245,7 +247,11 @@ case_lifecycle() {
     vpid=$LAST
     wait_for 30 find_viewer || fail "no viewer window appeared"
     wait_for 30 win_is 720x400 || fail "the spawned viewer's window is $(win_size)"
-    ! "$SHMFB" ls | grep -q qemu || fail "shmfb ls lists the spawned bridge"
+    local bpid
+    bpid=$(pgrep -P "$vpid" | head -n 1)
+    [ -n "$bpid" ] || fail "the viewer runs no bridge"
+    ! "$SHMFB" ls | awk -v p="$bpid" '$4 == p' | grep -q . || fail "shmfb ls lists the spawned bridge"
+    grep -q '/memfd:shmfb' "/proc/$bpid/maps" || fail "the bridge maps no shmfb memfd"
     sleep 0.5
     same_as_screendump spawned 1
     qpid=$(qemu_pid)
@@ -260,7 +266,9 @@ case_lifecycle() {
 
 case_attach() {
     # A private session bus: QEMU owns org.qemu on it, the bridge attaches.
+    # Neither is this shell's child: stop both however the case ends.
     local rc
+    trap 'kill $(cat "$W/pids" 2>/dev/null) 2>/dev/null; cleanup' EXIT
     dbus-run-session -- bash -c '
         "$0" -accel tcg -nodefaults -vga std -display dbus -boot menu=on,splash-time=60000 \
             -qmp "unix:$1,server=on,wait=off" 2>"$2/qemu.err" &

@@ -8,6 +8,10 @@
  *                                 the producer is gone: prints "gone after
  *                                 N ms" (exit 0); exit 1 if it is not within
  *                                 MS of READY
+ *   qemu-watch count NAME SECONDS takes frames for SECONDS, copying what
+ *                                 changed as a viewer uploads it; prints
+ *                                 "frames N full F cpu_ms C" (F: frames
+ *                                 whose damage is the whole frame)
  */
 #include <shmfb/shmfb.h>
 
@@ -16,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,12 +76,63 @@ static int gone(struct shmfb_consumer *c, long ms, const char *ready)
     return 1;
 }
 
+static double cpu_ms(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+static void upload(uint8_t *dst, const struct shmfb_frame *f)
+{
+    for (uint32_t i = 0; i < f->ndamage; i++) {
+        const struct shmfb_rect *r = &f->damage[i];
+        for (int32_t y = r->y; y < r->y + r->h; y++) {
+            size_t off = (size_t)y * (size_t)f->stride + (size_t)r->x * 4;
+            memcpy(dst + off, (const uint8_t *)f->pixels + off, (size_t)r->w * 4);
+        }
+    }
+}
+
+static int count(struct shmfb_consumer *c, double seconds)
+{
+    struct shmfb_frame f;
+    int32_t mw, mh;
+    long frames = 0, full = 0;
+    shmfb_consumer_capacity(c, &mw, &mh);
+    uint8_t *copy = malloc((size_t)shmfb_consumer_stride(c) * (size_t)mh);
+    if (!copy || shmfb_consumer_attach(c) < 0) {
+        free(copy);
+        fprintf(stderr, "qemu-watch: cannot attach\n");
+        return 1;
+    }
+    double cpu0 = cpu_ms();
+    long long end = now_ms() + (long long)(seconds * 1000);
+    while (now_ms() < end) {
+        int rc = shmfb_consumer_wait(c, 100, &f);
+        if (rc == -ETIMEDOUT)
+            continue;
+        if (rc < 0)
+            break;
+        upload(copy, &f);
+        frames++;
+        full += (int64_t)f.bounds.w * f.bounds.h == (int64_t)f.width * f.height;
+        shmfb_consumer_release(c);
+    }
+    printf("frames %ld full %ld cpu_ms %.1f\n", frames, full, cpu_ms() - cpu0);
+    free(copy);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct shmfb_consumer *c;
     bool is_gone = argc == 5 && strcmp(argv[1], "gone") == 0;
-    if (!(argc == 3 && strcmp(argv[1], "cursor") == 0) && !is_gone) {
-        fprintf(stderr, "usage: qemu-watch cursor NAME | gone NAME MS READY\n");
+    bool is_count = argc == 4 && strcmp(argv[1], "count") == 0;
+    if (!(argc == 3 && strcmp(argv[1], "cursor") == 0) && !is_gone && !is_count) {
+        fprintf(stderr,
+                "usage: qemu-watch cursor NAME | gone NAME MS READY | count NAME SECONDS\n");
         return 2;
     }
     int rc = shmfb_consumer_open(argv[2], NULL, &c);
@@ -84,7 +140,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "qemu-watch: %s: %s\n", argv[2], shmfb_strerror(rc));
         return 1;
     }
-    rc = is_gone ? gone(c, strtol(argv[3], NULL, 10), argv[4]) : cursor(c);
+    if (is_count)
+        rc = count(c, strtod(argv[3], NULL));
+    else
+        rc = is_gone ? gone(c, strtol(argv[3], NULL, 10), argv[4]) : cursor(c);
     shmfb_consumer_close(c);
     return rc;
 }
