@@ -1,5 +1,9 @@
-"""fake_qemu.py [QEMU ARGS...]: stands in for qemu-system-* under
-shmfb-qemu and sends its listener malformed payloads.
+"""fake_qemu.py [--input] [QEMU ARGS...]: stands in for qemu-system-*
+under shmfb-qemu and sends its listener malformed payloads.
+
+With --input it only shows a grey 320x240 screen, says its mouse is
+absolute, and logs every Keyboard, Mouse and SetUIInfo call it gets as
+"fake-qemu: Interface.Method (arguments)".
 
 It serves the bridge's QMP monitor (the -chardev socket,...,fd=N the bridge
 adds), accepts the D-Bus client handed over with getfd + add_client, offers
@@ -90,8 +94,15 @@ STEPS = [
 ]
 
 
+INPUT_STEPS = [
+    ("grey screen", "Scanout", V("(uuuuay)", 320, 240, 1280, X8, pixels(320, 240, 1280, 0xFF808080)), True),
+]
+
+
 class Fake:
-    def __init__(self, qmp_fd):
+    def __init__(self, qmp_fd, steps, absolute):
+        self.steps = steps
+        self.absolute = absolute
         self.loop = GLib.MainLoop()
         self.qmp = socket.socket(fileno=qmp_fd)
         self.buf = b""
@@ -144,8 +155,10 @@ class Fake:
     # ---- D-Bus, the server side of both connections as in QEMU
     def serve(self, fd, ready):
         stream = Gio.Socket.new_from_fd(fd).connection_factory_create_connection()
-        Gio.DBusConnection.new(stream, Gio.dbus_generate_guid(),
-                               Gio.DBusConnectionFlags.AUTHENTICATION_SERVER, None, None,
+        # Messages wait until the objects are there, as in QEMU.
+        flags = (Gio.DBusConnectionFlags.AUTHENTICATION_SERVER |
+                 Gio.DBusConnectionFlags.DELAY_MESSAGE_PROCESSING)
+        Gio.DBusConnection.new(stream, Gio.dbus_generate_guid(), flags, None, None,
                                lambda src, res: ready(Gio.DBusConnection.new_finish(res)))
 
     def main_ready(self, conn):
@@ -153,13 +166,15 @@ class Fake:
         node = Gio.DBusNodeInfo.new_for_xml(CONSOLE_XML)
         for iface in node.interfaces:
             conn.register_object(PATH, iface, self.console_call, self.get_property, None)
+        conn.start_message_processing()
 
     def get_property(self, conn, sender, path, iface, name):
-        return {"IsAbsolute": GLib.Variant("b", False), "Width": GLib.Variant("u", 64),
+        return {"IsAbsolute": GLib.Variant("b", self.absolute), "Width": GLib.Variant("u", 64),
                 "Height": GLib.Variant("u", 48)}[name]
 
     def console_call(self, conn, sender, path, iface, method, params, invocation):
         if method != "RegisterListener":
+            log("%s.%s %s" % (iface.rsplit(".", 1)[1], method, params.unpack()))
             invocation.return_value(None)
             return
         fd = invocation.get_message().get_unix_fd_list().get(params.unpack()[0])
@@ -168,11 +183,12 @@ class Fake:
 
     def listener_ready(self, lconn):
         self.lconn = lconn
+        lconn.start_message_processing()
         GLib.idle_add(self.run_steps)
 
     def run_steps(self):
         bad = 0
-        for i, (what, method, args, ok) in enumerate(STEPS, 1):
+        for i, (what, method, args, ok) in enumerate(self.steps, 1):
             try:
                 self.lconn.call_sync(None, "/org/qemu/Display1/Listener",
                                      "org.qemu.Display1.Listener", method, args, None,
@@ -185,9 +201,9 @@ class Fake:
             log("step %d, %s: %s %s%s" % (i, what, "accepted" if got else "refused", verdict,
                                           (" (" + err + ")") if err else ""))
         if bad:
-            log("%d of %d steps FAILED" % (bad, len(STEPS)))
+            log("%d of %d steps FAILED" % (bad, len(self.steps)))
         else:
-            log("all %d steps answered as expected" % len(STEPS))
+            log("all %d steps answered as expected" % len(self.steps))
         return False
 
 
@@ -200,7 +216,8 @@ def main(argv):
     if fd is None:
         log("no -chardev socket,...,fd=N among the arguments")
         return 2
-    fake = Fake(fd)
+    with_input = "--input" in argv
+    fake = Fake(fd, INPUT_STEPS if with_input else STEPS, with_input)
     GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGTERM, lambda: fake.loop.quit() or True)
     fake.loop.run()
     return fake.status

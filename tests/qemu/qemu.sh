@@ -11,11 +11,13 @@
 #              reset -> the splash again: framebuffer and viewer window follow
 #   lifecycle  QEMU killed -> a consumer sees the producer gone, the bridge
 #              exits 137, the name is free; SIGTERM -> power-down, quit, 0;
-#              spawned: the viewer shows what screendump shows, closing it
-#              leaves no QEMU behind
+#              spawned: the viewer shows what screendump shows, Escape in
+#              it opens the boot menu, closing it leaves no QEMU behind
 #   attach     --attach to a QEMU on a private D-Bus bus (dbus-run-session)
 #   malformed  a fake QEMU's bad payloads are refused one line each, the
 #              good ones between shown, the cursor published
+#   keys       a fake QEMU logs what a click, a key, the wheel and a window
+#              resize in shmfb-view become: Mouse, Keyboard, SetUIInfo calls
 #   cli        usage errors, --help, a QEMU that cannot run
 #
 # Everything a case produced stays in OUT_DIR/CASE.
@@ -254,6 +256,19 @@ case_lifecycle() {
     grep -q '/memfd:shmfb' "/proc/$bpid/maps" || fail "the bridge maps no shmfb memfd"
     sleep 0.5
     same_as_screendump spawned 1
+    # ... and takes keys: Escape opens the boot menu in the window.
+    xdotool windowfocus --sync "$WID" 2>/dev/null || xdotool windowfocus "$WID"
+    xdotool mousemove --window "$WID" 360 200 click 1 sleep 0.2 key Escape
+    local n
+    for n in $(seq 60); do
+        shot "$W/spawned-after.png" || fail "no screenshot of the viewer"
+        [ "$(dpixels "$W/spawned-snap.png" "$W/spawned-after.png")" -gt 300 ] && break
+        sleep 0.25
+    done
+    [ "$(dpixels "$W/spawned-snap.png" "$W/spawned-after.png")" -gt 300 ] ||
+        fail "Escape in the spawned viewer changed nothing"
+    sleep 0.5
+    same_as_screendump spawned-menu 1
     qpid=$(qemu_pid)
     [ -n "$qpid" ] || fail "no QEMU process"
     "$WMCLOSE" "$WID"
@@ -261,7 +276,7 @@ case_lifecycle() {
     [ "$rc" -eq 0 ] || fail "viewer exit status $rc after close, want 0"
     ! kill -0 "$qpid" 2>/dev/null || fail "QEMU outlived the closed viewer"
     [ -z "$(qemu_pid)" ] || fail "a QEMU of this case still runs"
-    log "spawned: the window shows SeaBIOS; closing it leaves no QEMU"
+    log "spawned: the window shows SeaBIOS and takes keys; closing it leaves no QEMU"
 }
 
 case_attach() {
@@ -328,6 +343,39 @@ case_malformed() {
     grep -q "fake-qemu: system_powerdown" "$W/bridge.err" || fail "no power-down asked"
     grep -q "fake-qemu: quit" "$W/bridge.err" || fail "no quit after the power-down timeout"
     log "SIGTERM: system_powerdown, then quit after the timeout, exit 0"
+}
+
+# called CALL: the fake QEMU logged CALL (a literal line end).
+called() { grep -qxF "fake-qemu: $1" "$W/bridge.err"; }
+expect_call() { wait_for 10 called "$1" || fail "QEMU got no $1"; }
+
+case_keys() {
+    start_x
+    start_bridge "$W/bridge.err" -- "$PYTHON" "$HERE/fake_qemu.py" --input
+    wait_for 10 fb_is "$NAME" 320x240 || fail "no 320x240 screen from the fake"
+    bg "$W/view.err" "$VIEW" "$NAME"
+    wait_for 15 find_viewer || fail "no viewer window appeared"
+    wait_for 15 win_is 320x240 || fail "the viewer window is $(win_size)"
+    xdotool windowfocus --sync "$WID" 2>/dev/null || xdotool windowfocus "$WID"
+    xdotool mousemove --window "$WID" 100 50 sleep 0.2 click 1
+    expect_call "Mouse.SetAbsPosition (100, 50)"
+    expect_call "Mouse.Press (0,)"
+    expect_call "Mouse.Release (0,)"
+    xdotool click 3 click 4 click 5
+    expect_call "Mouse.Press (2,)"
+    expect_call "Mouse.Press (3,)"
+    expect_call "Mouse.Release (4,)"
+    xdotool key a key Escape key Up key ctrl+Right
+    expect_call "Keyboard.Press (30,)"
+    expect_call "Keyboard.Release (30,)"
+    expect_call "Keyboard.Press (1,)"
+    expect_call "Keyboard.Press (200,)"
+    expect_call "Keyboard.Press (29,)"
+    expect_call "Keyboard.Release (205,)"
+    log "clicks, wheel, keys (XT numbers, 0xE0 ones as 0x80 | code) reached QEMU"
+    xdotool windowsize "$WID" 400 300
+    expect_call "Console.SetUIInfo (0, 0, 0, 0, 400, 300)"
+    log "a window resize became SetUIInfo 400x300"
 }
 
 # expect_error STATUS PATTERN CMD...: CMD fails with STATUS, saying PATTERN.
