@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # shmfb-qemu against QEMU's own VNC server on the same guest: a boot sector
-# (bench/guest.S) that redraws a 1024x768x32 screen without end, under TCG.
+# (bench/guest.S) that redraws a 1024x768x32 screen 25 times a second, TCG.
 #
 #   bash tests/qemu/bench.sh BUILD_DIR [SECONDS]
 #
 # shmfb: shmfb-qemu --stats and a consumer that copies every frame's damage
 # (qemu-watch count).  VNC: QEMU -vnc and a libvncclient client, raw
-# encoding (qemu-vnc-count).  Prints frames per second that covered the
-# whole screen and the CPU time per such frame of QEMU, the bridge and the
+# encoding (qemu-vnc-count).  Prints the screens per second delivered (the
+# updated area in whole 1024x768 screens) and the CPU time per screen of
+# QEMU (the guest's drawing included, the same in both), the bridge and the
 # client, measured over the same SECONDS (default 10) after a 3 s warm-up,
 # then the bridge's Scanout/Update -> presented latency for its whole run.
 set -uo pipefail
@@ -26,9 +27,9 @@ GUEST=(-accel tcg -nodefaults -vga std -drive "file=$T/guest.img,format=raw,if=f
 # cpu_ms PID: user + system time so far.
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) * 1000 / hz}' "/proc/$1/stat"; }
 qemu_of() { pgrep -P "$1" -f qemu-system | head -n 1; }
-row() { # label frames full client_ms qemu_ms bridge_ms
+row() { # label frames screens client_ms qemu_ms bridge_ms
     awk -v l="$1" -v f="$2" -v full="$3" -v c="$4" -v q="$5" -v b="$6" -v s="$SECS" 'BEGIN {
-        if (full == 0) { printf "| %s | no whole frames |\n", l; exit }
+        if (full == 0) { printf "| %s | nothing delivered |\n", l; exit }
         printf "| %s | %.1f | %.2f | %s | %.2f | %.2f |\n", l, full / s, q / full,
             b == "-" ? "-" : sprintf("%.2f", b / full), c / full, (q + (b == "-" ? 0 : b) + c) / full }'
 }
@@ -58,8 +59,8 @@ q1=$(cpu_ms "$QV")
 kill "$QV"
 VNC_ROW=$(row "QEMU -vnc + libvncclient (raw)" "$frames" "$full" "$client" "$(echo "$q1 - $q0" | bc)" -)
 
-echo "1024x768x32, TCG, $SECS s; CPU in ms per whole frame"
-echo "| path | whole frames/s | QEMU | bridge | client | total |"
+echo "1024x768x32, TCG, $SECS s; CPU in ms per screen delivered"
+echo "| path | screens/s | QEMU | bridge | client | total |"
 echo "|---|---|---|---|---|---|"
 echo "$SHMFB_ROW"
 echo "$VNC_ROW"

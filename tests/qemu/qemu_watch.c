@@ -10,8 +10,8 @@
  *                                 MS of READY
  *   qemu-watch count NAME SECONDS takes frames for SECONDS, copying what
  *                                 changed as a viewer uploads it; prints
- *                                 "frames N full F cpu_ms C" (F: frames
- *                                 whose damage is the whole frame)
+ *                                 "frames N screens S cpu_ms C" (S: the
+ *                                 damaged area in whole screens)
  */
 #include <shmfb/shmfb.h>
 
@@ -99,7 +99,8 @@ static int count(struct shmfb_consumer *c, double seconds)
 {
     struct shmfb_frame f;
     int32_t mw, mh;
-    long frames = 0, full = 0;
+    long frames = 0;
+    double screens = 0;
     shmfb_consumer_capacity(c, &mw, &mh);
     uint8_t *copy = malloc((size_t)shmfb_consumer_stride(c) * (size_t)mh);
     if (!copy || shmfb_consumer_attach(c) < 0) {
@@ -117,10 +118,11 @@ static int count(struct shmfb_consumer *c, double seconds)
             break;
         upload(copy, &f);
         frames++;
-        full += (int64_t)f.bounds.w * f.bounds.h == (int64_t)f.width * f.height;
+        for (uint32_t i = 0; i < f.ndamage; i++)
+            screens += (double)f.damage[i].w * f.damage[i].h / ((double)f.width * f.height);
         shmfb_consumer_release(c);
     }
-    printf("frames %ld full %ld cpu_ms %.1f\n", frames, full, cpu_ms() - cpu0);
+    printf("frames %ld screens %.1f cpu_ms %.1f\n", frames, screens, cpu_ms() - cpu0);
     free(copy);
     return 0;
 }

@@ -2,8 +2,7 @@
  * qemu-vnc-count HOST:DISPLAY SECONDS: a VNC client (libvncclient, raw
  * encoding) that takes framebuffer updates for SECONDS, for comparing
  * QEMU's own -vnc with shmfb-qemu (tests/qemu/bench.sh).  Prints
- * "frames N full F cpu_ms C": F counts updates that covered the whole
- * screen.
+ * "frames N screens S cpu_ms C": S is the updated area in whole screens.
  */
 #include <rfb/rfbclient.h>
 
@@ -13,8 +12,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
-static long frames, full;
-static long long area;
+static long frames;
+static double screens;
 
 static long long now_ms(void)
 {
@@ -38,15 +37,14 @@ static void quiet(const char *format, ...)
 
 static void got_rect(rfbClient *cl, int x, int y, int w, int h)
 {
-    (void)cl, (void)x, (void)y;
-    area += (long long)w * h;
+    (void)x, (void)y;
+    screens += (double)w * h / ((double)cl->width * cl->height);
 }
 
 static void finished(rfbClient *cl)
 {
+    (void)cl;
     frames++;
-    full += area >= (long long)cl->width * cl->height;
-    area = 0;
 }
 
 int main(int argc, char **argv)
@@ -75,7 +73,7 @@ int main(int argc, char **argv)
         if (r < 0 || (r > 0 && !HandleRFBServerMessage(cl)))
             break;
     }
-    printf("frames %ld full %ld cpu_ms %.1f\n", frames, full, cpu_ms() - cpu0);
+    printf("frames %ld screens %.1f cpu_ms %.1f\n", frames, screens, cpu_ms() - cpu0);
     rfbClientCleanup(cl);
     return 0;
 }
