@@ -400,6 +400,10 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     signal(SIGPIPE, SIG_IGN);
+    /* Spawned: a viewer that dies without a word (SIGKILL) still ends the
+     * bridge, as a close would. */
+    if (!b->o.name && (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() == 1))
+        return ARGS_EXIT_FAIL;
     b->qmp.fd = -1;
     b->loop = g_main_loop_new(NULL, FALSE);
     g_unix_signal_add(SIGTERM, on_signal, b);

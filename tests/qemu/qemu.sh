@@ -12,7 +12,8 @@
 #   lifecycle  QEMU killed -> a consumer sees the producer gone, the bridge
 #              exits 137, the name is free; SIGTERM -> power-down, quit, 0;
 #              spawned: the viewer shows what screendump shows, Escape in
-#              it opens the boot menu, closing it leaves no QEMU behind
+#              it opens the boot menu, closing it leaves no QEMU behind,
+#              nor does killing it
 #   attach     --attach to a QEMU on a private D-Bus bus (dbus-run-session)
 #   malformed  a fake QEMU's bad payloads are refused one line each, the
 #              good ones between shown, the cursor published
@@ -277,6 +278,19 @@ case_lifecycle() {
     ! kill -0 "$qpid" 2>/dev/null || fail "QEMU outlived the closed viewer"
     [ -z "$(qemu_pid)" ] || fail "a QEMU of this case still runs"
     log "spawned: the window shows SeaBIOS and takes keys; closing it leaves no QEMU"
+
+    # A viewer killed outright: the bridge hears of it and ends QEMU.
+    rm -f "$QMP"
+    bg "$W/view-kill.err" "$VIEW" -- "$BRIDGE" --powerdown-timeout 1 -- "${QEMU[@]}" "${BOOT[@]}"
+    vpid=$LAST
+    wait_for 30 find_viewer || fail "no viewer window appeared"
+    wait_for 30 qemu_pid >/dev/null || fail "no QEMU process"
+    qpid=$(qemu_pid)
+    bpid=$(pgrep -P "$vpid" | head -n 1)
+    kill -KILL "$vpid"
+    wait_for 15 gone "$bpid" || fail "the bridge outlived its killed viewer"
+    wait_for 5 gone "$qpid" || fail "QEMU outlived the killed viewer"
+    log "viewer killed: the bridge powered the guest down and QEMU ended"
 }
 
 case_attach() {
