@@ -73,7 +73,7 @@ struct qb {
     uint32_t cursor[SHMFB_CURSOR_MAX * SHMFB_CURSOR_MAX];
     int32_t cursor_w, cursor_h, cursor_hx, cursor_hy;
     int cursor_on; /* -1 unknown, 0 hidden, 1 shown */
-    unsigned long refused, input_errors;
+    unsigned long refused;
 
     /* Latency of Scanout/Update -> presented, and CPU (--stats). */
     int64_t pending[QB_PENDING_MAX];

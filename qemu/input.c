@@ -11,26 +11,28 @@
 #define CALL_TIMEOUT  5000
 #define ERRORS_LOGGED 5
 
+static unsigned long errors; /* calls QEMU refused */
+
 static void call_done(GObject *src, GAsyncResult *res, gpointer data)
 {
-    struct qb *b = data;
+    const char *method = data; /* a string literal */
     GError *err = NULL;
     GVariant *v = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &err);
     if (v) {
         g_variant_unref(v);
         return;
     }
-    /* Cancelled at shutdown: b may be gone; nothing to say. */
+    /* A connection closed at shutdown or with QEMU: nothing to say. */
     if (!g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-        !g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CLOSED) && ++b->input_errors <= ERRORS_LOGGED)
-        fprintf(stderr, QB_PROG ": QEMU refused input: %s\n", err->message);
+        !g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CLOSED) && ++errors <= ERRORS_LOGGED)
+        fprintf(stderr, QB_PROG ": QEMU refused %s: %s\n", method, err->message);
     g_error_free(err);
 }
 
 static void call(struct qb *b, const char *iface, const char *method, GVariant *args)
 {
     g_dbus_connection_call(b->conn, b->dest, b->console_path, iface, method, args, NULL,
-                           G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, call_done, b);
+                           G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, call_done, (gpointer)method);
 }
 
 static void key(struct qb *b, uint32_t number, bool down)

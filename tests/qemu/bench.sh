@@ -18,7 +18,13 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d /tmp/shmfb-qemu-bench.XXXXXX)
 export XDG_RUNTIME_DIR=$T
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait; rm -rf "$T"' EXIT
+stop_all() {
+    local p
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    wait
+    rm -rf "$T"
+}
+trap stop_all EXIT
 
 as --32 "$HERE/bench/guest.S" -o "$T/guest.o" &&
     ld -m elf_i386 -Ttext 0x7c00 --oformat binary "$T/guest.o" -o "$T/guest.img" || exit 1
@@ -37,7 +43,7 @@ row() { # label frames screens client_ms qemu_ms bridge_ms
 # shmfb
 "$BUILD/qemu/shmfb-qemu" --stats --name bench -- qemu-system-x86_64 "${GUEST[@]}" 2>"$T/bridge.err" &
 BR=$!
-PIDS+=($BR)
+PIDS+=("$BR")
 sleep 3
 QP=$(qemu_of "$BR")
 q0=$(cpu_ms "$QP") b0=$(cpu_ms "$BR")
@@ -51,7 +57,7 @@ SHMFB_ROW=$(row "shmfb-qemu + consumer" "$frames" "$full" "$client" "$(echo "$q1
 PORT=$((20 + RANDOM % 70))
 qemu-system-x86_64 "${GUEST[@]}" -display none -vnc "127.0.0.1:$PORT" 2>"$T/qemu.err" &
 QV=$!
-PIDS+=($QV)
+PIDS+=("$QV")
 sleep 3
 q0=$(cpu_ms "$QV")
 read -r _ frames _ full _ client < <("$BUILD/tests/qemu/qemu-vnc-count" "127.0.0.1:$PORT" "$SECS")

@@ -33,6 +33,7 @@ rm -rf "$W" && mkdir -p "$W" || exit 1
 export LSAN_OPTIONS=suppressions=$HERE/lsan.supp:print_suppressions=0
 QMP=$W/qmp.sock
 QEMU=(qemu-system-x86_64 -accel tcg -nodefaults -vga std -qmp "unix:$QMP,server=on,wait=off")
+# shellcheck disable=SC2054 # one QEMU argument with commas
 BOOT=(-boot menu=on,splash-time=60000)
 
 log() { echo "[$CASE] $*"; }
@@ -298,6 +299,7 @@ case_attach() {
     # Neither is this shell's child: stop both however the case ends.
     local rc
     trap 'kill $(cat "$W/pids" 2>/dev/null) 2>/dev/null; cleanup' EXIT
+    # shellcheck disable=SC2016 # expanded by the inner shell
     dbus-run-session -- bash -c '
         "$0" -accel tcg -nodefaults -vga std -display dbus -boot menu=on,splash-time=60000 \
             -qmp "unix:$1,server=on,wait=off" 2>"$2/qemu.err" &
@@ -414,7 +416,11 @@ case_cli() {
     expect_error 127 "cannot run /nonexistent/qemu" "$BRIDGE" --name "$NAME" -- /nonexistent/qemu
     not_listed "$NAME" || fail "$NAME left behind"
     expect_error 1 "connecting to QEMU's D-Bus display" "$BRIDGE" --name "$NAME" --attach unix:path=/nonexistent/bus
-    log "usage errors; a QEMU that cannot run; a bus that is not there"
+    expect_error 1 "registering with console 3: .*Console_3" \
+        "$BRIDGE" --name "$NAME" --console 3 -- "${QEMU[@]}" -name "shmfb-cli-$$"
+    ! pgrep -f -- "-name shmfb-cli-$$" >/dev/null || fail "QEMU left running after a failed setup"
+    not_listed "$NAME" || fail "$NAME left behind"
+    log "usage errors; a QEMU that cannot run; a bus that is not there; no console 3"
 }
 
 "case_$CASE"
