@@ -32,6 +32,7 @@ GUEST=(-accel tcg -nodefaults -vga std -drive "file=$T/guest.img,format=raw,if=f
 
 # cpu_ms PID: user + system time so far.
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) * 1000 / hz}' "/proc/$1/stat"; }
+minus() { awk -v a="$1" -v b="$2" 'BEGIN { print a - b }'; }
 qemu_of() { pgrep -P "$1" -f qemu-system | head -n 1; }
 row() { # label frames screens client_ms qemu_ms bridge_ms
     awk -v l="$1" -v f="$2" -v full="$3" -v c="$4" -v q="$5" -v b="$6" -v s="$SECS" 'BEGIN {
@@ -51,7 +52,7 @@ read -r _ frames _ full _ client < <("$BUILD/tests/qemu/qemu-watch" count bench 
 q1=$(cpu_ms "$QP") b1=$(cpu_ms "$BR")
 kill -TERM "$BR"
 wait "$BR"
-SHMFB_ROW=$(row "shmfb-qemu + consumer" "$frames" "$full" "$client" "$(echo "$q1 - $q0" | bc)" "$(echo "$b1 - $b0" | bc)")
+SHMFB_ROW=$(row "shmfb-qemu + consumer" "$frames" "$full" "$client" "$(minus "$q1" "$q0")" "$(minus "$b1" "$b0")")
 
 # VNC
 PORT=$((20 + RANDOM % 70))
@@ -63,7 +64,7 @@ q0=$(cpu_ms "$QV")
 read -r _ frames _ full _ client < <("$BUILD/tests/qemu/qemu-vnc-count" "127.0.0.1:$PORT" "$SECS")
 q1=$(cpu_ms "$QV")
 kill "$QV"
-VNC_ROW=$(row "QEMU -vnc + libvncclient (raw)" "$frames" "$full" "$client" "$(echo "$q1 - $q0" | bc)" -)
+VNC_ROW=$(row "QEMU -vnc + libvncclient (raw)" "$frames" "$full" "$client" "$(minus "$q1" "$q0")" -)
 
 echo "1024x768x32, TCG, $SECS s; CPU in ms per screen delivered"
 echo "| path | screens/s | QEMU | bridge | client | total |"

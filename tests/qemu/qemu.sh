@@ -5,6 +5,7 @@
 # usage: qemu.sh CASE BRIDGE VIEW SHMFB WATCH WMCLOSE PYTHON OUT_DIR
 #
 #   oracle     with the guest stopped, `shmfb snap` equals QMP screendump
+#              (SeaBIOS and the iPXE ROM of an e1000 card)
 #   input      Escape typed into shmfb-view (xdotool, Xvfb) opens SeaBIOS's
 #              boot menu; the snapshot again equals screendump
 #   resize     a 1024x768 boot splash, Escape -> the 720x400 text menu, a
@@ -139,14 +140,23 @@ qemu_pid() { pgrep -f -- "^qemu-system-x86_64 .*unix:$QMP,server" | head -n 1; }
 # ---- cases -------------------------------------------------------------------
 
 case_oracle() {
-    start_bridge "$W/bridge.err" -- "${QEMU[@]}" "${BOOT[@]}"
+    # With a network card: its iPXE option ROM prints too.
+    start_bridge "$W/bridge.err" -- "${QEMU[@]}" -nic user,model=e1000 "${BOOT[@]}"
     wait_for 30 text_screen || fail "no 720x400 text screen (size $(fb_size "$NAME"))"
+    wait_for 30 text_rows 3 || fail "SeaBIOS did not get to its boot menu prompt"
     sleep 0.5
     same_as_screendump boot
 }
 
 # dpixels A B: pixels that differ between two pictures.
 dpixels() { ae "$1" "$2"; }
+
+# text_rows N: at least N of the 25 text rows hold text (averaged down to a
+# pixel a row: a row with only the blinking cursor stays black).
+text_rows() {
+    "$SHMFB" snap "$NAME" "$W/wait.png" --now >/dev/null 2>&1 &&
+        [ "$(convert "$W/wait.png" -resize '1x25!' txt:- | grep -c -v -e '#000000' -e '^#')" -ge "$1" ]
+}
 
 # press_esc_shown: SeaBIOS's third text row ("Press ESC for boot menu.") is
 # drawn: only then does it read the key.
