@@ -36,7 +36,7 @@ minus() { awk -v a="$1" -v b="$2" 'BEGIN { print a - b }'; }
 qemu_of() { pgrep -P "$1" -f qemu-system | head -n 1; }
 row() { # label frames screens client_ms qemu_ms bridge_ms
     awk -v l="$1" -v f="$2" -v full="$3" -v c="$4" -v q="$5" -v b="$6" -v s="$SECS" 'BEGIN {
-        if (full == 0) { printf "| %s | nothing delivered |\n", l; exit }
+        if (full + 0 == 0) { printf "| %s | nothing delivered |\n", l; exit }
         printf "| %s | %.1f | %.2f | %s | %.2f | %.2f |\n", l, full / s, q / full,
             b == "-" ? "-" : sprintf("%.2f", b / full), c / full, (q + (b == "-" ? 0 : b) + c) / full }'
 }
@@ -60,6 +60,10 @@ qemu-system-x86_64 "${GUEST[@]}" -display none -vnc "127.0.0.1:$PORT" 2>"$T/qemu
 QV=$!
 PIDS+=("$QV")
 sleep 3
+for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$((5900 + PORT))") 2>/dev/null && break
+    sleep 0.1
+done
 q0=$(cpu_ms "$QV")
 read -r _ frames _ full _ client < <("$BUILD/tests/qemu/qemu-vnc-count" "127.0.0.1:$PORT" "$SECS")
 q1=$(cpu_ms "$QV")

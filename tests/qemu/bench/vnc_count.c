@@ -74,6 +74,8 @@ int main(int argc, char **argv)
             break;
     }
     printf("frames %ld screens %.1f cpu_ms %.1f\n", frames, screens, cpu_ms() - cpu0);
+    fflush(stdout);
+    free(cl->frameBuffer); /* the application's to free, not rfbClientCleanup's */
     rfbClientCleanup(cl);
     return 0;
 }
