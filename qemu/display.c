@@ -156,6 +156,8 @@ static int on_scanout(struct qb *b, GVariant *params, char *why, size_t whylen)
     return rc;
 }
 
+static void ask_console_size(struct qb *b);
+
 static int on_update(struct qb *b, GVariant *params, char *why, size_t whylen)
 {
     int64_t t = g_get_monotonic_time();
@@ -173,6 +175,7 @@ static int on_update(struct qb *b, GVariant *params, char *why, size_t whylen)
     if (rc == 0 && (x + w > b->w || y + h > b->h) && !b->size_wait) {
         b->size_wait = true;
         b->size_wait_us = t;
+        ask_console_size(b);
     }
     if (rc == 0) {
         qb_copy_rect(shmfb_producer_pixels(b->fb), shmfb_producer_stride(b->fb), x, y, data, stride,
@@ -393,6 +396,28 @@ static void console_resized(struct qb *b, GVariant *changed)
     shmfb_producer_resize(b->fb, b->w, b->h);
     damaged(b, g_get_monotonic_time(), &(struct shmfb_rect){0, 0, b->w, b->h});
     b->calls--; /* not a Scanout/Update call */
+}
+
+static void console_size_read(GObject *src, GAsyncResult *res, gpointer data)
+{
+    GVariant *r = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, NULL);
+    GVariant *props;
+    if (!r)
+        return; /* gone, or no answer: the present goes out after SIZE_WAIT_MS */
+    g_variant_get(r, "(@a{sv})", &props);
+    console_resized(data, props);
+    g_variant_unref(props);
+    g_variant_unref(r);
+}
+
+/* Asks for the console's size as well, in case its PropertiesChanged
+ * signal is late or never comes. */
+static void ask_console_size(struct qb *b)
+{
+    g_dbus_connection_call(b->conn, b->dest, b->console_path, "org.freedesktop.DBus.Properties",
+                           "GetAll", g_variant_new("(s)", "org.qemu.Display1.Console"),
+                           G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, 2000, NULL,
+                           console_size_read, b);
 }
 
 static void props_changed(GDBusConnection *conn, const gchar *sender, const gchar *path,

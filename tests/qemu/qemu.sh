@@ -304,11 +304,22 @@ case_lifecycle() {
     log "viewer killed: the bridge powered the guest down and QEMU ended"
 }
 
+# stop_session: QEMU and the bridge on the private bus are not this shell's
+# children: end them, then dbus-run-session ends and stops its bus.
+stop_session() {
+    [ -n "${SESSION:-}" ] || return 0
+    local q b
+    read -r q b 2>/dev/null <"$W/pids" && kill "$q" "$b" 2>/dev/null
+    wait_for 10 gone "$SESSION"
+    kill "$SESSION" 2>/dev/null
+    wait "$SESSION" 2>/dev/null
+}
+
 case_attach() {
     # A private session bus: QEMU owns org.qemu on it, the bridge attaches.
     # Neither is this shell's child: stop both however the case ends.
     local rc
-    trap 'kill $(cat "$W/pids" 2>/dev/null) 2>/dev/null; cleanup' EXIT
+    trap 'stop_session; cleanup' EXIT
     # shellcheck disable=SC2016 # expanded by the inner shell
     dbus-run-session -- bash -c '
         "$0" -accel tcg -nodefaults -vga std -display dbus -boot menu=on,splash-time=60000 \
@@ -321,10 +332,10 @@ case_attach() {
         echo "$q $b" >"$2/pids"
         wait $b
         echo $? >"$2/bridge.status"
-        kill $q 2>/dev/null; wait $q' qemu-system-x86_64 "$QMP" "$W" "$BRIDGE" "$NAME" &
-    PIDS+=($!)
-    local sess=$!
-    wait_for 30 text_screen || fail "no text screen through --attach"
+        kill $q 2>/dev/null; wait $q' qemu-system-x86_64 "$QMP" "$W" "$BRIDGE" "$NAME" \
+        >"$W/session.out" 2>"$W/session.err" &
+    SESSION=$!
+    wait_for 30 text_screen || fail "no text screen through --attach (size $(fb_size "$NAME"))"
     sleep 0.5
     same_as_screendump attached
     local qpid
@@ -334,7 +345,7 @@ case_attach() {
     rc=$(cat "$W/bridge.status")
     [ "$rc" -eq 0 ] || fail "bridge exit status $rc after QEMU left, want 0"
     not_listed "$NAME" || fail "$NAME still listed"
-    wait "$sess" 2>/dev/null
+    wait_for 10 gone "$SESSION" || fail "the D-Bus session did not end"
     log "--attach: the bus's QEMU shown; its leaving ends the bridge, name free"
 }
 
