@@ -108,17 +108,23 @@ static gboolean present_cap(gpointer data)
  * dispatch (QEMU sends a refresh's rectangles back to back), or after
  * PRESENT_MAX_MS when updates never stop.
  */
-static void damaged(struct qb *b, int64_t arrived_us, const struct shmfb_rect *r)
+static void schedule_present(struct qb *b, const struct shmfb_rect *r)
 {
     shmfb_producer_damage(b->fb, r);
     b->dirty = true;
-    b->calls++;
-    if (b->samples && b->npending < QB_PENDING_MAX)
-        b->pending[b->npending++] = arrived_us;
     if (!b->idle_id)
         b->idle_id = g_idle_add_full(G_PRIORITY_DEFAULT_IDLE, present_idle, b, NULL);
     if (!b->cap_id)
         b->cap_id = g_timeout_add_full(G_PRIORITY_HIGH, PRESENT_MAX_MS, present_cap, b, NULL);
+}
+
+/* A Scanout/Update call's rectangle, counted and timed (--stats). */
+static void damaged(struct qb *b, int64_t arrived_us, const struct shmfb_rect *r)
+{
+    b->calls++;
+    if (b->samples && b->npending < QB_PENDING_MAX)
+        b->pending[b->npending++] = arrived_us;
+    schedule_present(b, r);
 }
 
 /* ---- the Listener's methods ------------------------------------------------ */
@@ -394,8 +400,7 @@ static void console_resized(struct qb *b, GVariant *changed)
     b->h = (int32_t)h;
     b->size_wait = false;
     shmfb_producer_resize(b->fb, b->w, b->h);
-    damaged(b, g_get_monotonic_time(), &(struct shmfb_rect){0, 0, b->w, b->h});
-    b->calls--; /* not a Scanout/Update call */
+    schedule_present(b, &(struct shmfb_rect){0, 0, b->w, b->h});
 }
 
 static void console_size_read(GObject *src, GAsyncResult *res, gpointer data)
