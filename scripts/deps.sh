@@ -26,7 +26,8 @@ PKGS=(build-essential cmake pkg-config check libsubunit-dev libpng-dev libsdl2-d
       pybuild-plugin-pyproject python3-all
       libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
       gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-      gstreamer1.0-plugins-ugly gstreamer1.0-libav ffmpeg)
+      gstreamer1.0-plugins-ugly gstreamer1.0-libav ffmpeg
+      qemu-system-x86 libglib2.0-dev libglib2.0-bin python3-gi dbus-daemon)
 # npm for the browser test's puppeteer-core, unless a node with npm is there.
 command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
 
