@@ -5,9 +5,10 @@
  *
  * A child process presents full 1920x1080 frames as fast as its consumer
  * takes them (FIFO pacing; one row changes per frame).  Each consumer runs
- * for the same time after a warm-up; the figures are frames/s, the interval between frames
- * (median, p99) and CPU per frame (consumer and producer processes, and
- * shmfb-vnc for the VNC path), and each row's ratio to the bare consumer.
+ * for the same time after a warm-up; the figures are frames/s, the
+ * interval between frames (median, p99) and CPU per frame (consumer and
+ * producer processes, and shmfb-vnc for the VNC path), and each row's
+ * ratio to the bare consumer.
  */
 #include "args.h"
 
