@@ -25,10 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define W        1920
-#define H        1080
-#define MAX_SAMP 2000000
-#define WARMUP_S 1.0 /* each consumer runs this long before it is measured */
+#define W              1920
+#define H              1080
+#define MAX_SAMP       2000000
+#define WARMUP_S(secs) ((secs) < 1.0 ? (secs) : 1.0) /* runs before the measured time */
 
 static const char usage[] =
     "usage: shmfb-gstbench [OPTIONS]\n"
@@ -146,7 +146,8 @@ static void run_bare(const char *name, double secs, pid_t prod, bool copy, struc
     if (shmfb_consumer_open(name, NULL, &c) < 0 || shmfb_consumer_attach(c) < 0)
         return;
     /* Warm-up, untimed, as the pipelines get after their first frame. */
-    for (double w0 = now_s(); now_s() - w0 < WARMUP_S && shmfb_consumer_wait(c, 1000, &f) == 0;)
+    for (double w0 = now_s();
+         now_s() - w0 < WARMUP_S(secs) && shmfb_consumer_wait(c, 1000, &f) == 0;)
         shmfb_consumer_release(c);
     double c0 = self_cpu_ms(), p0 = proc_cpu_ms(prod), t0 = now_s();
     while (now_s() - t0 < secs && shmfb_consumer_wait(c, 1000, &f) == 0) {
@@ -189,7 +190,7 @@ static void run_pipeline(const char *desc, double secs, pid_t prod, pid_t helper
     /* Measured from the first frame on: start-up is not throughput. */
     for (int i = 0; i < 5000 && last_arrival == 0; i++)
         g_usleep(1000);
-    g_usleep((gulong)(WARMUP_S * 1e6));
+    g_usleep((gulong)(WARMUP_S(secs) * 1e6));
     double c0 = self_cpu_ms(), p0 = proc_cpu_ms(prod), h0 = helper ? proc_cpu_ms(helper) : 0;
     long n0 = nsamples, f0 = nframes;
     double t0 = now_s();
