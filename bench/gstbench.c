@@ -5,9 +5,10 @@
  *
  * A child process presents full 1920x1080 frames as fast as its consumer
  * takes them (FIFO pacing; one row changes per frame).  Each consumer runs
- * for the same time; the figures are frames/s, the interval between frames
- * (median, p99) and CPU per frame (consumer and producer processes, and
- * shmfb-vnc for the VNC path), and each row's ratio to the bare consumer.
+ * for the same time after a warm-up; the figures are frames/s, the
+ * interval between frames (median, p99) and CPU per frame (consumer and
+ * producer processes, and shmfb-vnc for the VNC path), and each row's
+ * ratio to the bare consumer.
  */
 #include "args.h"
 
@@ -24,9 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define W        1920
-#define H        1080
-#define MAX_SAMP 2000000
+#define W              1920
+#define H              1080
+#define MAX_SAMP       2000000
+#define WARMUP_S(secs) ((secs) < 1.0 ? (secs) : 1.0) /* runs before the measured time */
 
 static const char usage[] =
     "usage: shmfb-gstbench [OPTIONS]\n"
@@ -143,6 +145,10 @@ static void run_bare(const char *name, double secs, pid_t prod, bool copy, struc
     nsamples = nframes = 0, last_arrival = 0;
     if (shmfb_consumer_open(name, NULL, &c) < 0 || shmfb_consumer_attach(c) < 0)
         return;
+    /* Warm-up, untimed, as the pipelines get after their first frame. */
+    for (double w0 = now_s();
+         now_s() - w0 < WARMUP_S(secs) && shmfb_consumer_wait(c, 1000, &f) == 0;)
+        shmfb_consumer_release(c);
     double c0 = self_cpu_ms(), p0 = proc_cpu_ms(prod), t0 = now_s();
     while (now_s() - t0 < secs && shmfb_consumer_wait(c, 1000, &f) == 0) {
         for (int32_t y = 0; mine && y < f.height; y++)
@@ -184,6 +190,7 @@ static void run_pipeline(const char *desc, double secs, pid_t prod, pid_t helper
     /* Measured from the first frame on: start-up is not throughput. */
     for (int i = 0; i < 5000 && last_arrival == 0; i++)
         g_usleep(1000);
+    g_usleep((gulong)(WARMUP_S(secs) * 1e6));
     double c0 = self_cpu_ms(), p0 = proc_cpu_ms(prod), h0 = helper ? proc_cpu_ms(helper) : 0;
     long n0 = nsamples, f0 = nframes;
     double t0 = now_s();
