@@ -174,7 +174,8 @@ static int parse_args(int argc, char **argv, struct demo_opts *o)
     bool have_size = false;
     int opt;
 
-    *o = (struct demo_opts){NULL, 640, 480, 0, 0, 0, 60, 0, NULL, SHMFB_PACING_FIFO, 0, false, NULL};
+    *o =
+        (struct demo_opts){NULL, 640, 480, 0, 0, 0, 60, 0, NULL, SHMFB_PACING_FIFO, 0, false, NULL};
     args_start(&a, argc, argv);
     while ((opt = args_next(&a)) > 0) {
         have_size |= opt == OPT_SIZE;
