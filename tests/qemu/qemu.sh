@@ -20,6 +20,11 @@
 #              good ones between shown, the cursor published
 #   keys       a fake QEMU logs what a click, a key, the wheel and a window
 #              resize in shmfb-view become: Mouse, Keyboard, SetUIInfo calls
+#   clipboard  a fake QEMU plays the guest's clipboard: a consumer's text
+#              offer reaches it as Grab + Request answered with the bytes;
+#              the guest's grabs reach the consumer as clipboard offers; a
+#              grab that lost the race and malformed grabs and answers are
+#              dropped, one line each, and the bridge goes on
 #   cli        usage errors, --help, a QEMU that cannot run
 #
 # Everything a case produced stays in OUT_DIR/CASE.
@@ -413,6 +418,35 @@ case_keys() {
     xdotool windowsize "$WID" 400 300
     expect_call "Console.SetUIInfo (0, 0, 0, 0, 400, 300)"
     log "a window resize became SetUIInfo 400x300"
+}
+
+case_clipboard() {
+    local host="host text ✓ from a viewer" guest="gäst text ✓" last="second guest text"
+    start_bridge "$W/bridge.err" -- "$PYTHON" "$HERE/fake_qemu.py" --clipboard
+    wait_for 10 fb_is "$NAME" 320x240 || fail "no 320x240 screen from the fake"
+    wait_for 10 called "Clipboard.Register ()" || fail "the bridge did not register as clipboard peer"
+    "$WATCH" clip "$NAME" 60000 "$W/ready" "$host" "$last" >"$W/clip.out" 2>"$W/watch.err" ||
+        fail "the consumer did not get the guest's texts: $(cat "$W/clip.out")"
+    called "Clipboard.Grab (0, 1, ['text/plain;charset=utf-8'])" || fail "no Grab from the viewer's offer"
+    called "the bridge answered Request with text/plain;charset=utf-8 '$host'" ||
+        fail "the viewer's text did not come back to QEMU's Request"
+    log "a consumer's offer: Grab (serial 1) + Request answered with its bytes"
+    printf 'clipboard text/plain;charset=utf-8: %s\n' "$guest" "$last" >"$W/clip.want"
+    diff "$W/clip.want" "$W/clip.out" >&2 || fail "the consumer got other offers than the guest's two texts"
+    log "the consumer got the guest's texts, nothing of the dropped ones"
+    wait_for 10 grep -q "fake-qemu: all [0-9]* clipboard steps answered as expected" "$W/bridge.err" ||
+        fail "the fake QEMU's clipboard steps did not all go as expected"
+    local want
+    for want in "refused Grab from QEMU: clipboard selection 7 is not 0, 1 or 2" \
+        "refused Grab from QEMU: 100 MIME types, at most 64" \
+        "refused the clipboard text from QEMU: clipboard data of type 'image/png', not text/plain;charset=utf-8" \
+        "refused the clipboard text from QEMU: the clipboard text is not UTF-8" \
+        "refused the clipboard text from QEMU: 16777217 bytes of clipboard text, at most 16777216" \
+        "refused the clipboard text from QEMU: .*returned type .*(s).*, but expected .*(say)"; do
+        [ "$(grep -c "^shmfb-qemu: $want" "$W/bridge.err")" = 1 ] || fail "not one line '$want'"
+    done
+    kill -0 "$BPID" || fail "the bridge died"
+    log "malformed grabs and answers: one line each, the bridge goes on"
 }
 
 # expect_error STATUS PATTERN CMD...: CMD fails with STATUS, saying PATTERN.
