@@ -5,7 +5,8 @@
 # usage: qemu.sh CASE BRIDGE VIEW SHMFB WATCH WMCLOSE PYTHON OUT_DIR
 #
 #   oracle     with the guest stopped, `shmfb snap` equals QMP screendump
-#              (SeaBIOS and the iPXE ROM of an e1000 card)
+#              (SeaBIOS and the iPXE ROM of an e1000 card); QEMU takes the
+#              bridge as clipboard peer and a consumer's text as a grab
 #   input      Escape typed into shmfb-view (xdotool, Xvfb) opens SeaBIOS's
 #              boot menu; the snapshot again equals screendump
 #   resize     a 1024x768 boot splash, Escape -> the 720x400 text menu, a
@@ -151,6 +152,13 @@ case_oracle() {
     wait_for 30 text_rows 3 || fail "SeaBIOS did not get to its boot menu prompt"
     sleep 0.5
     same_as_screendump boot
+    # QEMU takes the bridge as its clipboard peer, and a consumer's text as
+    # a grab (the guest has no clipboard agent to ask for the text).
+    "$WATCH" clip "$NAME" 1000 "$W/ready" "host text" - >"$W/clip.out" 2>"$W/watch.err" ||
+        fail "the consumer could not offer its clipboard"
+    sleep 1
+    ! grep -i "clipboard" "$W/bridge.err" >&2 || fail "QEMU refused the clipboard peer or its grab"
+    log "QEMU accepted the bridge as clipboard peer and a consumer's grab"
 }
 
 # dpixels A B: pixels that differ between two pictures.
