@@ -116,6 +116,10 @@ void qb_clip_host(struct qb *b, const struct shmfb_host_msg *m);
 
 /* input.c */
 void qb_input_start(struct qb *b);
+/** Calls \p method on QEMU's object \p path without waiting (5 s bound);
+ *  a refusal is logged (the first few).  \p method: a string literal. */
+void qb_call_qemu(struct qb *b, const char *path, const char *iface, const char *method,
+                  GVariant *args, GCancellable *cancel);
 void qb_input_stop(struct qb *b);
 
 /* main.c */

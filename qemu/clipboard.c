@@ -46,26 +46,9 @@ static const char clip_xml[] = "<node>"
                                " </interface>"
                                "</node>";
 
-static void said(GObject *src, GAsyncResult *res, gpointer data)
-{
-    const char *method = data; /* a string literal */
-    GError *err = NULL;
-    GVariant *v = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &err);
-    if (v) {
-        g_variant_unref(v);
-        return;
-    }
-    if (!g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-        !g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CLOSED))
-        fprintf(stderr, QB_PROG ": clipboard %s: %s\n", method, err->message);
-    g_error_free(err);
-}
-
 static void tell_qemu(struct qb *b, const char *method, GVariant *args)
 {
-    g_dbus_connection_call(b->conn, b->dest, CLIP_PATH, CLIP_IFACE, method, args, NULL,
-                           G_DBUS_CALL_FLAGS_NONE, CLIP_TIMEOUT_MS, b->clip_cancel, said,
-                           (gpointer)method);
+    qb_call_qemu(b, CLIP_PATH, CLIP_IFACE, method, args, b->clip_cancel);
 }
 
 /* ---- the guest's text -> the viewers ----------------------------------------- */
