@@ -92,7 +92,8 @@ struct qb {
 
     /* Clipboard: the last grab's serial and whose it was; the viewers'
      * text while the guest may ask for it. */
-    guint clip_id; /* the exported Clipboard object */
+    guint clip_id;      /* the exported Clipboard object */
+    guint clip_poll_id; /* reading the viewers' host messages */
     uint32_t clip_serial;
     bool clip_ours;
     GBytes *clip_host;
@@ -111,8 +112,6 @@ void qb_print_stats(struct qb *b);
 /* clipboard.c */
 void qb_clip_start(struct qb *b);
 void qb_clip_stop(struct qb *b);
-/** A host message from a viewer: its clipboard text goes to the guest. */
-void qb_clip_host(struct qb *b, const struct shmfb_host_msg *m);
 
 /* input.c */
 void qb_input_start(struct qb *b);

@@ -24,6 +24,8 @@
 #define CLIP_PATH       "/org/qemu/Display1/Clipboard"
 #define CLIP_IFACE      "org.qemu.Display1.Clipboard"
 #define CLIP_TIMEOUT_MS 5000 /* QEMU answers from what the guest's agent sent */
+#define HOST_POLL_MS    20   /* how often the viewers' host messages are read */
+#define HOST_BATCH      4    /* most host messages taken per poll */
 
 static const char clip_xml[] = "<node>"
                                " <interface name='" CLIP_IFACE "'>"
@@ -148,7 +150,8 @@ static int on_release(struct qb *b, GVariant *params, char *why, size_t whylen)
 
 /* ---- the viewers' text -> the guest ------------------------------------------- */
 
-void qb_clip_host(struct qb *b, const struct shmfb_host_msg *m)
+/* A host message from a viewer: its clipboard text goes to the guest. */
+static void from_viewer(struct qb *b, const struct shmfb_host_msg *m)
 {
     const struct shmfb_clip_item *text = NULL;
     if (!b->clip_id || m->type != SHMFB_HOST_CLIPBOARD)
@@ -171,6 +174,15 @@ void qb_clip_host(struct qb *b, const struct shmfb_host_msg *m)
     b->clip_ours = true;
     const char *mimes[] = {SHMFB_MIME_TEXT, NULL};
     tell_qemu(b, "Grab", g_variant_new("(uu^as)", QB_CLIP_CLIPBOARD, b->clip_serial, mimes));
+}
+
+static gboolean poll_host(gpointer data)
+{
+    struct qb *b = data;
+    struct shmfb_host_msg m;
+    for (int i = 0; i < HOST_BATCH && shmfb_producer_host_recv(b->fb, &m) == 0; i++)
+        from_viewer(b, &m);
+    return G_SOURCE_CONTINUE;
 }
 
 static void answer_request(struct qb *b, GVariant *params, GDBusMethodInvocation *inv)
@@ -260,6 +272,7 @@ void qb_clip_start(struct qb *b)
         return;
     }
     b->clip_cancel = g_cancellable_new();
+    b->clip_poll_id = g_timeout_add(HOST_POLL_MS, poll_host, b);
     /* QEMU answers once it has looked at the object just exported. */
     g_dbus_connection_call(b->conn, b->dest, CLIP_PATH, CLIP_IFACE, "Register", NULL, NULL,
                            G_DBUS_CALL_FLAGS_NONE, CLIP_TIMEOUT_MS, b->clip_cancel, registered, b);
@@ -267,6 +280,9 @@ void qb_clip_start(struct qb *b)
 
 void qb_clip_stop(struct qb *b)
 {
+    if (b->clip_poll_id)
+        g_source_remove(b->clip_poll_id);
+    b->clip_poll_id = 0;
     new_round(b);
     if (b->clip_cancel)
         g_cancellable_cancel(b->clip_cancel);

@@ -7,7 +7,6 @@
 
 #define INPUT_POLL_MS 5   /* how often the consumers' event rings are read */
 #define INPUT_BATCH   256 /* most events taken per poll */
-#define HOST_BATCH    4   /* most host messages taken per poll */
 #define WHEEL_MAX     10  /* most wheel clicks sent for one event */
 #define CALL_TIMEOUT  5000
 #define ERRORS_LOGGED 5
@@ -160,13 +159,9 @@ static gboolean poll_input(gpointer data)
     struct qb *b = data;
     struct shmfb_event ev;
     shmfb_producer_dispatch(b->fb);
-    struct shmfb_host_msg msg;
     for (int i = 0; i < INPUT_BATCH && shmfb_producer_poll_event(b->fb, &ev) == 0; i++)
         if (b->conn)
             handle(b, &ev);
-    for (int i = 0; i < HOST_BATCH && shmfb_producer_host_recv(b->fb, &msg) == 0; i++)
-        if (b->conn)
-            qb_clip_host(b, &msg);
     if (b->conn)
         flush_motion(b);
     return G_SOURCE_CONTINUE;
