@@ -430,7 +430,7 @@ case_keys() {
 
 case_clipboard() {
     local host="host text ✓ from a viewer" guest="gäst text ✓" last="second guest text"
-    start_bridge "$W/bridge.err" -- "$PYTHON" "$HERE/fake_qemu.py" --clipboard
+    start_bridge "$W/bridge.err" --powerdown-timeout 1 -- "$PYTHON" "$HERE/fake_qemu.py" --clipboard
     wait_for 10 fb_is "$NAME" 320x240 || fail "no 320x240 screen from the fake"
     wait_for 10 called "Clipboard.Register ()" || fail "the bridge did not register as clipboard peer"
     "$WATCH" clip "$NAME" 60000 "$W/ready" "$host" "$last" >"$W/clip.out" 2>"$W/watch.err" ||
@@ -455,6 +455,10 @@ case_clipboard() {
     done
     kill -0 "$BPID" || fail "the bridge died"
     log "malformed grabs and answers: one line each, the bridge goes on"
+    kill -TERM "$BPID"
+    local rc=0
+    wait_exit "$BPID" 15 || rc=$?
+    [ "$rc" -eq 0 ] || fail "bridge exit status $rc, want 0 (a sanitizer's report fails it)"
 }
 
 # expect_error STATUS PATTERN CMD...: CMD fails with STATUS, saying PATTERN.
