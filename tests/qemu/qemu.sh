@@ -16,7 +16,8 @@
 #              spawned: the viewer shows what screendump shows, Escape in
 #              it opens the boot menu, closing it leaves no QEMU behind,
 #              nor does killing it
-#   attach     --attach to a QEMU on a private D-Bus bus (dbus-run-session)
+#   attach     --attach to a QEMU on a private D-Bus bus (dbus-run-session),
+#              which takes the bridge as clipboard peer
 #   malformed  a fake QEMU's bad payloads are refused one line each, the
 #              good ones between shown, the cursor published
 #   keys       a fake QEMU logs what a click, a key, the wheel and a window
@@ -351,6 +352,7 @@ case_attach() {
     wait_for 30 text_screen || fail "no text screen through --attach (size $(fb_size "$NAME"))"
     sleep 0.5
     same_as_screendump attached
+    ! grep -E "clipboard|QEMU refused" "$W/bridge.err" >&2 || fail "QEMU on the bus refused the clipboard peer"
     local qpid
     qpid=$(cut -d' ' -f1 "$W/pids")
     kill -TERM "$qpid"
