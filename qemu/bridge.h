@@ -8,6 +8,7 @@
  *   main.c     options, the QEMU child and its QMP monitor, lifecycle
  *   display.c  the D-Bus connections and the Listener: pixels and cursor
  *   input.c    shmfb events -> Keyboard, Mouse, SetUIInfo calls
+ *   clipboard.c  the guest's clipboard <-> the viewers' (host channel)
  *   payload.c  checks of every payload, the key table (no GLib)
  *   qmp.c      the bridge's QMP monitor
  */
@@ -89,6 +90,15 @@ struct qb {
     uint8_t held[32]; /* key numbers pressed, a bit each */
     int32_t ui_w, ui_h;
 
+    /* Clipboard: the last grab's serial and whose it was; the viewers'
+     * text while the guest may ask for it. */
+    guint clip_id;      /* the exported Clipboard object */
+    guint clip_poll_id; /* reading the viewers' host messages */
+    uint32_t clip_serial;
+    bool clip_ours;
+    GBytes *clip_host;
+    GCancellable *clip_cancel, *clip_req;
+
     /* Stopping: 0 running, 1 power-down asked, 2 quit asked, 3 killed. */
     int stopping;
     guint stop_id;
@@ -99,8 +109,16 @@ int qb_display_connect(struct qb *b, int peer_fd, int timeout_ms);
 void qb_display_close(struct qb *b);
 void qb_print_stats(struct qb *b);
 
+/* clipboard.c */
+void qb_clip_start(struct qb *b);
+void qb_clip_stop(struct qb *b);
+
 /* input.c */
 void qb_input_start(struct qb *b);
+/** Calls \p method on QEMU's object \p path without waiting (5 s bound);
+ *  a refusal is logged (the first few).  \p method: a string literal. */
+void qb_call_qemu(struct qb *b, const char *path, const char *iface, const char *method,
+                  GVariant *args, GCancellable *cancel);
 void qb_input_stop(struct qb *b);
 
 /* main.c */

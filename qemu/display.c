@@ -607,7 +607,10 @@ int qb_display_connect(struct qb *b, int peer_fd, int timeout_ms)
         b->watch_id = g_bus_watch_name_on_connection(
             b->conn, b->dest, G_BUS_NAME_WATCHER_FLAGS_NONE, NULL, name_vanished, b, NULL);
     read_absolute(b, deadline);
-    return register_listener(b, deadline);
+    rc = register_listener(b, deadline);
+    if (rc == 0)
+        qb_clip_start(b);
+    return rc;
 }
 
 void qb_display_close(struct qb *b)
@@ -631,6 +634,7 @@ void qb_display_close(struct qb *b)
         g_dbus_connection_close_sync(b->lconn, NULL, NULL);
         g_clear_object(&b->lconn);
     }
+    qb_clip_stop(b);
     if (b->conn) {
         g_dbus_connection_close_sync(b->conn, NULL, NULL);
         g_clear_object(&b->conn);

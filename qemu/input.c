@@ -29,10 +29,17 @@ static void call_done(GObject *src, GAsyncResult *res, gpointer data)
     g_error_free(err);
 }
 
+void qb_call_qemu(struct qb *b, const char *path, const char *iface, const char *method,
+                  GVariant *args, GCancellable *cancel)
+{
+    g_dbus_connection_call(b->conn, b->dest, path, iface, method, args, NULL,
+                           G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, cancel, call_done,
+                           (gpointer)method);
+}
+
 static void call(struct qb *b, const char *iface, const char *method, GVariant *args)
 {
-    g_dbus_connection_call(b->conn, b->dest, b->console_path, iface, method, args, NULL,
-                           G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT, NULL, call_done, (gpointer)method);
+    qb_call_qemu(b, b->console_path, iface, method, args, NULL);
 }
 
 static void key(struct qb *b, uint32_t number, bool down)

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -162,4 +163,33 @@ int qb_button(uint32_t shmfb_button)
     default:
         return -1;
     }
+}
+
+int qb_check_clip_grab(uint32_t selection, size_t nmimes, char *why, size_t whylen)
+{
+    if (selection >= QB_CLIP_SELECTIONS)
+        return refuse(why, whylen, "clipboard selection %u is not 0, 1 or 2", selection);
+    if (nmimes > QB_CLIP_MIMES_MAX)
+        return refuse(why, whylen, "%zu MIME types, at most %u", nmimes, QB_CLIP_MIMES_MAX);
+    return 0;
+}
+
+int qb_check_clip_reply(const char *mime, size_t len, char *why, size_t whylen)
+{
+    if (strcmp(mime, SHMFB_MIME_TEXT) != 0) {
+        bool printable = strlen(mime) <= 64;
+        for (const char *c = mime; printable && *c; c++)
+            printable = *c >= 0x20 && *c < 0x7f;
+        return refuse(why, whylen, "clipboard data of type '%s', not %s",
+                      printable ? mime : "(unprintable)", SHMFB_MIME_TEXT);
+    }
+    if (len > SHMFB_HOST_DATA_MAX)
+        return refuse(why, whylen, "%zu bytes of clipboard text, at most %u", len,
+                      SHMFB_HOST_DATA_MAX);
+    return 0;
+}
+
+int qb_clip_serial_wins(uint32_t serial, uint32_t current, int ours)
+{
+    return serial > current || (serial == current && !ours);
 }

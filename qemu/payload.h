@@ -60,4 +60,25 @@ uint32_t qb_key_number(uint32_t hid_usage);
 /** QEMU's button for a shmfb button (enum shmfb_button); -1 if none. */
 int qb_button(uint32_t shmfb_button);
 
+/* Clipboard selections of org.qemu.Display1.Clipboard (only the first is
+ * shared with the viewers), and the most MIME types a grab may list. */
+#define QB_CLIP_CLIPBOARD  0u
+#define QB_CLIP_SELECTIONS 3u
+#define QB_CLIP_MIMES_MAX  64u
+
+/** A Grab or Release from QEMU: a known selection, at most
+ *  QB_CLIP_MIMES_MAX MIME types (\p nmimes, 0 for a Release). */
+int qb_check_clip_grab(uint32_t selection, size_t nmimes, char *why, size_t whylen);
+
+/** QEMU's answer to the bridge's Request: MIME type \p mime (NUL-terminated)
+ *  must be SHMFB_MIME_TEXT, \p len at most SHMFB_HOST_DATA_MAX bytes.  Its
+ *  UTF-8 is checked by shmfb_producer_offer_clipboard(). */
+int qb_check_clip_reply(const char *mime, size_t len, char *why, size_t whylen);
+
+/** Whether a grab from QEMU with \p serial takes the clipboard from the
+ *  last grab, \p current, which was the bridge's own if \p ours: serials
+ *  count grabs from 0 at each registration; a lower one lost a race and
+ *  is dropped; on a tie the client (the bridge) wins. */
+int qb_clip_serial_wins(uint32_t serial, uint32_t current, int ours);
+
 #endif /* SHMFB_QEMU_PAYLOAD_H */

@@ -1,9 +1,17 @@
-"""fake_qemu.py [--input] [QEMU ARGS...]: stands in for qemu-system-*
-under shmfb-qemu and sends its listener malformed payloads.
+"""fake_qemu.py [--input | --clipboard] [QEMU ARGS...]: stands in for
+qemu-system-* under shmfb-qemu and sends its listener malformed payloads.
 
 With --input it only shows a grey 320x240 screen, says its mouse is
 absolute, and logs every Keyboard, Mouse and SetUIInfo call it gets as
 "fake-qemu: Interface.Method (arguments)".
+
+With --clipboard it shows the grey screen and plays a guest's clipboard
+(org.qemu.Display1.Clipboard, as a guest's clipboard agent would through
+QEMU): it waits for the bridge's Grab of a viewer's text, asks for the
+text with Request and logs it, then grabs the guest's clipboard with
+CLIP_STEPS, answering the bridge's Requests with good and malformed
+text; the last line is "fake-qemu: all N clipboard steps answered as
+expected" or "... FAILED".
 
 It serves the bridge's QMP monitor (the -chardev socket,...,fd=N the bridge
 adds), accepts the D-Bus client handed over with getfd + add_client, offers
@@ -94,14 +102,60 @@ STEPS = [
 ]
 
 
+CLIP_PATH = "/org/qemu/Display1/Clipboard"
+CLIP_IFACE = "org.qemu.Display1.Clipboard"
+TEXT = "text/plain;charset=utf-8"
+CLIPBOARD_XML = """
+<node>
+ <interface name='org.qemu.Display1.Clipboard'>
+  <method name='Register'/>
+  <method name='Unregister'/>
+  <method name='Grab'>
+   <arg type='u' direction='in'/><arg type='u' direction='in'/><arg type='as' direction='in'/>
+  </method>
+  <method name='Release'><arg type='u' direction='in'/></method>
+  <method name='Request'>
+   <arg type='u' direction='in'/><arg type='as' direction='in'/>
+   <arg type='s' direction='out'/><arg type='ay' direction='out'/>
+  </method>
+ </interface>
+</node>
+"""
+
+
+def text_reply(mime, data):
+    """A Request's answer (the bytes without GLib's element-wise copy)."""
+    ay = GLib.Variant.new_from_bytes(GLib.VariantType("ay"), GLib.Bytes.new(data), True)
+    return GLib.Variant.new_tuple(GLib.Variant("s", mime), ay)
+
+
+# (what, Grab arguments, accepted?, the answer to the bridge's Request or
+# None when the bridge must not ask).  The viewer's grab had serial 1.
+CLIP_STEPS = [
+    ("a grab that lost the race (serial 0)", V("(uuas)", 0, 0, [TEXT]), True, None),
+    ("guest text", V("(uuas)", 0, 2, [TEXT]), True, text_reply(TEXT, "gäst text ✓".encode())),
+    ("selection 7", V("(uuas)", 7, 3, [TEXT]), False, None),
+    ("100 MIME types", V("(uuas)", 0, 3, ["x/y%d" % i for i in range(99)] + [TEXT]), False, None),
+    ("a grab of the wrong signature", V("(u)", 0), False, None),
+    ("text answered as image/png", V("(uuas)", 0, 3, [TEXT]), True, text_reply("image/png", b"\x89PNG")),
+    ("text that is not UTF-8", V("(uuas)", 0, 4, [TEXT]), True, text_reply(TEXT, b"ok \xff\xfe")),
+    ("16 MiB + 1 of text", V("(uuas)", 0, 5, [TEXT]), True, text_reply(TEXT, b"a" * ((16 << 20) + 1))),
+    ("an answer of the wrong signature", V("(uuas)", 0, 6, [TEXT]), True, V("(s)", TEXT)),
+    ("second guest text", V("(uuas)", 0, 7, [TEXT]), True, text_reply(TEXT, b"second guest text")),
+]
+
+
 INPUT_STEPS = [
     ("grey screen", "Scanout", V("(uuuuay)", 320, 240, 1280, X8, pixels(320, 240, 1280, 0xFF808080)), True),
 ]
 
 
 class Fake:
-    def __init__(self, qmp_fd, steps, absolute):
+    def __init__(self, qmp_fd, steps, absolute, clipboard=False):
         self.steps = steps
+        self.clipboard = clipboard
+        self.step = None
+        self.bad = 0
         self.absolute = absolute
         self.loop = GLib.MainLoop()
         self.qmp = socket.socket(fileno=qmp_fd)
@@ -166,6 +220,9 @@ class Fake:
         node = Gio.DBusNodeInfo.new_for_xml(CONSOLE_XML)
         for iface in node.interfaces:
             conn.register_object(PATH, iface, self.console_call, self.get_property, None)
+        if self.clipboard:
+            node = Gio.DBusNodeInfo.new_for_xml(CLIPBOARD_XML)
+            conn.register_object(CLIP_PATH, node.interfaces[0], self.clip_call, None, None)
         conn.start_message_processing()
 
     def get_property(self, conn, sender, path, iface, name):
@@ -207,6 +264,90 @@ class Fake:
         return False
 
 
+    # ---- the guest's clipboard (--clipboard)
+    def call_bridge(self, method, args, done):
+        self.conn.call(None, CLIP_PATH, CLIP_IFACE, method, args, None, Gio.DBusCallFlags.NONE,
+                       10000, None, done)
+
+    def clip_call(self, conn, sender, path, iface, method, params, invocation):
+        if method == "Request":
+            self.bridge_requests(params, invocation)
+            return
+        log("Clipboard.%s %s" % (method, params.unpack()))
+        invocation.return_value(None)
+        if method == "Register":
+            # As QEMU does: its clipboard's serials start again.
+            self.call_bridge("Register", None, lambda c, r: c.call_finish(r))
+        elif method == "Grab" and self.step is None:
+            self.step = -1
+            self.call_bridge("Request", V("(uas)", 0, [TEXT]), self.host_text)
+
+    def host_text(self, conn, res):
+        try:
+            mime, data = conn.call_finish(res).unpack()
+            log("the bridge answered Request with %s %r" % (mime, bytes(data).decode()))
+        except GLib.Error as e:
+            log("the bridge refused Request: %s" % e.message)
+            self.bad += 1
+        self.next_step()
+
+    def next_step(self):
+        self.step += 1
+        if self.step == len(CLIP_STEPS):
+            if self.bad:
+                log("%d of %d clipboard steps FAILED" % (self.bad, len(CLIP_STEPS)))
+            else:
+                log("all %d clipboard steps answered as expected" % len(CLIP_STEPS))
+            return
+        what, args, ok, answer = CLIP_STEPS[self.step]
+        self.requested = False
+        self.grabbed = None
+        step = self.step
+        self.call_bridge("Grab", args, lambda c, r: self.grab_done(step, c, r))
+        # A step ends after the bridge asked (and had time to take the
+        # answer) or, when it must not ask, after it had time to.
+        GLib.timeout_add(3000 if answer else 800, self.step_over, self.step)
+
+    def grab_done(self, step, conn, res):
+        what, args, ok, answer = CLIP_STEPS[step]
+        try:
+            conn.call_finish(res)
+            got, err = True, ""
+        except GLib.Error as e:
+            got, err = False, e.message
+        self.bad += got != ok
+        log("clipboard step %d, %s: grab %s %s%s" % (step + 1, what, "accepted" if got else "refused",
+                                                    "as expected" if got == ok else "UNEXPECTED",
+                                                    (" (" + err + ")") if err else ""))
+
+    def bridge_requests(self, params, invocation):
+        what, args, ok, answer = CLIP_STEPS[self.step] if self.step >= 0 else ("", 0, 0, None)
+        if answer is None or self.requested:
+            log("clipboard step %d, %s: UNEXPECTED Request %s" % (self.step + 1, what, params.unpack()))
+            self.bad += 1
+            invocation.return_dbus_error("org.qemu.Display1.Error.Failed", "not asked for")
+            return
+        self.requested = True
+        log("clipboard step %d, %s: Request %s answered" % (self.step + 1, what, params.unpack()))
+        if answer.get_type_string() == "(say)":
+            invocation.return_value(answer)
+        else:
+            # A reply of the wrong type, past GDBus's own check.
+            reply = invocation.get_message().new_method_reply()
+            reply.set_body(answer)
+            invocation.get_connection().send_message(reply, Gio.DBusSendMessageFlags.NONE)
+        GLib.timeout_add(300, self.step_over, self.step)
+
+    def step_over(self, step):
+        if step != self.step:
+            return False
+        if CLIP_STEPS[step][3] is not None and not self.requested:
+            log("clipboard step %d: the bridge did not ask for the text" % (step + 1))
+            self.bad += 1
+        self.next_step()
+        return False
+
+
 def main(argv):
     fd = None
     for i, a in enumerate(argv):
@@ -216,8 +357,9 @@ def main(argv):
     if fd is None:
         log("no -chardev socket,...,fd=N among the arguments")
         return 2
-    with_input = "--input" in argv
-    fake = Fake(fd, INPUT_STEPS if with_input else STEPS, with_input)
+    clipboard = "--clipboard" in argv
+    with_input = "--input" in argv or clipboard
+    fake = Fake(fd, INPUT_STEPS if with_input else STEPS, with_input, clipboard)
     GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGTERM, lambda: fake.loop.quit() or True)
     fake.loop.run()
     return fake.status

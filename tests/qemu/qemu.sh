@@ -5,7 +5,8 @@
 # usage: qemu.sh CASE BRIDGE VIEW SHMFB WATCH WMCLOSE PYTHON OUT_DIR
 #
 #   oracle     with the guest stopped, `shmfb snap` equals QMP screendump
-#              (SeaBIOS and the iPXE ROM of an e1000 card)
+#              (SeaBIOS and the iPXE ROM of an e1000 card); QEMU takes the
+#              bridge as clipboard peer and a consumer's text as a grab
 #   input      Escape typed into shmfb-view (xdotool, Xvfb) opens SeaBIOS's
 #              boot menu; the snapshot again equals screendump
 #   resize     a 1024x768 boot splash, Escape -> the 720x400 text menu, a
@@ -15,11 +16,17 @@
 #              spawned: the viewer shows what screendump shows, Escape in
 #              it opens the boot menu, closing it leaves no QEMU behind,
 #              nor does killing it
-#   attach     --attach to a QEMU on a private D-Bus bus (dbus-run-session)
+#   attach     --attach to a QEMU on a private D-Bus bus (dbus-run-session),
+#              which takes the bridge as clipboard peer
 #   malformed  a fake QEMU's bad payloads are refused one line each, the
 #              good ones between shown, the cursor published
 #   keys       a fake QEMU logs what a click, a key, the wheel and a window
 #              resize in shmfb-view become: Mouse, Keyboard, SetUIInfo calls
+#   clipboard  a fake QEMU plays the guest's clipboard: a consumer's text
+#              offer reaches it as Grab + Request answered with the bytes;
+#              the guest's grabs reach the consumer as clipboard offers; a
+#              grab that lost the race and malformed grabs and answers are
+#              dropped, one line each, and the bridge goes on
 #   cli        usage errors, --help, a QEMU that cannot run
 #
 # Everything a case produced stays in OUT_DIR/CASE.
@@ -146,6 +153,13 @@ case_oracle() {
     wait_for 30 text_rows 3 || fail "SeaBIOS did not get to its boot menu prompt"
     sleep 0.5
     same_as_screendump boot
+    # QEMU takes the bridge as its clipboard peer, and a consumer's text as
+    # a grab (the guest has no clipboard agent to ask for the text).
+    "$WATCH" clip "$NAME" 1000 "$W/ready" "host text" - >"$W/clip.out" 2>"$W/watch.err" ||
+        fail "the consumer could not offer its clipboard"
+    sleep 1
+    ! grep -E "clipboard|QEMU refused" "$W/bridge.err" >&2 || fail "QEMU refused the clipboard peer or its grab"
+    log "QEMU accepted the bridge as clipboard peer and a consumer's grab"
 }
 
 # dpixels A B: pixels that differ between two pictures.
@@ -338,6 +352,7 @@ case_attach() {
     wait_for 30 text_screen || fail "no text screen through --attach (size $(fb_size "$NAME"))"
     sleep 0.5
     same_as_screendump attached
+    ! grep -E "clipboard|QEMU refused" "$W/bridge.err" >&2 || fail "QEMU on the bus refused the clipboard peer"
     local qpid
     qpid=$(cut -d' ' -f1 "$W/pids")
     kill -TERM "$qpid"
@@ -413,6 +428,39 @@ case_keys() {
     xdotool windowsize "$WID" 400 300
     expect_call "Console.SetUIInfo (0, 0, 0, 0, 400, 300)"
     log "a window resize became SetUIInfo 400x300"
+}
+
+case_clipboard() {
+    local host="host text ✓ from a viewer" guest="gäst text ✓" last="second guest text"
+    start_bridge "$W/bridge.err" --powerdown-timeout 1 -- "$PYTHON" "$HERE/fake_qemu.py" --clipboard
+    wait_for 10 fb_is "$NAME" 320x240 || fail "no 320x240 screen from the fake"
+    wait_for 10 called "Clipboard.Register ()" || fail "the bridge did not register as clipboard peer"
+    "$WATCH" clip "$NAME" 60000 "$W/ready" "$host" "$last" >"$W/clip.out" 2>"$W/watch.err" ||
+        fail "the consumer did not get the guest's texts: $(cat "$W/clip.out")"
+    called "Clipboard.Grab (0, 1, ['text/plain;charset=utf-8'])" || fail "no Grab from the viewer's offer"
+    called "the bridge answered Request with text/plain;charset=utf-8 '$host'" ||
+        fail "the viewer's text did not come back to QEMU's Request"
+    log "a consumer's offer: Grab (serial 1) + Request answered with its bytes"
+    printf 'clipboard text/plain;charset=utf-8: %s\n' "$guest" "$last" >"$W/clip.want"
+    diff "$W/clip.want" "$W/clip.out" >&2 || fail "the consumer got other offers than the guest's two texts"
+    log "the consumer got the guest's texts, nothing of the dropped ones"
+    wait_for 10 grep -q "fake-qemu: all [0-9]* clipboard steps answered as expected" "$W/bridge.err" ||
+        fail "the fake QEMU's clipboard steps did not all go as expected"
+    local want
+    for want in "refused Grab from QEMU: clipboard selection 7 is not 0, 1 or 2" \
+        "refused Grab from QEMU: 100 MIME types, at most 64" \
+        "refused the clipboard text from QEMU: clipboard data of type 'image/png', not text/plain;charset=utf-8" \
+        "refused the clipboard text from QEMU: the clipboard text is not UTF-8" \
+        "refused the clipboard text from QEMU: 16777217 bytes of clipboard text, at most 16777216" \
+        "refused the clipboard text from QEMU: .*returned type .*(s).*, but expected .*(say)"; do
+        [ "$(grep -c "^shmfb-qemu: $want" "$W/bridge.err")" = 1 ] || fail "not one line '$want'"
+    done
+    kill -0 "$BPID" || fail "the bridge died"
+    log "malformed grabs and answers: one line each, the bridge goes on"
+    kill -TERM "$BPID"
+    local rc=0
+    wait_exit "$BPID" 15 || rc=$?
+    [ "$rc" -eq 0 ] || fail "bridge exit status $rc, want 0 (a sanitizer's report fails it)"
 }
 
 # expect_error STATUS PATTERN CMD...: CMD fails with STATUS, saying PATTERN.

@@ -12,6 +12,13 @@
  *                                 changed as a viewer uploads it; prints
  *                                 "frames N screens S cpu_ms C" (S: the
  *                                 damaged area in whole screens)
+ *   qemu-watch clip NAME MS READY OFFER UNTIL
+ *                                 connects, touches READY, offers the text
+ *                                 OFFER as the viewers' clipboard, prints
+ *                                 each clipboard offer from the producer as
+ *                                 "clipboard MIME: TEXT" or "clipboard empty";
+ *                                 exit 0 once TEXT is UNTIL, 1 if not within
+ *                                 MS of READY; UNTIL "-": exit 0 after MS
  */
 #include <shmfb/shmfb.h>
 
@@ -29,6 +36,13 @@ static long long now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void touch(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
 }
 
 static int cursor(struct shmfb_consumer *c)
@@ -55,9 +69,7 @@ static int gone(struct shmfb_consumer *c, long ms, const char *ready)
         fprintf(stderr, "qemu-watch: attach: %s\n", shmfb_strerror(rc));
         return 1;
     }
-    int fd = open(ready, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-    if (fd >= 0)
-        close(fd);
+    touch(ready);
     long long start = now_ms();
     while (now_ms() - start < ms) {
         rc = shmfb_consumer_wait(c, 200, &f);
@@ -127,14 +139,59 @@ static int count(struct shmfb_consumer *c, double seconds)
     return 0;
 }
 
+/* Prints a clipboard offer; whether it holds the text \p until. */
+static bool print_offer(const struct shmfb_host_msg *m, const char *until)
+{
+    bool found = false;
+    if (m->count == 0)
+        printf("clipboard empty\n");
+    for (uint32_t i = 0; i < m->count; i++) {
+        const struct shmfb_clip_item *it = &m->items[i];
+        printf("clipboard %s: %.*s\n", it->mime, (int)it->size, (const char *)it->data);
+        found |= strcmp(it->mime, SHMFB_MIME_TEXT) == 0 && it->size == strlen(until) &&
+                 memcmp(it->data, until, it->size) == 0;
+    }
+    fflush(stdout);
+    return found;
+}
+
+static int clip(struct shmfb_consumer *c, long ms, const char *ready, const char *offer,
+                const char *until)
+{
+    struct shmfb_clip_item item = {SHMFB_MIME_TEXT, offer, strlen(offer)};
+    struct shmfb_host_msg m;
+    touch(ready);
+    int rc = shmfb_consumer_offer_clipboard(c, &item, 1);
+    if (rc < 0) {
+        fprintf(stderr, "qemu-watch: offer: %s\n", shmfb_strerror(rc));
+        return 1;
+    }
+    long long end = now_ms() + ms;
+    while (now_ms() < end) {
+        rc = shmfb_consumer_wait_any(c, 200, SHMFB_WAIT_HOST, NULL);
+        if (rc < 0 && rc != -ETIMEDOUT) {
+            fprintf(stderr, "qemu-watch: wait: %s\n", shmfb_strerror(rc));
+            return 1;
+        }
+        while (shmfb_consumer_host_recv(c, &m) == 0)
+            if (m.type == SHMFB_HOST_CLIPBOARD && print_offer(&m, until))
+                return 0;
+    }
+    if (strcmp(until, "-") == 0)
+        return 0;
+    fprintf(stderr, "qemu-watch: no clipboard text '%s' within %ld ms\n", until, ms);
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     struct shmfb_consumer *c;
     bool is_gone = argc == 5 && strcmp(argv[1], "gone") == 0;
     bool is_count = argc == 4 && strcmp(argv[1], "count") == 0;
-    if (!(argc == 3 && strcmp(argv[1], "cursor") == 0) && !is_gone && !is_count) {
-        fprintf(stderr,
-                "usage: qemu-watch cursor NAME | gone NAME MS READY | count NAME SECONDS\n");
+    bool is_clip = argc == 7 && strcmp(argv[1], "clip") == 0;
+    if (!(argc == 3 && strcmp(argv[1], "cursor") == 0) && !is_gone && !is_count && !is_clip) {
+        fprintf(stderr, "usage: qemu-watch cursor NAME | gone NAME MS READY | count NAME SECONDS "
+                        "| clip NAME MS READY OFFER UNTIL\n");
         return 2;
     }
     int rc = shmfb_consumer_open(argv[2], NULL, &c);
@@ -144,6 +201,8 @@ int main(int argc, char **argv)
     }
     if (is_count)
         rc = count(c, strtod(argv[3], NULL));
+    else if (is_clip)
+        rc = clip(c, strtol(argv[3], NULL, 10), argv[4], argv[5], argv[6]);
     else
         rc = is_gone ? gone(c, strtol(argv[3], NULL, 10), argv[4]) : cursor(c);
     shmfb_consumer_close(c);

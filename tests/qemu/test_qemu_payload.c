@@ -1,7 +1,8 @@
 /*
  * shmfb-qemu's payload checks and key table (qemu/payload.c): every limit
  * of what QEMU's Scanout, Update and CursorDefine may carry, the copy, and
- * the key numbers QEMU's Keyboard.Press expects.
+ * the key numbers QEMU's Keyboard.Press expects, the clipboard's checks
+ * and serials.
  */
 #include "payload.h"
 
@@ -164,6 +165,41 @@ START_TEST(buttons)
 }
 END_TEST
 
+START_TEST(clipboard_checks)
+{
+    char why[160];
+    ck_assert_int_eq(qb_check_clip_grab(0, 1, why, sizeof why), 0);
+    ck_assert_int_eq(qb_check_clip_grab(2, QB_CLIP_MIMES_MAX, why, sizeof why), 0);
+    ck_assert_int_eq(qb_check_clip_grab(3, 1, why, sizeof why), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(why, "selection 3"));
+    ck_assert_int_eq(qb_check_clip_grab(0, QB_CLIP_MIMES_MAX + 1, why, sizeof why), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(why, "65 MIME types"));
+    ck_assert_int_eq(qb_check_clip_reply(SHMFB_MIME_TEXT, 0, why, sizeof why), 0);
+    ck_assert_int_eq(qb_check_clip_reply(SHMFB_MIME_TEXT, SHMFB_HOST_DATA_MAX, NULL, 0), 0);
+    ck_assert_int_eq(
+        qb_check_clip_reply(SHMFB_MIME_TEXT, SHMFB_HOST_DATA_MAX + 1u, why, sizeof why), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(why, "16777217 bytes"));
+    /* Only the exact name: an alias, and a name that would break the log line. */
+    ck_assert_int_eq(qb_check_clip_reply("text/plain", 4, why, sizeof why), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(why, "'text/plain'"));
+    ck_assert_int_eq(qb_check_clip_reply("text/x\nfake log", 4, why, sizeof why), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(why, "(unprintable)"));
+    ck_assert_ptr_null(strchr(why, '\n'));
+}
+END_TEST
+
+START_TEST(clipboard_serials)
+{
+    /* Higher wins; lower lost a race; a tie goes to the bridge's grab. */
+    ck_assert(qb_clip_serial_wins(2, 1, 1));
+    ck_assert(!qb_clip_serial_wins(0, 1, 1));
+    ck_assert(!qb_clip_serial_wins(1, 1, 1));
+    ck_assert(qb_clip_serial_wins(1, 1, 0));
+    ck_assert(qb_clip_serial_wins(0, 0, 0));
+    ck_assert(qb_clip_serial_wins(UINT32_MAX, UINT32_MAX - 1, 1));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("qemu_payload");
@@ -172,6 +208,8 @@ int main(void)
     tcase_add_test(checks, update_limits);
     tcase_add_test(checks, cursor_limits);
     tcase_add_test(checks, copy_rect_strides);
+    tcase_add_test(checks, clipboard_checks);
+    tcase_add_test(checks, clipboard_serials);
     suite_add_tcase(s, checks);
     TCase *input = tcase_create("input");
     tcase_add_test(input, key_numbers);
