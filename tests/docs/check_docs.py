@@ -10,17 +10,20 @@ usage: check_docs.py [--require-all] SOURCE_DIR BUILD_DIR
   uses only options that program's --help names (`shmfb SUB --help` for the
   shmfb command); after `--`, the rest is a command of its own.
 - Every such program's --help runs and exits 0.
+- Every option of a program without a manual page is named on the page
+  OPTION_PAGES gives it (the others are checked against their manual
+  pages by tests/release).
 - The commands that are safe to run quickly (`shmfb demo` in the
   background, `shmfb snap`, `shmfb ls`) run as written, in the order of
   their page, with the build tree's programs, in a private runtime
   directory; each must exit 0.
 
-The options of each program are described once, in its --help and its
-manual page (tests/release checks those two against each other): a page
-here links to them rather than lists them.
+The options of each program are described in its --help and its manual
+page (tests/release checks those two against each other): a page here
+links to them rather than lists them.
 
---selftest copies the pages, breaks a link, an option and a command in the
-copy, and checks that each is reported.
+--selftest copies the pages, breaks links, options, commands and an option
+page in the copy, and checks that each fault is reported.
 """
 import os
 import re
@@ -39,6 +42,18 @@ PROGRAMS = {
     "shmfb-vnc-bench", "shmfb-record",
 }
 RUNNABLE = {"demo", "snap", "ls"}  # shmfb subcommands run as written
+# Where each program's options are described, one place each: its manual
+# page (docs/man/, checked against --help by the release_man_* tests), or,
+# for a program without one, a page here that must name every option of its
+# --help.
+MAN_PAGES = {"shmfb", "shmfb-view", "shmfb-vnc", "shmfb-squeak",
+             "shmfb-record"}  # shmfb-record is `shmfb record`, in shmfb(1)
+OPTION_PAGES = {
+    "shmfb-qemu": "docs/qemu.md", "toy-vm": "docs/vm.md",
+    "shmfb-bench": "docs/benchmarks.md", "shmfb-viewbench": "docs/benchmarks.md",
+    "shmfb-hostbench": "docs/benchmarks.md", "shmfb-vnc-bench": "docs/benchmarks.md",
+    "shmfb-gstbench": "docs/benchmarks.md",
+}
 # With --require-all (SHMFB_REQUIRE_ALL_TESTS) a program that is not built
 # fails the test; otherwise its commands are named as not checked.
 REQUIRE_ALL = False
@@ -242,10 +257,35 @@ def find_binaries(build):
     return out
 
 
+def option_words(text):
+    return set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", text)) - {"--help", "--version"}
+
+
+def check_option_pages(src, helps, errors):
+    """Every option of a program without a manual page is named on its page."""
+    for prog in sorted(PROGRAMS):
+        if prog in MAN_PAGES:
+            if prog != "shmfb-record" and not os.path.exists(
+                    os.path.join(src, "docs", "man", prog + ".1.scd")):
+                errors.append(f"{prog}: no manual page docs/man/{prog}.1.scd")
+            continue
+        page = OPTION_PAGES.get(prog)
+        if page is None:
+            errors.append(f"{prog}: neither a manual page nor a page for its options")
+            continue
+        help_text = helps.text(prog, None)
+        if help_text is None:
+            continue
+        named = option_words(open(os.path.join(src, page), encoding="utf-8").read())
+        for opt in sorted(option_words(help_text) - named):
+            errors.append(f"{page}: names no {opt} of {prog} --help")
+
+
 def check(src, build):
     errors, found = [], []
     binaries = find_binaries(build)
     helps = Helps(binaries, errors)
+    check_option_pages(src, helps, errors)
     for page in pages(src):
         check_links(page, errors)
         lines = sh_blocks(page)
@@ -282,8 +322,12 @@ def selftest(src, build):
                  "viewer/shmfb-view --scale 2 -- tools/shmfb demo --frobnicate\n"
                  "tools/shmfb snap /nobody-draws-this out.png --timeout 100\n```\n")
         open(readme, "w", encoding="utf-8").write(text)
+        qemu = os.path.join(tmp, "docs", "qemu.md")
+        text = open(qemu, encoding="utf-8").read().replace("--stats", "--statistics")
+        open(qemu, "w", encoding="utf-8").write(text)
         errors = check(tmp, build)
-        want = ["missing file: docs/no-such-page.md", "missing heading: docs/pacing.md#no-such",
+        want = ["docs/qemu.md: names no --stats of shmfb-qemu --help",
+                "missing file: docs/no-such-page.md", "missing heading: docs/pacing.md#no-such",
                 "shmfb ls --help has no --no-such-option", "shmfb demo --help has no --frobnicate",
                 "`tools/shmfb ls --no-such-option` failed (exit 2)",
                 "`tools/shmfb snap /nobody-draws-this out.png --timeout 100` failed"]
