@@ -26,7 +26,7 @@ LIBS=("src/libshmfb.so abi/libshmfb.abi"
 build_abi() {
     local dir=$top/build-abi
     cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DBUILD_TESTING=OFF \
-        -DSHMFB_BUILD_VIEWER=OFF -DSHMFB_BUILD_TOOLS=OFF -DSHMFB_BUILD_EXAMPLES=OFF \
+        -DSHMFB_BUILD_VIEWER=OFF -DSHMFB_BUILD_TOOLS=OFF -DSHMFB_BUILD_VM=OFF -DSHMFB_BUILD_EXAMPLES=OFF \
         -DSHMFB_BUILD_VNC=OFF -DSHMFB_SANITIZE=OFF -DCMAKE_C_FLAGS="-ffile-prefix-map=$top/=" \
         >/dev/null
     cmake --build "$dir" -j 2 --target shmfb shmfb_png >/dev/null

@@ -29,7 +29,7 @@ jobs=$(nproc)
 lint() {
     echo "== lint: clang-format, cppcheck"
     local files
-    files=$(git ls-files '*.c' '*.h' 2>/dev/null || find src include common viewer tools tests bench examples -name '*.[ch]')
+    files=$(git ls-files '*.c' '*.h' 2>/dev/null || find src include common viewer tools tests bench vm examples -name '*.[ch]')
     # shellcheck disable=SC2086
     clang-format --dry-run --Werror $files
     # shellcheck disable=SC2086

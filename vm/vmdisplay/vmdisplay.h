@@ -4,7 +4,7 @@
  * The VM's Display bitmap is copied into a shmfb framebuffer rectangle by
  * rectangle; shmfb input events come back as the VM's 8-word event records,
  * translated the way the classic Unix Squeak VM's X11 display module
- * translates X events.  A VM's display module (examples/squeak/) or a
+ * translates X events.  A VM's display module (vm/squeak/) or a
  * stand-in interpreter (examples/toyvm/) calls these functions from its own
  * entry points.
  *

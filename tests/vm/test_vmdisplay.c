@@ -1,4 +1,4 @@
-/* The VM display adapter (examples/vmdisplay): event records as the classic
+/* The VM display adapter (vm/vmdisplay): event records as the classic
  * Unix Squeak VM's X11 module fills them, the Display's rectangles, the
  * deferred present, the idle wait. */
 #include "testutil.h"

@@ -8,7 +8,7 @@
 #    FIFO pacing), over a scripted run of clicks and a drag
 #    (SHMFB_SQUEAK_TIMING).
 #
-# usage: examples/squeak/measure.sh BUILD_DIR [IDLE_SECONDS]   (default 30)
+# usage: vm/squeak/measure.sh BUILD_DIR [IDLE_SECONDS]   (default 30)
 #
 # Numbers from a shared or loaded machine are noisy: run it on a quiet one.
 set -uo pipefail
@@ -17,7 +17,7 @@ BUILD=${1:?usage: measure.sh BUILD_DIR [IDLE_SECONDS]}
 SPAN=${2:-30}
 SETTLE=5
 VIEW=$BUILD/viewer/shmfb-view
-SQUEAK=$BUILD/examples/squeak/shmfb-squeak
+SQUEAK=$BUILD/vm/squeak/shmfb-squeak
 IMAGE=/usr/share/scratch/Scratch.image
 VM=$(ls /usr/lib/squeak/*/squeakvm 2>/dev/null | tail -n 1)
 W=$(mktemp -d /tmp/shmfb-measure.XXXXXX)
