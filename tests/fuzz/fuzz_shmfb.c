@@ -274,6 +274,7 @@ static void event_check(const struct shmfb_producer *p, const struct shmfb_event
     case SHMFB_EVENT_FOCUS_IN:
     case SHMFB_EVENT_FOCUS_OUT:
     case SHMFB_EVENT_CLOSE:
+    case SHMFB_EVENT_FRAME_REQUEST:
         need(!e->x && !e->y && !e->code && !e->sym && !e->buttons);
         break;
     default:
