@@ -1,15 +1,12 @@
-/* What a peer hands over or plants, opened and disposed of without
- * blocking.  A file opened by name may be a FIFO (open waits for a writer),
- * a device, or a regular file under a lease (open waits for the lease to be
- * broken, 45 s by default); a descriptor received over a socket may be a
- * TCP socket that lingers on close with unsent data, or a Unix socket whose
- * queue holds such sockets (closing the last reference releases them in the
- * closer's context).  Everything here keeps its bound instead. */
+/* What a peer hands over, disposed of without blocking.  A descriptor
+ * received over a socket may be a TCP socket that lingers on close with
+ * unsent data, or a Unix socket whose queue holds such sockets (closing the
+ * last reference releases them in the closer's context).  Everything here
+ * keeps its bound instead.  (A file a peer planted under a name, a FIFO or
+ * a leased file, is opened without blocking by the OS layer: os.h.) */
 #include "internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,41 +17,6 @@
  * but each level costs the sender as much as it costs us. */
 #define DRAIN_DEPTH    3
 #define DRAIN_MESSAGES 64
-
-int shmfb__open_regular(const char *path, int flags)
-{
-    int fd = open(path, flags | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return errno == EWOULDBLOCK ? -EMEDIUMTYPE : -errno; /* EWOULDBLOCK: a lease */
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return -EMEDIUMTYPE;
-    }
-    return fd;
-}
-
-int shmfb__open_proc_fd(int32_t pid, int no)
-{
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, no);
-    /* O_PATH opens nothing: no FIFO wait, no device side effect, no lease
-     * break.  Only a regular file is then opened for real, by its own
-     * descriptor, and without waiting for a lease. */
-    int at = open(path, O_PATH | O_CLOEXEC);
-    if (at < 0)
-        return -errno;
-    struct stat st;
-    int fd = -EMEDIUMTYPE;
-    if (fstat(at, &st) == 0 && S_ISREG(st.st_mode)) {
-        snprintf(path, sizeof(path), "/proc/self/fd/%d", at);
-        fd = open(path, O_RDWR | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-        if (fd < 0)
-            fd = errno == EWOULDBLOCK ? -EMEDIUMTYPE : -errno;
-    }
-    close(at);
-    return fd;
-}
 
 static void drain(int sock, int depth);
 

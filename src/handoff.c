@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 uint64_t shmfb__random64(void)
@@ -205,27 +204,15 @@ int shmfb__handoff_recv(int sock, int timeout_ms, const char *name, struct shmfb
         shmfb__fd_dispose(fd);
         return rc;
     }
-    if (!have_cred) {
-        socklen_t len = sizeof(cred);
-        if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-            cred.pid = 0;
-    }
-    peer->uid = cred.uid;
+    int32_t pid = cred.pid;
+    uint32_t uid = cred.uid;
+    if (!have_cred && shmfb__os_peer_cred(sock, &pid, &uid) < 0)
+        pid = 0;
+    peer->uid = uid;
     peer->token = m.token;
-    shmfb__peer_watch(peer, cred.pid);
+    shmfb__peer_watch(peer, pid);
     *memfd = fd;
     return 0;
-}
-
-static int pidfd_open_compat(int32_t pid)
-{
-#ifdef SYS_pidfd_open
-    return (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
-#else
-    (void)pid;
-    errno = ENOSYS;
-    return -1;
-#endif
 }
 
 /* Watches a peer's process where it can be seen: a pidfd where the kernel
@@ -236,8 +223,10 @@ void shmfb__peer_watch(struct shmfb__peer *peer, int32_t pid)
     if (peer->pidfd >= 0)
         close(peer->pidfd);
     peer->pid = pid > 0 ? pid : 0;
-    peer->pidfd = peer->pid ? pidfd_open_compat(peer->pid) : -1;
-    peer->start = peer->pid && peer->pidfd < 0 ? shmfb__proc_start_time(peer->pid) : 0;
+    peer->pidfd = peer->pid ? shmfb__os_pidfd_open(peer->pid) : -1;
+    if (peer->pidfd < 0)
+        peer->pidfd = -1;
+    peer->start = peer->pid && peer->pidfd < 0 ? shmfb__os_proc_start(peer->pid) : 0;
 }
 
 /* A consumer that opened the framebuffer itself still gets the producer's
@@ -277,7 +266,7 @@ bool shmfb__peer_gone(const struct shmfb__peer *peer, bool channel)
         return true;
     if (peer->pidfd >= 0)
         return pfd[1].revents != 0;
-    return peer->pid && !shmfb__proc_alive(peer->pid, peer->start);
+    return peer->pid && !shmfb__os_proc_alive(peer->pid, peer->start);
 }
 
 void shmfb__peer_close(struct shmfb__peer *peer)

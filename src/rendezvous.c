@@ -164,16 +164,6 @@ static int sock_addr(const struct paths *p, struct sockaddr_un *a, int *dirfd)
     return 0;
 }
 
-/* Open-file-description locks: released when the last descriptor of the
- * opening goes, i.e. when the producer dies; queryable without taking. */
-static int lock_file(int fd, short type, bool test)
-{
-    struct flock fl = {.l_type = type, .l_whence = SEEK_SET};
-    if (fcntl(fd, test ? F_OFD_GETLK : F_OFD_SETLK, &fl) < 0)
-        return -errno;
-    return test ? fl.l_type != F_UNLCK : 0;
-}
-
 /* A name's file of another kind (a link, a directory, a FIFO...) is
  * reported as one error, which says what to do about it. */
 static int not_ours(int rc)
@@ -186,10 +176,10 @@ static int not_ours(int rc)
 static int lock_take(const char *path)
 {
     for (int tries = 0; tries < LOCK_TRIES; tries++) {
-        int fd = shmfb__open_regular(path, O_RDWR | O_CREAT);
+        int fd = shmfb__os_open_regular(path, O_RDWR | O_CREAT);
         if (fd < 0)
             return not_ours(fd);
-        int rc = lock_file(fd, F_WRLCK, false);
+        int rc = shmfb__os_lock(fd, false);
         struct stat a, b;
         if (rc == 0 && fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_ino == b.st_ino &&
             a.st_dev == b.st_dev)
@@ -285,7 +275,7 @@ static void lock_read(const char *path, int *memfd_no, uint64_t *nonce)
     char text[SHMFB_NAME_MAX + 64];
     *memfd_no = -1;
     *nonce = 0;
-    int fd = shmfb__open_regular(path, O_RDONLY);
+    int fd = shmfb__os_open_regular(path, O_RDONLY);
     if (fd < 0)
         return;
     ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
@@ -343,10 +333,10 @@ int shmfb__name_connect(const char *canon, int *sock, int *memfd_no, uint64_t *n
  * `name`, also reads the name it holds. */
 static int lock_state(const char *path, char *name, size_t size)
 {
-    int fd = shmfb__open_regular(path, O_RDONLY);
+    int fd = shmfb__os_open_regular(path, O_RDONLY);
     if (fd < 0)
         return not_ours(fd);
-    int alive = lock_file(fd, F_WRLCK, true);
+    int alive = shmfb__os_lock(fd, true);
     if (alive >= 0 && name) {
         ssize_t n = pread(fd, name, size - 1, 0);
         name[n > 0 ? n : 0] = '\0';
@@ -383,7 +373,7 @@ static int junk_remove(const struct paths *p, const char *path)
  * and whatever of another kind stands in their place. */
 static int reap_paths(const struct paths *p)
 {
-    int fd = shmfb__open_regular(p->lock, O_RDWR);
+    int fd = shmfb__os_open_regular(p->lock, O_RDWR);
     if (fd < 0 && fd != -ENOENT && not_ours(fd) != -EMEDIUMTYPE)
         return fd;
     if (fd < 0) {
@@ -392,7 +382,7 @@ static int reap_paths(const struct paths *p)
         int rs = junk_remove(p, p->sock);
         return rc < 0 ? rc : rs;
     }
-    int rc = lock_file(fd, F_WRLCK, false);
+    int rc = shmfb__os_lock(fd, false);
     if (rc == 0) {
         struct stat st;
         if (lstat(p->sock, &st) == 0 && S_ISDIR(st.st_mode))
