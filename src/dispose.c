@@ -20,27 +20,16 @@
 
 static void drain(int sock, int depth);
 
-/* Takes the descriptors out of one message's control data; how many. */
-static int dispose_control(struct msghdr *msg, int depth)
+static int dispose_fds(const struct shmfb__os_msg *m, int from, int depth)
 {
-    int n = 0;
-    for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
-        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-            continue;
-        size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t i = 0; i < count; i++) {
-            int fd;
-            memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-            shmfb__fd_dispose_at(fd, depth);
-            n++;
-        }
-    }
-    return n;
+    for (int i = from; i < m->nfds; i++)
+        shmfb__fd_dispose_at(m->fds[i], depth);
+    return m->nfds > from ? m->nfds - from : 0;
 }
 
-int shmfb__dispose_control(struct msghdr *msg)
+int shmfb__dispose_fds(const struct shmfb__os_msg *m, int from)
 {
-    return dispose_control(msg, 0);
+    return dispose_fds(m, from, 0);
 }
 
 /* Empties what is queued on a socket, descriptors included, without
@@ -49,22 +38,12 @@ static void drain(int sock, int depth)
 {
     shutdown(sock, SHUT_RDWR);
     for (int i = 0; i < DRAIN_MESSAGES; i++) {
-        union {
-            char buf[CMSG_SPACE(sizeof(int) * 253)];
-            struct cmsghdr align;
-        } ctl;
         char data[4096];
-        struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
-        struct msghdr msg = {.msg_iov = &iov,
-                             .msg_iovlen = 1,
-                             .msg_control = ctl.buf,
-                             .msg_controllen = sizeof(ctl)};
-        ssize_t n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 || (n == 0 && msg.msg_controllen == 0))
+        struct shmfb__os_msg m;
+        long n = shmfb__os_recv(sock, data, sizeof(data), &m);
+        if (n < 0 || (n == 0 && m.nfds == 0))
             return;
-        dispose_control(&msg, depth + 1);
+        dispose_fds(&m, 0, depth + 1);
     }
 }
 
@@ -77,10 +56,7 @@ void shmfb__fd_dispose_at(int fd, int depth)
         /* Closing with a zero linger resets instead of waiting to send. */
         struct linger lg = {.l_onoff = 1, .l_linger = 0};
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-        int domain = 0;
-        socklen_t len = sizeof(domain);
-        if (depth < DRAIN_DEPTH && getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
-            domain == AF_UNIX)
+        if (depth < DRAIN_DEPTH && shmfb__os_is_unix_socket(fd))
             drain(fd, depth);
     }
     close(fd);

@@ -174,9 +174,9 @@ int shmfb__name_connect(const char *canon, int *sock, int *memfd_no, uint64_t *n
 void shmfb__fd_dispose(int fd);
 void shmfb__fd_dispose_at(int fd, int depth);
 void shmfb__sock_close(int fd);
-/* Disposes of every descriptor a received message carries; how many. */
-struct msghdr;
-int shmfb__dispose_control(struct msghdr *msg);
+/* Disposes of the descriptors a received message carries from m->fds[from]
+ * on; how many. */
+int shmfb__dispose_fds(const struct shmfb__os_msg *m, int from);
 
 /* handoff.c: the messages that carry a framebuffer over a socket */
 int shmfb__hello_send(int sock, uint64_t token);

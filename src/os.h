@@ -5,16 +5,21 @@
  *
  * - futex-like waits on a 32-bit word in memory shared between processes,
  *   bounded by a relative timeout, and a wake of every sleeper on a word;
- * - a monotonic clock, and the CPU the caller runs on (or -1);
- * - a connected Unix socket's peer credentials as the kernel saw them;
+ * - a monotonic clock, the CPU the caller runs on (or -1), and random
+ *   bytes that never wait for entropy;
+ * - a connected Unix socket's peer credentials as the kernel saw them,
+ *   and a receive that returns the descriptors and credentials a message
+ *   carries (every descriptor it carries, so that none is left behind);
  * - a process handle that becomes readable when the process exits, or a
- *   start time that tells a reused pid from the process it named;
+ *   start time that tells a reused pid from the process it named; and a
+ *   spawned child that ends with its parent;
  * - an anonymous shared-memory file that can be sealed against resizing,
  *   and a test that a received one is so sealed;
  * - locks owned by an open file description (gone with its last
  *   descriptor, i.e. with the process), queryable without taking them;
  * - opens that never block on what a peer planted: a FIFO, a device, a
- *   leased file, a link; and reopening another process's descriptor.
+ *   leased file, a link; reopening another process's descriptor; and a
+ *   short path to a file in a directory whose own path is too long.
  *
  * Every function returns a negative errno on failure unless it says
  * otherwise, retries EINTR, and creates descriptors close-on-exec. */
@@ -38,9 +43,39 @@ void shmfb__os_futex_wake(_Atomic uint32_t *word);
 /* The CPU this thread runs on now, -1 unknown. */
 int32_t shmfb__os_cpu(void);
 
+/* Fills buf with n random bytes without waiting for entropy: 0, or -errno
+ * (none yet, early in boot). */
+int shmfb__os_random(void *buf, unsigned long n);
+
 /* The process and user at the other end of a connected Unix socket; pid is
  * 0 where the peer's process cannot be seen (another pid namespace). */
 int shmfb__os_peer_cred(int sock, int32_t *pid, uint32_t *uid);
+/* Asks the kernel to attach the sender's credentials to every message
+ * this socket receives. */
+int shmfb__os_pass_cred(int sock);
+
+/* The most descriptors one received message can carry. */
+#define SHMFB__OS_MAX_FDS 253
+
+/* What one received message carried besides its bytes. */
+struct shmfb__os_msg {
+    int fds[SHMFB__OS_MAX_FDS]; /* close-on-exec, now the caller's */
+    int nfds;
+    bool have_cred; /* the sender's credentials, vouched for by the kernel */
+    int32_t pid;    /* 0 when not visible */
+    uint32_t uid;
+};
+/* Receives one message without waiting: the bytes read (0 at the end of
+ * the stream), -EAGAIN when nothing is there, or another -errno; m tells
+ * what came with it (nothing on an error). */
+long shmfb__os_recv(int sock, void *buf, unsigned long len, struct shmfb__os_msg *m);
+/* Whether fd is a Unix-domain socket (its queue may hold descriptors). */
+bool shmfb__os_is_unix_socket(int fd);
+
+/* Asks for this process to be sent SIGTERM when its parent exits (a child
+ * between fork and exec); the caller checks getppid() afterwards. */
+void shmfb__os_die_with_parent(void);
+
 /* A descriptor that polls readable once process pid has exited, or a
  * negative errno (no such process, or no such handles here). */
 int shmfb__os_pidfd_open(int32_t pid);
@@ -70,5 +105,10 @@ int shmfb__os_lock(int fd, bool test);
 int shmfb__os_open_regular(const char *path, int flags);
 /* Reopens descriptor `no` of process pid read-write, the same way. */
 int shmfb__os_open_proc_fd(int32_t pid, int no);
+/* Writes to out (size bytes) a short path that reaches `leaf` in directory
+ * `dir` through a descriptor of the directory, for paths too long to bind
+ * or connect to: that descriptor (to close once the path is used), or
+ * -ENAMETOOLONG, or -errno. */
+int shmfb__os_path_via_dir(const char *dir, const char *leaf, char *out, unsigned long size);
 
 #endif /* SHMFB_OS_H */

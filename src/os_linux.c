@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -56,6 +58,17 @@ int32_t shmfb__os_cpu(void)
     return (int32_t)sched_getcpu();
 }
 
+int shmfb__os_random(void *buf, unsigned long n)
+{
+    ssize_t got;
+    do {
+        got = getrandom(buf, n, GRND_NONBLOCK);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0)
+        return -errno;
+    return (unsigned long)got == n ? 0 : -EAGAIN;
+}
+
 int shmfb__os_peer_cred(int sock, int32_t *pid, uint32_t *uid)
 {
     struct ucred cred = {0};
@@ -65,6 +78,66 @@ int shmfb__os_peer_cred(int sock, int32_t *pid, uint32_t *uid)
     *pid = cred.pid > 0 ? (int32_t)cred.pid : 0;
     *uid = (uint32_t)cred.uid;
     return 0;
+}
+
+int shmfb__os_pass_cred(int sock)
+{
+    int on = 1;
+    return setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0 ? -errno : 0;
+}
+
+/* Takes the descriptors and credentials out of a received message. */
+static void take_control(struct msghdr *msg, struct shmfb__os_msg *m)
+{
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+        if (cm->cmsg_level != SOL_SOCKET)
+            continue;
+        if (cm->cmsg_type == SCM_CREDENTIALS && cm->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
+            struct ucred cred;
+            memcpy(&cred, CMSG_DATA(cm), sizeof(cred));
+            m->have_cred = true;
+            m->pid = cred.pid > 0 ? (int32_t)cred.pid : 0;
+            m->uid = (uint32_t)cred.uid;
+        }
+        if (cm->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < count && m->nfds < SHMFB__OS_MAX_FDS; i++)
+            memcpy(&m->fds[m->nfds++], CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+    }
+}
+
+long shmfb__os_recv(int sock, void *buf, unsigned long len, struct shmfb__os_msg *m)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int) * SHMFB__OS_MAX_FDS) + CMSG_SPACE(sizeof(struct ucred))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = {.iov_base = buf, .iov_len = len};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl)};
+    ssize_t n;
+    m->nfds = 0;
+    m->have_cred = false;
+    do {
+        n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+    take_control(&msg, m);
+    return (long)n;
+}
+
+bool shmfb__os_is_unix_socket(int fd)
+{
+    int domain = 0;
+    socklen_t len = sizeof(domain);
+    return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 && domain == AF_UNIX;
+}
+
+void shmfb__os_die_with_parent(void)
+{
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
 }
 
 int shmfb__os_pidfd_open(int32_t pid)
@@ -196,5 +269,18 @@ int shmfb__os_open_proc_fd(int32_t pid, int no)
             fd = errno == EWOULDBLOCK ? -EMEDIUMTYPE : -errno;
     }
     close(at);
+    return fd;
+}
+
+int shmfb__os_path_via_dir(const char *dir, const char *leaf, char *out, unsigned long size)
+{
+    int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int n = snprintf(out, size, "/proc/self/fd/%d/%s", fd, leaf);
+    if (n < 0 || (unsigned long)n >= size) {
+        close(fd);
+        return -ENAMETOOLONG;
+    }
     return fd;
 }

@@ -140,9 +140,9 @@ static int paths_for(const char *canon, struct paths *p)
 }
 
 /* The socket address of p->sock: the path itself where it fits, else the
- * same file reached through a descriptor of its directory
- * (/proc/self/fd/N/KEY.sock), so runtime directories of any length work.
- * *dirfd is then that descriptor, to close after bind or connect. */
+ * same file reached through a descriptor of its directory (os.h), so
+ * runtime directories of any length work.  *dirfd is then that descriptor,
+ * to close after bind or connect. */
 static int sock_addr(const struct paths *p, struct sockaddr_un *a, int *dirfd)
 {
     *a = (struct sockaddr_un){.sun_family = AF_UNIX};
@@ -152,15 +152,11 @@ static int sock_addr(const struct paths *p, struct sockaddr_un *a, int *dirfd)
         memcpy(a->sun_path, p->sock, len + 1);
         return 0;
     }
-    *dirfd = open(p->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (*dirfd < 0)
-        return -errno;
-    int n = snprintf(a->sun_path, sizeof(a->sun_path), "/proc/self/fd/%d/%s", *dirfd,
-                     strrchr(p->sock, '/') + 1);
-    if (n < 0 || n >= SOCK_PATH_MAX) {
-        close(*dirfd);
-        return -ENAMETOOLONG;
-    }
+    int fd =
+        shmfb__os_path_via_dir(p->dir, strrchr(p->sock, '/') + 1, a->sun_path, sizeof(a->sun_path));
+    if (fd < 0)
+        return fd;
+    *dirfd = fd;
     return 0;
 }
 
@@ -300,9 +296,8 @@ static int sock_connect(const struct paths *p, int *sock)
         return rc;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     /* The producer's credentials come with its handoff message. */
-    int on = 1;
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0 ||
-        connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+    rc = fd < 0 ? -errno : shmfb__os_pass_cred(fd);
+    if (rc == 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
         rc = -errno;
     if (dirfd >= 0)
         close(dirfd);
