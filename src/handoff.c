@@ -199,12 +199,12 @@ int shmfb__late_handoff(int sock)
  * (closed, fd -1) watches the producer's process alone. */
 bool shmfb__peer_gone(const struct shmfb__peer *peer, bool channel)
 {
-    struct pollfd pfd[2] = {{.fd = peer->fd, .events = POLLIN | POLLRDHUP},
+    struct pollfd pfd[2] = {{.fd = peer->fd, .events = POLLIN | SHMFB__OS_POLLRDHUP},
                             {.fd = peer->pidfd, .events = POLLIN}};
     int n = poll(pfd, 2, 0);
     if (n < 0)
         return false; /* EINTR: look again later */
-    if (pfd[0].revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))
+    if (pfd[0].revents & (POLLHUP | SHMFB__OS_POLLRDHUP | POLLERR | POLLNVAL))
         return true;
     if ((pfd[0].revents & POLLIN) && !channel)
         return true;

@@ -26,9 +26,18 @@
 #ifndef SHMFB_OS_H
 #define SHMFB_OS_H
 
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+/* The poll event of a peer that shut its side of a connection down; where
+ * poll has none, the hang-up shows as POLLHUP or as the end of the stream. */
+#ifdef POLLRDHUP
+#define SHMFB__OS_POLLRDHUP POLLRDHUP
+#else
+#define SHMFB__OS_POLLRDHUP 0
+#endif
 
 /* Clocks: CLOCK_MONOTONIC. */
 int64_t shmfb__now_ns(void);
