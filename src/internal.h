@@ -5,6 +5,7 @@
 #define SHMFB_INTERNAL_H
 
 #include "handshake.h"
+#include "mailbox.h"
 #include "os.h"
 #include "wire.h"
 
@@ -76,25 +77,6 @@ struct shmfb__server {
      * done past its bound is dropped (server.c). */
     uint32_t claim_seen[SHMFB_MAX_CONSUMERS];
     int64_t claim_since[SHMFB_MAX_CONSUMERS];
-};
-
-/* The damage of one published frame, kept privately by the producer for
- * bringing back buffers up to date (mailbox pacing). */
-struct shmfb__damage {
-    int32_t width, height;
-    uint32_t n;
-    struct shmfb_rect r[SHMFB_MAX_DAMAGE];
-};
-
-/* mailbox.c's state: where frames go under mailbox pacing, and what each
- * buffer needs to be brought up to date. */
-struct shmfb__mailbox {
-    uint32_t *image; /* the private image (mmap), else NULL */
-    size_t image_size;
-    int back;                                /* buffer handed out by acquire, -1 none */
-    int latest;                              /* buffer of the last present, -1 none */
-    uint64_t age[WIRE_MAX_BUFFERS];          /* frame last written into each buffer */
-    struct shmfb__damage hist[WIRE_RECORDS]; /* frame s in hist[s % WIRE_RECORDS] */
 };
 
 /* slots.c's stuck-consumer detection without waiting (free and mailbox
@@ -247,18 +229,5 @@ int shmfb__frame_read(const struct shmfb__region *r, struct shmfb_frame *f);
 
 /* cursor.c */
 bool shmfb__cursor_changed(const struct shmfb_consumer *c);
-
-/* mailbox.c: buffers for the producer, pinning for consumers */
-int shmfb__mailbox_init(struct shmfb_producer *p, bool own_image);
-void shmfb__mailbox_free(struct shmfb_producer *p);
-/* Picks (waiting if it must) the buffer the next frame goes to, and what
- * it must repair; `with_current` adds the damage marked so far. */
-int shmfb__back_acquire(struct shmfb_producer *p, struct shmfb_rect *repair, uint32_t *n,
-                        bool with_current);
-void shmfb__back_publish(struct shmfb_producer *p, int buffer);
-void shmfb__image_copy(struct shmfb_producer *p, const struct shmfb_rect *r, uint32_t n);
-/* Consumer: pins the buffer of frame f; false if it was reused meanwhile. */
-bool shmfb__pin(struct shmfb_consumer *c, const struct shmfb_frame *f, uint32_t buffer);
-void shmfb__unpin(struct shmfb_consumer *c);
 
 #endif /* SHMFB_INTERNAL_H */
