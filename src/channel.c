@@ -437,20 +437,11 @@ static void message_done(struct shmfb__host *h, struct shmfb__chan *ch, bool to_
  * cannot block (dispose.c). */
 static ssize_t recv_some(int fd, void *buf, size_t n)
 {
-    union {
-        char buf[CMSG_SPACE(sizeof(int) * 253)];
-        struct cmsghdr align;
-    } ctl;
-    struct iovec iov = {.iov_base = buf, .iov_len = n};
-    struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl)};
-    ssize_t r;
-    do {
-        r = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-    } while (r < 0 && errno == EINTR);
+    struct shmfb__os_msg m;
+    long r = shmfb__os_recv(fd, buf, n, &m);
     if (r < 0)
-        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -EPIPE;
-    if (msg.msg_controllen > 0 && shmfb__dispose_control(&msg) > 0)
+        return r == -EAGAIN ? 0 : -EPIPE;
+    if (shmfb__dispose_fds(&m, 0) > 0)
         return -EPROTO;
     return r == 0 ? -EPIPE : r; /* end of stream: gone, a partial message lost */
 }

@@ -3,7 +3,6 @@
 #include "rect.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +47,7 @@ static int memfd_via_proc(int32_t pid, int memfd_no)
 {
     if (pid <= 0 || memfd_no < 0)
         return -1;
-    int fd = shmfb__open_proc_fd(pid, memfd_no);
+    int fd = shmfb__os_open_proc_fd(pid, memfd_no);
     return fd < 0 ? -1 : fd;
 }
 
@@ -57,12 +56,12 @@ static int memfd_via_proc(int32_t pid, int memfd_no)
  * another nonce is not ours), else from the producer's handoff, which then
  * also vouches for its credentials. */
 static int open_connected(const char *canon, const struct shmfb_consumer_desc *d,
-                          struct shmfb__peer *peer, const struct ucred *cred, int memfd_no,
-                          uint64_t nonce, struct shmfb_consumer **out)
+                          struct shmfb__peer *peer, int32_t pid, int memfd_no, uint64_t nonce,
+                          struct shmfb_consumer **out)
 {
-    int memfd = memfd_via_proc(cred->pid, memfd_no);
+    int memfd = memfd_via_proc(pid, memfd_no);
     if (memfd >= 0) {
-        shmfb__peer_watch(peer, cred->pid);
+        shmfb__peer_watch(peer, pid);
         int rc = shmfb__consumer_from_peer(memfd, peer, out);
         close(memfd);
         if (rc < 0 || (*out)->r.nonce == nonce)
@@ -92,17 +91,16 @@ static int open_named(const char *canon, const struct shmfb_consumer_desc *d,
     int rc = shmfb__name_connect(canon, &peer.fd, &memfd_no, &nonce);
     if (rc < 0)
         return rc;
-    struct ucred cred;
-    socklen_t len = sizeof(cred);
-    if (getsockopt(peer.fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-        rc = -errno;
-    else if (!producer_trusted(d, cred.uid))
+    int32_t pid;
+    uint32_t uid;
+    rc = shmfb__os_peer_cred(peer.fd, &pid, &uid);
+    if (rc == 0 && !producer_trusted(d, uid))
         rc = -EACCES;
     if (rc == 0)
         rc = shmfb__hello_send(peer.fd, peer.token);
     if (rc == 0) {
-        peer.uid = cred.uid;
-        rc = open_connected(canon, d, &peer, &cred, memfd_no, nonce, out);
+        peer.uid = uid;
+        rc = open_connected(canon, d, &peer, pid, memfd_no, nonce, out);
     }
     if (rc < 0)
         shmfb__peer_close(&peer);
@@ -153,15 +151,15 @@ static int reconnect(struct shmfb_consumer *c)
     struct shmfb__peer *peer = &c->producer;
     int fd, memfd_no;
     uint64_t nonce;
-    struct ucred cred;
-    socklen_t len = sizeof(cred);
+    int32_t pid;
+    uint32_t uid;
     if (!peer->refused)
         return 0;
     int rc = shmfb__name_connect(c->r.name, &fd, &memfd_no, &nonce);
     if (rc < 0)
         return rc == -ENOENT ? -EPIPE : rc;
-    if ((nonce && nonce != c->r.nonce) ||
-        getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != peer->uid)
+    if ((nonce && nonce != c->r.nonce) || shmfb__os_peer_cred(fd, &pid, &uid) < 0 ||
+        uid != peer->uid)
         rc = -EPIPE; /* another producer holds the name now */
     if (rc == 0)
         rc = shmfb__hello_send(fd, peer->token);

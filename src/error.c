@@ -1,3 +1,4 @@
+/* shmfb_strerror: every error code the library returns, as a sentence. */
 #include <shmfb/shmfb.h>
 
 #include <errno.h>

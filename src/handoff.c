@@ -8,16 +8,14 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 uint64_t shmfb__random64(void)
 {
     static _Atomic uint64_t counter;
     uint64_t v;
-    if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v))
+    if (shmfb__os_random(&v, sizeof(v)) == 0)
         return v;
     /* No entropy yet (early boot): unique is all a token needs to be. */
     return (uint64_t)shmfb__now_ns() ^ ((uint64_t)getpid() << 40) ^ ++counter;
@@ -36,60 +34,18 @@ int shmfb__hello_send(int sock, uint64_t token)
     return n == (ssize_t)sizeof(h) ? 0 : -EPIPE;
 }
 
-/* Takes the descriptors and credentials out of a received message; every
- * descriptor beyond the first is disposed of. */
-static void take_control(struct msghdr *msg, int *fd, struct ucred *cred, bool *have_cred)
-{
-    for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
-        if (cm->cmsg_level != SOL_SOCKET)
-            continue;
-        if (cm->cmsg_type == SCM_CREDENTIALS && cm->cmsg_len >= CMSG_LEN(sizeof(*cred))) {
-            memcpy(cred, CMSG_DATA(cm), sizeof(*cred));
-            *have_cred = true;
-        }
-        if (cm->cmsg_type != SCM_RIGHTS)
-            continue;
-        size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t i = 0; i < count; i++) {
-            int got;
-            memcpy(&got, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-            if (*fd < 0)
-                *fd = got;
-            else
-                shmfb__fd_dispose(got);
-        }
-    }
-}
-
 /* A hello carries nothing but its bytes: descriptors attached to it are
  * taken out and disposed of here, where closing them cannot block, and the
  * peer is refused. */
 int shmfb__hello_recv(int sock, uint64_t *token)
 {
     struct wire_hello h = {0};
-    union {
-        char buf[CMSG_SPACE(sizeof(int) * 253)];
-        struct cmsghdr align;
-    } ctl;
-    struct iovec iov = {.iov_base = &h, .iov_len = sizeof(h)};
-    struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl)};
-    ssize_t n;
-    do {
-        n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+    struct shmfb__os_msg ctl;
+    long n = shmfb__os_recv(sock, &h, sizeof(h), &ctl);
+    if (n == -EAGAIN)
         return -EAGAIN; /* not sent yet */
-    bool fds = false;
-    if (n >= 0) {
-        int fd = -1;
-        struct ucred cred;
-        bool have_cred = false;
-        take_control(&msg, &fd, &cred, &have_cred);
-        fds = fd >= 0;
-        shmfb__fd_dispose(fd);
-    }
-    if (fds || n != (ssize_t)sizeof(h) || memcmp(h.tag, WIRE_HELLO_TAG, sizeof(h.tag)) != 0 ||
+    bool fds = n >= 0 && shmfb__dispose_fds(&ctl, 0) > 0;
+    if (fds || n != (long)sizeof(h) || memcmp(h.tag, WIRE_HELLO_TAG, sizeof(h.tag)) != 0 ||
         h.version != WIRE_VERSION)
         return -EPROTO;
     *token = h.token;
@@ -162,25 +118,14 @@ static int handoff_check(const struct wire_handoff *m, ssize_t n, const char *na
 }
 
 /* Reads one message without waiting: >= 0 bytes and *fd (or -1), or a
- * negative errno. */
-static ssize_t message_read(int sock, struct wire_handoff *m, int *fd, struct ucred *cred,
-                            bool *have_cred)
+ * negative errno.  Every descriptor beyond the first is disposed of; the
+ * sender's credentials are left in ctl. */
+static long message_read(int sock, struct wire_handoff *m, int *fd, struct shmfb__os_msg *ctl)
 {
-    union {
-        char buf[CMSG_SPACE(sizeof(int) * 253) + CMSG_SPACE(sizeof(struct ucred))];
-        struct cmsghdr align;
-    } ctl;
-    struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
-    struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl)};
-    ssize_t n;
-    *fd = -1;
-    do {
-        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return -errno;
-    take_control(&msg, fd, cred, have_cred);
+    long n = shmfb__os_recv(sock, m, sizeof(*m), ctl);
+    *fd = n >= 0 && ctl->nfds > 0 ? ctl->fds[0] : -1;
+    if (n >= 0)
+        shmfb__dispose_fds(ctl, 1);
     return n;
 }
 
@@ -191,10 +136,9 @@ int shmfb__handoff_recv(int sock, int timeout_ms, const char *name, struct shmfb
     if (rc < 0)
         return rc;
     struct wire_handoff m;
-    struct ucred cred = {0};
-    bool have_cred = false;
+    struct shmfb__os_msg ctl;
     int fd;
-    ssize_t n = message_read(sock, &m, &fd, &cred, &have_cred);
+    long n = message_read(sock, &m, &fd, &ctl);
     /* The producer went away first (a reset: it died with our hello unread). */
     if (n == -ECONNRESET || (n == 0 && fd < 0))
         return -EPIPE;
@@ -205,27 +149,15 @@ int shmfb__handoff_recv(int sock, int timeout_ms, const char *name, struct shmfb
         shmfb__fd_dispose(fd);
         return rc;
     }
-    if (!have_cred) {
-        socklen_t len = sizeof(cred);
-        if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-            cred.pid = 0;
-    }
-    peer->uid = cred.uid;
+    int32_t pid = ctl.pid;
+    uint32_t uid = ctl.uid;
+    if (!ctl.have_cred && shmfb__os_peer_cred(sock, &pid, &uid) < 0)
+        pid = 0;
+    peer->uid = uid;
     peer->token = m.token;
-    shmfb__peer_watch(peer, cred.pid);
+    shmfb__peer_watch(peer, pid);
     *memfd = fd;
     return 0;
-}
-
-static int pidfd_open_compat(int32_t pid)
-{
-#ifdef SYS_pidfd_open
-    return (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
-#else
-    (void)pid;
-    errno = ENOSYS;
-    return -1;
-#endif
 }
 
 /* Watches a peer's process where it can be seen: a pidfd where the kernel
@@ -236,8 +168,10 @@ void shmfb__peer_watch(struct shmfb__peer *peer, int32_t pid)
     if (peer->pidfd >= 0)
         close(peer->pidfd);
     peer->pid = pid > 0 ? pid : 0;
-    peer->pidfd = peer->pid ? pidfd_open_compat(peer->pid) : -1;
-    peer->start = peer->pid && peer->pidfd < 0 ? shmfb__proc_start_time(peer->pid) : 0;
+    peer->pidfd = peer->pid ? shmfb__os_pidfd_open(peer->pid) : -1;
+    if (peer->pidfd < 0)
+        peer->pidfd = -1;
+    peer->start = peer->pid && peer->pidfd < 0 ? shmfb__os_proc_start(peer->pid) : 0;
 }
 
 /* A consumer that opened the framebuffer itself still gets the producer's
@@ -248,10 +182,9 @@ void shmfb__peer_watch(struct shmfb__peer *peer, int32_t pid)
 int shmfb__late_handoff(int sock)
 {
     struct wire_handoff m;
-    struct ucred cred;
-    bool have_cred = false;
+    struct shmfb__os_msg ctl;
     int fd;
-    ssize_t n = message_read(sock, &m, &fd, &cred, &have_cred);
+    long n = message_read(sock, &m, &fd, &ctl);
     shmfb__fd_dispose(fd);
     if (n <= 0)
         return 0;
@@ -266,18 +199,18 @@ int shmfb__late_handoff(int sock)
  * (closed, fd -1) watches the producer's process alone. */
 bool shmfb__peer_gone(const struct shmfb__peer *peer, bool channel)
 {
-    struct pollfd pfd[2] = {{.fd = peer->fd, .events = POLLIN | POLLRDHUP},
+    struct pollfd pfd[2] = {{.fd = peer->fd, .events = POLLIN | SHMFB__OS_POLLRDHUP},
                             {.fd = peer->pidfd, .events = POLLIN}};
     int n = poll(pfd, 2, 0);
     if (n < 0)
         return false; /* EINTR: look again later */
-    if (pfd[0].revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))
+    if (pfd[0].revents & (POLLHUP | SHMFB__OS_POLLRDHUP | POLLERR | POLLNVAL))
         return true;
     if ((pfd[0].revents & POLLIN) && !channel)
         return true;
     if (peer->pidfd >= 0)
         return pfd[1].revents != 0;
-    return peer->pid && !shmfb__proc_alive(peer->pid, peer->start);
+    return peer->pid && !shmfb__os_proc_alive(peer->pid, peer->start);
 }
 
 void shmfb__peer_close(struct shmfb__peer *peer)

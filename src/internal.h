@@ -4,6 +4,9 @@
 #ifndef SHMFB_INTERNAL_H
 #define SHMFB_INTERNAL_H
 
+#include "handshake.h"
+#include "mailbox.h"
+#include "os.h"
 #include "wire.h"
 
 #include <limits.h>
@@ -18,14 +21,6 @@
 /* How often present answers connections: an accept() that finds none costs
  * as much as the rest of a hand-off between two processes on one CPU. */
 #define SHMFB__SERVE_NS (1000000LL)
-
-/* sync_linux.c: how long a waiter spins on a word before it sleeps; one
- * per waiting handle, zero-initialised. */
-struct shmfb__spin {
-    int32_t limit_ns; /* current budget */
-    uint32_t waits;   /* spins so far */
-    int32_t wake_ns;  /* what a sleeping wait's wake-up costs here; 0 unknown */
-};
 
 /* A mapped, validated region.  Geometry is a private copy taken once at
  * create/open time; nothing here is re-read from the shared header. */
@@ -78,28 +73,28 @@ struct shmfb__server {
     struct shmfb__peer peers[SHMFB__MAX_PEERS];
     char sock_path[PATH_MAX];
     char lock_path[PATH_MAX];
+    /* Slot words seen mid-claim, and since when: a claim that stays half
+     * done past its bound is dropped (server.c). */
+    uint32_t claim_seen[SHMFB_MAX_CONSUMERS];
+    int64_t claim_since[SHMFB_MAX_CONSUMERS];
 };
 
-/* The damage of one published frame, kept privately by the producer for
- * bringing back buffers up to date (mailbox pacing). */
-struct shmfb__damage {
-    int32_t width, height;
-    uint32_t n;
-    struct shmfb_rect r[SHMFB_MAX_DAMAGE];
+/* slots.c's stuck-consumer detection without waiting (free and mailbox
+ * pacing): the frame each slot had taken when last looked at, and since
+ * when. */
+struct shmfb__stuck {
+    uint64_t taken[SHMFB_MAX_CONSUMERS];
+    int64_t since[SHMFB_MAX_CONSUMERS];
 };
 
 struct shmfb_producer {
     struct shmfb__region r;
     struct shmfb__server srv;
-    uint32_t *pixels; /* what shmfb_producer_pixels() returns */
-    uint32_t *image;  /* mailbox: the private image (mmap), else NULL */
-    size_t image_size;
-    int back;                                /* buffer handed out by acquire, -1 none */
-    int latest;                              /* buffer of the last present, -1 none */
-    uint64_t age[WIRE_MAX_BUFFERS];          /* frame last written into each buffer */
-    struct shmfb__damage hist[WIRE_RECORDS]; /* frame s in hist[s % WIRE_RECORDS] */
-    int32_t width, height;                   /* size the next present publishes */
-    int32_t pub_width, pub_height;           /* size of the last present */
+    struct shmfb__mailbox mb;
+    struct shmfb__stuck stuck;
+    uint32_t *pixels;              /* what shmfb_producer_pixels() returns */
+    int32_t width, height;         /* size the next present publishes */
+    int32_t pub_width, pub_height; /* size of the last present */
     uint32_t ndamage;
     struct shmfb_rect damage[SHMFB_MAX_DAMAGE];
     uint64_t seq;
@@ -111,12 +106,6 @@ struct shmfb_producer {
     int64_t timeout_ns;
     int64_t next_check; /* when to look for dead consumers next */
     int64_t next_serve; /* when present answers connections next */
-    /* Stuck-consumer detection without waiting (free and mailbox pacing):
-     * the frame each slot had taken when last looked at, and since when. */
-    uint64_t seen_taken[SHMFB_MAX_CONSUMERS];
-    int64_t seen_since[SHMFB_MAX_CONSUMERS];
-    uint32_t claim_seen[SHMFB_MAX_CONSUMERS]; /* slot words seen mid-claim */
-    int64_t claim_since[SHMFB_MAX_CONSUMERS]; /* ... since then */
     uint64_t events_invalid;
     struct shmfb__spin spin;
     struct shmfb__host *host; /* host channel (channel.c), NULL until used */
@@ -159,23 +148,17 @@ void shmfb__name_unlisten(struct shmfb__server *s);
  * file (-1 and 0 when it cannot be read). */
 int shmfb__name_connect(const char *canon, int *sock, int *memfd_no, uint64_t *nonce);
 
-/* dispose.c: what a peer hands over or plants, opened and closed without
- * blocking.  open_regular opens a file by path (flags: O_RDONLY, O_RDWR,
- * O_CREAT) only if it is a regular file that no lease holds, never following
- * a link: the descriptor, or -EMEDIUMTYPE for a file of another kind (FIFO,
- * device, socket, directory, leased file), -ELOOP for a link, or -errno.
- * open_proc_fd reopens another process's descriptor the same way.
- * fd_dispose closes a received descriptor so that the close cannot wait
- * (sockets reset, Unix socket queues emptied first); sock_close closes a
- * connection after emptying its queue. */
-int shmfb__open_regular(const char *path, int flags);
-int shmfb__open_proc_fd(int32_t pid, int no);
+/* dispose.c: what a peer hands over, closed without blocking.  fd_dispose
+ * closes a received descriptor so that the close cannot wait (sockets
+ * reset, Unix socket queues emptied first); sock_close closes a connection
+ * after emptying its queue.  (Opening what a peer planted without blocking
+ * is the OS layer's: shmfb__os_open_regular, shmfb__os_open_proc_fd.) */
 void shmfb__fd_dispose(int fd);
 void shmfb__fd_dispose_at(int fd, int depth);
 void shmfb__sock_close(int fd);
-/* Disposes of every descriptor a received message carries; how many. */
-struct msghdr;
-int shmfb__dispose_control(struct msghdr *msg);
+/* Disposes of the descriptors a received message carries from m->fds[from]
+ * on; how many. */
+int shmfb__dispose_fds(const struct shmfb__os_msg *m, int from);
 
 /* handoff.c: the messages that carry a framebuffer over a socket */
 int shmfb__hello_send(int sock, uint64_t token);
@@ -222,40 +205,7 @@ int shmfb__host_ready(struct shmfb_consumer *c);
  * connection and marks the producer peer refused (see struct shmfb__peer). */
 void shmfb__host_refusal(struct shmfb_consumer *c);
 
-/* proc.c: processes and clocks */
-uint64_t shmfb__proc_start_time(int32_t pid);
-bool shmfb__proc_alive(int32_t pid, uint64_t start_time);
-uint64_t shmfb__now_ms(void);
-int64_t shmfb__now_ns(void);
-
-/* sync_linux.c: futex waits on 32-bit words in shared memory. */
-int shmfb__sync_wait(_Atomic uint32_t *word, uint32_t expected, int64_t timeout_ns);
-/* Spins while *word == expected, for a budget learned from the earlier spins
- * of s and never longer than a sleeping wake-up costs here (at most 100 us);
- * true if the word changed. */
-bool shmfb__sync_spin(struct shmfb__spin *s, _Atomic uint32_t *word, uint32_t expected);
-/* Learns from one sleeping wait what a wake-up costs here. */
-void shmfb__sync_learn_wake(struct shmfb__spin *s, int64_t ns);
-/* The CPU this thread runs on now, -1 unknown. */
-int32_t shmfb__sync_cpu(void);
-void shmfb__sync_wake_all(_Atomic uint32_t *word);
-
-/* wait.c: the one bounded wait loop behind every wait of the library.
- * ready(ctx, check) is called before each sleep; `check` is true at most
- * once per SHMFB__LIVENESS_NS (per *next_check), when it should look for
- * dead peers.  It returns 0 to go on waiting, anything else to stop. */
-struct shmfb__wait {
-    _Atomic uint32_t *word;     /* futex word the other side bumps */
-    _Atomic uint32_t *sleepers; /* counted while asleep, so wakers can skip
-                                   the wake syscall when nobody sleeps */
-    _Atomic uint64_t *stamp;    /* when the waker last woke sleepers */
-    struct shmfb__spin *spin;   /* spin once before the first sleep; NULL: never */
-    int64_t *next_check;        /* the handle's liveness schedule */
-    int timeout_ms;             /* 0 polls; negative: no bound */
-};
-int shmfb__wait_until(const struct shmfb__wait *w, int (*ready)(void *ctx, bool check), void *ctx);
-
-/* slots.c: consumer slots, peer liveness, wake-ups */
+/* slots.c: consumer slots and peer liveness */
 bool shmfb__slot_claim(struct shmfb_consumer *c, int i);
 int shmfb__slot_check(struct shmfb_consumer *c);
 int shmfb__slot_free(struct shmfb_consumer *c);
@@ -268,12 +218,6 @@ int shmfb__slots_pending(struct shmfb_producer *p, uint64_t seq, bool drop_all);
 void shmfb__slots_drop_stuck(struct shmfb_producer *p);
 int shmfb__slots_attached(const struct wire_header *h);
 bool shmfb__producer_gone(struct shmfb_consumer *c);
-void shmfb__wake_producer(struct wire_header *h);
-void shmfb__wake_consumers(struct wire_header *h);
-/* Whether spinning can catch the peer: not when it last ran on our CPU
- * (it cannot run while we spin there). */
-bool shmfb__consumer_may_spin(const struct shmfb_consumer *c);
-bool shmfb__producer_may_spin(const struct shmfb_producer *p);
 
 /* spawn.c */
 int shmfb__spawned_socket(void);
@@ -285,18 +229,5 @@ int shmfb__frame_read(const struct shmfb__region *r, struct shmfb_frame *f);
 
 /* cursor.c */
 bool shmfb__cursor_changed(const struct shmfb_consumer *c);
-
-/* mailbox.c: buffers for the producer, pinning for consumers */
-int shmfb__mailbox_init(struct shmfb_producer *p, bool own_image);
-void shmfb__mailbox_free(struct shmfb_producer *p);
-/* Picks (waiting if it must) the buffer the next frame goes to, and what
- * it must repair; `with_current` adds the damage marked so far. */
-int shmfb__back_acquire(struct shmfb_producer *p, struct shmfb_rect *repair, uint32_t *n,
-                        bool with_current);
-void shmfb__back_publish(struct shmfb_producer *p, int buffer);
-void shmfb__image_copy(struct shmfb_producer *p, const struct shmfb_rect *r, uint32_t n);
-/* Consumer: pins the buffer of frame f; false if it was reused meanwhile. */
-bool shmfb__pin(struct shmfb_consumer *c, const struct shmfb_frame *f, uint32_t buffer);
-void shmfb__unpin(struct shmfb_consumer *c);
 
 #endif /* SHMFB_INTERNAL_H */

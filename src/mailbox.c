@@ -14,6 +14,7 @@
 #include "internal.h"
 #include "rect.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -21,7 +22,7 @@
 
 int shmfb__mailbox_init(struct shmfb_producer *p, bool own_image)
 {
-    p->back = p->latest = -1;
+    p->mb.back = p->mb.latest = -1;
     if (p->r.pacing != SHMFB_PACING_MAILBOX) {
         p->pixels = p->r.pixels;
         return 0;
@@ -29,19 +30,20 @@ int shmfb__mailbox_init(struct shmfb_producer *p, bool own_image)
     if (own_image)
         return 0;
     /* Like a shared buffer: zeroed, and a page of zeros past the end. */
-    p->image_size = (size_t)p->r.buffer_size;
-    void *m = mmap(NULL, p->image_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    p->mb.image_size = (size_t)p->r.buffer_size;
+    void *m =
+        mmap(NULL, p->mb.image_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED)
         return -ENOMEM;
-    p->image = p->pixels = m;
+    p->mb.image = p->pixels = m;
     return 0;
 }
 
 void shmfb__mailbox_free(struct shmfb_producer *p)
 {
-    if (p->image)
-        munmap(p->image, p->image_size);
-    p->image = NULL;
+    if (p->mb.image)
+        munmap(p->mb.image, p->mb.image_size);
+    p->mb.image = NULL;
 }
 
 /* Whether an attached consumer holds buffer b. */
@@ -67,7 +69,7 @@ static int pick(struct shmfb_producer *p)
     for (uint32_t k = 0; k < p->r.nbuffers; k++) {
         int b = -1;
         for (int i = 0; i < (int)p->r.nbuffers; i++)
-            if (i != p->latest && !tried[i] && (b < 0 || p->age[i] > p->age[b]))
+            if (i != p->mb.latest && !tried[i] && (b < 0 || p->mb.age[i] > p->mb.age[b]))
                 b = i;
         if (b < 0)
             return -1;
@@ -75,7 +77,7 @@ static int pick(struct shmfb_producer *p)
         atomic_store_explicit(&seq[b], 0, memory_order_seq_cst);
         if (!held(p, b))
             return b;
-        atomic_store_explicit(&seq[b], p->age[b], memory_order_seq_cst);
+        atomic_store_explicit(&seq[b], p->mb.age[b], memory_order_seq_cst);
     }
     return -1;
 }
@@ -113,20 +115,29 @@ static int back_wait(struct shmfb_producer *p)
         return rc - 1;
     drop_holders(p);
     int b = pick(p);
-    return b >= 0 ? b : 0; /* cannot happen: nobody holds one now */
+    if (b >= 0)
+        return b;
+    /* Only a consumer that attached and took a hold since drop_holders
+     * leaves none spare: a spare one is written anyway, marked as being
+     * written, so an honest pin on it fails instead of reading it torn. */
+    assert(p->r.nbuffers >= 2);
+    b = p->mb.latest == 0 ? 1 : 0;
+    atomic_store_explicit(&p->r.hdr->buffer_seq[b], 0, memory_order_seq_cst);
+    return b;
 }
 
 /* What changed since buffer b held frame age[b], up to the last frame
  * published: frames of another size, or too old to remember, make it all. */
 static void repair_of(const struct shmfb_producer *p, int b, struct shmfb_rect *r, uint32_t *n)
 {
-    uint64_t from = p->age[b];
-    const struct shmfb__damage *at = &p->hist[from % WIRE_RECORDS];
+    uint64_t from = p->mb.age[b];
+    assert(from <= p->seq);
+    const struct shmfb__damage *at = &p->mb.hist[from % WIRE_RECORDS];
     *n = 0;
     bool all = from == 0 || p->seq - from >= WIRE_RECORDS || at->width != p->width ||
                at->height != p->height;
     for (uint64_t s = from + 1; !all && s <= p->seq; s++) {
-        const struct shmfb__damage *d = &p->hist[s % WIRE_RECORDS];
+        const struct shmfb__damage *d = &p->mb.hist[s % WIRE_RECORDS];
         all = d->width != p->width || d->height != p->height;
         for (uint32_t i = 0; !all && i < d->n; i++)
             shmfb__rect_add(r, n, d->r[i]);
@@ -140,34 +151,35 @@ static void repair_of(const struct shmfb_producer *p, int b, struct shmfb_rect *
 int shmfb__back_acquire(struct shmfb_producer *p, struct shmfb_rect *repair, uint32_t *n,
                         bool with_current)
 {
-    if (p->back < 0)
-        p->back = p->r.pacing == SHMFB_PACING_MAILBOX ? back_wait(p) : 0;
+    if (p->mb.back < 0)
+        p->mb.back = p->r.pacing == SHMFB_PACING_MAILBOX ? back_wait(p) : 0;
     *n = 0;
     if (p->r.pacing != SHMFB_PACING_MAILBOX)
-        return p->back;
-    repair_of(p, p->back, repair, n);
+        return p->mb.back;
+    repair_of(p, p->mb.back, repair, n);
     if (with_current)
         for (uint32_t i = 0; i < p->ndamage; i++)
             shmfb__rect_add(repair, n, p->damage[i]);
-    return p->back;
+    return p->mb.back;
 }
 
 /* Copies rectangles of the private image into the back buffer. */
 void shmfb__image_copy(struct shmfb_producer *p, const struct shmfb_rect *r, uint32_t n)
 {
-    uint32_t *dst = shmfb__region_buffer(&p->r, (uint32_t)p->back);
+    assert(p->mb.image && p->mb.back >= 0);
+    uint32_t *dst = shmfb__region_buffer(&p->r, (uint32_t)p->mb.back);
     size_t pitch = (size_t)p->r.stride / 4;
     for (uint32_t i = 0; i < n; i++) {
         struct shmfb_rect c = r[i];
         if (!shmfb__rect_clip(&c, p->width, p->height))
             continue;
         if (c.x == 0 && c.w == p->r.max_width) {
-            memcpy(dst + (size_t)c.y * pitch, p->image + (size_t)c.y * pitch,
+            memcpy(dst + (size_t)c.y * pitch, p->mb.image + (size_t)c.y * pitch,
                    (size_t)c.h * pitch * 4);
             continue;
         }
         for (int32_t y = c.y; y < c.y + c.h; y++)
-            memcpy(dst + (size_t)y * pitch + c.x, p->image + (size_t)y * pitch + c.x,
+            memcpy(dst + (size_t)y * pitch + c.x, p->mb.image + (size_t)y * pitch + c.x,
                    (size_t)c.w * 4);
     }
 }
@@ -175,14 +187,15 @@ void shmfb__image_copy(struct shmfb_producer *p, const struct shmfb_rect *r, uin
 /* After the record of frame p->seq is written: the buffer holds it. */
 void shmfb__back_publish(struct shmfb_producer *p, int buffer)
 {
-    struct shmfb__damage *d = &p->hist[p->seq % WIRE_RECORDS];
+    assert(buffer >= 0 && (uint32_t)buffer < p->r.nbuffers && p->ndamage <= SHMFB_MAX_DAMAGE);
+    struct shmfb__damage *d = &p->mb.hist[p->seq % WIRE_RECORDS];
     d->width = p->width;
     d->height = p->height;
     d->n = p->ndamage;
     memcpy(d->r, p->damage, sizeof(d->r[0]) * p->ndamage);
-    p->age[buffer] = p->seq;
-    p->latest = buffer;
-    p->back = -1;
+    p->mb.age[buffer] = p->seq;
+    p->mb.latest = buffer;
+    p->mb.back = -1;
     atomic_store_explicit(&p->r.hdr->buffer_seq[buffer], p->seq, memory_order_release);
 }
 
@@ -190,6 +203,7 @@ bool shmfb__pin(struct shmfb_consumer *c, const struct shmfb_frame *f, uint32_t 
 {
     if (c->r.pacing != SHMFB_PACING_MAILBOX)
         return true;
+    assert(c->slot >= 0 && buffer < c->r.nbuffers);
     struct wire_slot *s = &c->r.hdr->slots[c->slot];
     atomic_store_explicit(&s->hold_seq, f->seq, memory_order_relaxed);
     atomic_store_explicit(&s->hold, buffer + 1, memory_order_seq_cst);

@@ -1,3 +1,5 @@
+/* Framebuffer names: which characters a name may hold, and its canonical
+ * form (shmfb_name_check). */
 #include <shmfb/shmfb.h>
 
 #include <errno.h>

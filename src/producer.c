@@ -2,10 +2,10 @@
 #include "internal.h"
 #include "rect.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #define DEFAULT_TIMEOUT_MS 2000
 
@@ -41,12 +41,11 @@ static int rendezvous(struct shmfb_producer *p, bool named)
     int rc = shmfb__handoff_send(sock, s->memfd, 0, ++s->next_token, "");
     if (rc < 0)
         return rc;
-    struct ucred cred = {0};
-    socklen_t len = sizeof(cred);
-    getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len);
-    s->peers[0] =
-        (struct shmfb__peer){.fd = sock, .pidfd = -1, .uid = cred.uid, .token = s->next_token};
-    shmfb__peer_watch(&s->peers[0], cred.pid);
+    int32_t pid = 0;
+    uint32_t uid = 0;
+    shmfb__os_peer_cred(sock, &pid, &uid);
+    s->peers[0] = (struct shmfb__peer){.fd = sock, .pidfd = -1, .uid = uid, .token = s->next_token};
+    shmfb__peer_watch(&s->peers[0], pid);
     s->npeers = 1;
     unsetenv(SHMFB_SOCKET_ENV); /* used: a second create must not take it */
     return 0;
@@ -114,7 +113,7 @@ void shmfb_producer_destroy(struct shmfb_producer *p)
     /* Connections first: a consumer woken below finds its hung up. */
     shmfb__server_close(p);
     shmfb__wake_consumers(p->r.hdr);
-    shmfb__sync_wake_all(&p->r.hdr->cons_wake);
+    shmfb__os_futex_wake(&p->r.hdr->cons_wake);
     shmfb__mailbox_free(p);
     shmfb__region_unmap(&p->r);
     shmfb__host_free(p->host);
@@ -204,6 +203,7 @@ int shmfb_producer_resize(struct shmfb_producer *p, int32_t width, int32_t heigh
 /* Writes frame seq's record under its sequence lock. */
 static void record_write(struct shmfb_producer *p, uint32_t buffer, uint64_t time_ns)
 {
+    assert(p->ndamage >= 1 && p->ndamage <= SHMFB_MAX_DAMAGE && buffer < p->r.nbuffers);
     uint32_t k = (uint32_t)(p->seq % WIRE_RECORDS);
     struct wire_frame *f = &p->r.records[k];
     uint32_t lock = p->frame_lock[k];
@@ -250,9 +250,9 @@ static void wait_taken(struct shmfb_producer *p)
  * private image unless the producer drew into it itself (acquire). */
 static int mailbox_back(struct shmfb_producer *p)
 {
-    if (p->back >= 0)
-        return p->back;
-    if (!p->image)
+    if (p->mb.back >= 0)
+        return p->mb.back;
+    if (!p->mb.image)
         return -EINVAL;
     struct shmfb_rect repair[SHMFB_MAX_DAMAGE];
     uint32_t n;

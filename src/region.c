@@ -3,15 +3,14 @@
  * fault by truncating it. */
 #include "internal.h"
 
+#include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define EVENT_BYTES (WIRE_EVENT_WORDS * 4u)
-#define SEALS       (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 
 static uint64_t page_size(void)
 {
@@ -64,15 +63,6 @@ static int geometry_check(const struct shmfb__geometry *g)
     return 0;
 }
 
-static int retry_ftruncate(int fd, off_t size)
-{
-    int rc;
-    do {
-        rc = ftruncate(fd, size);
-    } while (rc < 0 && errno == EINTR);
-    return rc < 0 ? -errno : 0;
-}
-
 static void header_fill(struct wire_header *h, const struct shmfb__geometry *geo,
                         const struct layout *l)
 {
@@ -118,23 +108,19 @@ static void region_adopt(struct shmfb__region *r, const struct wire_header *h, v
 
 uint32_t *shmfb__region_buffer(const struct shmfb__region *r, uint32_t i)
 {
+    assert(i < r->nbuffers);
     return (uint32_t *)((char *)r->pixels + (uint64_t)i * r->buffer_size);
 }
 
-/* Sizes, seals, maps and fills a new memfd; the magic goes last. */
-static int region_init(int fd, const struct shmfb__geometry *geo, struct shmfb__region *out)
+/* Maps and fills a new sealed memfd of l's size; the magic goes last. */
+static int region_init(int fd, const struct shmfb__geometry *geo, const struct layout *l,
+                       struct shmfb__region *out)
 {
-    struct layout l = layout_for(geo->max_width, geo->max_height, geo->nbuffers);
-    int rc = retry_ftruncate(fd, (off_t)l.total_size);
-    if (rc < 0)
-        return rc;
-    if (fcntl(fd, F_ADD_SEALS, SEALS) < 0)
-        return -errno;
-    void *map = mmap(NULL, l.total_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    void *map = mmap(NULL, l->total_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (map == MAP_FAILED)
         return -errno;
     struct wire_header *h = map;
-    header_fill(h, geo, &l);
+    header_fill(h, geo, l);
     region_adopt(out, h, map);
     /* Everything above must be visible before an opener sees the magic. */
     atomic_store_explicit(&h->magic, WIRE_MAGIC, memory_order_release);
@@ -146,10 +132,11 @@ int shmfb__region_create(const struct shmfb__geometry *geo, struct shmfb__region
     int rc = geometry_check(geo);
     if (rc < 0)
         return rc;
-    int fd = memfd_create("shmfb", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    struct layout l = layout_for(geo->max_width, geo->max_height, geo->nbuffers);
+    int fd = shmfb__os_memfd_sealed(l.total_size);
     if (fd < 0)
-        return -errno;
-    rc = region_init(fd, geo, out);
+        return fd;
+    rc = region_init(fd, geo, &l, out);
     if (rc < 0) {
         close(fd);
         return rc;
@@ -207,8 +194,7 @@ static int header_probe(int fd, uint64_t obj_size, struct wire_header *copy)
  * shrinking can be mapped safely: anything else could fault us. */
 int shmfb__region_open_fd(int fd, struct shmfb__region *out)
 {
-    int seals = fcntl(fd, F_GET_SEALS);
-    if (seals < 0 || !(seals & F_SEAL_SHRINK))
+    if (!shmfb__os_memfd_is_sealed(fd))
         return -EPERM;
     struct stat st;
     struct wire_header copy = {0};

@@ -140,9 +140,9 @@ static int paths_for(const char *canon, struct paths *p)
 }
 
 /* The socket address of p->sock: the path itself where it fits, else the
- * same file reached through a descriptor of its directory
- * (/proc/self/fd/N/KEY.sock), so runtime directories of any length work.
- * *dirfd is then that descriptor, to close after bind or connect. */
+ * same file reached through a descriptor of its directory (os.h), so
+ * runtime directories of any length work.  *dirfd is then that descriptor,
+ * to close after bind or connect. */
 static int sock_addr(const struct paths *p, struct sockaddr_un *a, int *dirfd)
 {
     *a = (struct sockaddr_un){.sun_family = AF_UNIX};
@@ -152,26 +152,12 @@ static int sock_addr(const struct paths *p, struct sockaddr_un *a, int *dirfd)
         memcpy(a->sun_path, p->sock, len + 1);
         return 0;
     }
-    *dirfd = open(p->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (*dirfd < 0)
-        return -errno;
-    int n = snprintf(a->sun_path, sizeof(a->sun_path), "/proc/self/fd/%d/%s", *dirfd,
-                     strrchr(p->sock, '/') + 1);
-    if (n < 0 || n >= SOCK_PATH_MAX) {
-        close(*dirfd);
-        return -ENAMETOOLONG;
-    }
+    int fd =
+        shmfb__os_path_via_dir(p->dir, strrchr(p->sock, '/') + 1, a->sun_path, sizeof(a->sun_path));
+    if (fd < 0)
+        return fd;
+    *dirfd = fd;
     return 0;
-}
-
-/* Open-file-description locks: released when the last descriptor of the
- * opening goes, i.e. when the producer dies; queryable without taking. */
-static int lock_file(int fd, short type, bool test)
-{
-    struct flock fl = {.l_type = type, .l_whence = SEEK_SET};
-    if (fcntl(fd, test ? F_OFD_GETLK : F_OFD_SETLK, &fl) < 0)
-        return -errno;
-    return test ? fl.l_type != F_UNLCK : 0;
 }
 
 /* A name's file of another kind (a link, a directory, a FIFO...) is
@@ -186,10 +172,10 @@ static int not_ours(int rc)
 static int lock_take(const char *path)
 {
     for (int tries = 0; tries < LOCK_TRIES; tries++) {
-        int fd = shmfb__open_regular(path, O_RDWR | O_CREAT);
+        int fd = shmfb__os_open_regular(path, O_RDWR | O_CREAT);
         if (fd < 0)
             return not_ours(fd);
-        int rc = lock_file(fd, F_WRLCK, false);
+        int rc = shmfb__os_lock(fd, false);
         struct stat a, b;
         if (rc == 0 && fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_ino == b.st_ino &&
             a.st_dev == b.st_dev)
@@ -285,7 +271,7 @@ static void lock_read(const char *path, int *memfd_no, uint64_t *nonce)
     char text[SHMFB_NAME_MAX + 64];
     *memfd_no = -1;
     *nonce = 0;
-    int fd = shmfb__open_regular(path, O_RDONLY);
+    int fd = shmfb__os_open_regular(path, O_RDONLY);
     if (fd < 0)
         return;
     ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
@@ -310,9 +296,8 @@ static int sock_connect(const struct paths *p, int *sock)
         return rc;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     /* The producer's credentials come with its handoff message. */
-    int on = 1;
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0 ||
-        connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+    rc = fd < 0 ? -errno : shmfb__os_pass_cred(fd);
+    if (rc == 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
         rc = -errno;
     if (dirfd >= 0)
         close(dirfd);
@@ -343,10 +328,10 @@ int shmfb__name_connect(const char *canon, int *sock, int *memfd_no, uint64_t *n
  * `name`, also reads the name it holds. */
 static int lock_state(const char *path, char *name, size_t size)
 {
-    int fd = shmfb__open_regular(path, O_RDONLY);
+    int fd = shmfb__os_open_regular(path, O_RDONLY);
     if (fd < 0)
         return not_ours(fd);
-    int alive = lock_file(fd, F_WRLCK, true);
+    int alive = shmfb__os_lock(fd, true);
     if (alive >= 0 && name) {
         ssize_t n = pread(fd, name, size - 1, 0);
         name[n > 0 ? n : 0] = '\0';
@@ -383,7 +368,7 @@ static int junk_remove(const struct paths *p, const char *path)
  * and whatever of another kind stands in their place. */
 static int reap_paths(const struct paths *p)
 {
-    int fd = shmfb__open_regular(p->lock, O_RDWR);
+    int fd = shmfb__os_open_regular(p->lock, O_RDWR);
     if (fd < 0 && fd != -ENOENT && not_ours(fd) != -EMEDIUMTYPE)
         return fd;
     if (fd < 0) {
@@ -392,7 +377,7 @@ static int reap_paths(const struct paths *p)
         int rs = junk_remove(p, p->sock);
         return rc < 0 ? rc : rs;
     }
-    int rc = lock_file(fd, F_WRLCK, false);
+    int rc = shmfb__os_lock(fd, false);
     if (rc == 0) {
         struct stat st;
         if (lstat(p->sock, &st) == 0 && S_ISDIR(st.st_mode))

@@ -111,9 +111,9 @@ static void refuse(struct shmfb_producer *p, int fd, int status)
 static void answer(struct shmfb_producer *p, int fd)
 {
     struct shmfb__server *s = &p->srv;
-    struct ucred cred;
-    socklen_t len = sizeof(cred);
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || !peer_allowed(s, cred.uid)) {
+    int32_t pid;
+    uint32_t uid;
+    if (shmfb__os_peer_cred(fd, &pid, &uid) < 0 || !peer_allowed(s, uid)) {
         refuse(p, fd, EACCES);
         return;
     }
@@ -126,13 +126,13 @@ static void answer(struct shmfb_producer *p, int fd)
     struct shmfb__peer *peer = &s->peers[s->npeers];
     int64_t now = shmfb__now_ns();
     *peer = (struct shmfb__peer){
-        .fd = fd, .pidfd = -1, .uid = cred.uid, .since = now, .hello_by = now + HELLO_NS};
+        .fd = fd, .pidfd = -1, .uid = uid, .since = now, .hello_by = now + HELLO_NS};
     int rc = hello(p, peer);
     if (rc < 0 && rc != -EAGAIN) {
         shmfb__sock_close(fd);
         return;
     }
-    shmfb__peer_watch(peer, cred.pid);
+    shmfb__peer_watch(peer, pid);
     s->npeers++;
 }
 
@@ -175,10 +175,10 @@ static void drop_unconnected(struct shmfb_producer *p)
         uint64_t token = atomic_load_explicit(&sl->token, memory_order_acquire);
         if (WIRE_SLOT_STATE(w) == WIRE_SLOT_CLAIMING) {
             int64_t now = shmfb__now_ns();
-            if (p->claim_seen[i] != w) {
-                p->claim_seen[i] = w;
-                p->claim_since[i] = now;
-            } else if (now - p->claim_since[i] >
+            if (p->srv.claim_seen[i] != w) {
+                p->srv.claim_seen[i] = w;
+                p->srv.claim_since[i] = now;
+            } else if (now - p->srv.claim_since[i] >
                        (token_live(&p->srv, token) ? CLAIM_NS : SHMFB__LIVENESS_NS)) {
                 shmfb__slot_drop(sl, w);
             }

@@ -1,8 +1,9 @@
-/* Consumer slots and peer liveness: who is attached, who is gone, and the
- * wake-ups between the two sides.  The only module that reads or writes a
- * slot's state word. */
+/* Consumer slots and peer liveness: who is attached, who is gone, who is
+ * stuck.  The only module that changes a slot's state word (the wake-ups
+ * between the two sides are handshake.c's). */
 #include "internal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@ static void slot_forget(struct shmfb_consumer *c)
  * succeeds: the producer may drop a half-claimed slot. */
 bool shmfb__slot_claim(struct shmfb_consumer *c, int i)
 {
+    assert(i >= 0 && i < SHMFB_MAX_CONSUMERS && c->slot < 0);
     struct wire_slot *s = &c->r.hdr->slots[i];
     uint32_t w = atomic_load_explicit(&s->word, memory_order_acquire);
     if (WIRE_SLOT_STATE(w) != WIRE_SLOT_FREE)
@@ -111,16 +113,16 @@ void shmfb__slots_drop_stuck(struct shmfb_producer *p)
         uint32_t w = atomic_load_explicit(&s->word, memory_order_acquire);
         uint64_t taken = atomic_load_explicit(&s->taken_seq, memory_order_acquire);
         if (WIRE_SLOT_STATE(w) != WIRE_SLOT_ATTACHED || taken >= p->seq) {
-            p->seen_since[i] = 0; /* nothing waits for it */
+            p->stuck.since[i] = 0; /* nothing waits for it */
             continue;
         }
-        if (taken != p->seen_taken[i] || p->seen_since[i] == 0) {
-            p->seen_taken[i] = taken; /* pending from now on */
-            p->seen_since[i] = now;
+        if (taken != p->stuck.taken[i] || p->stuck.since[i] == 0) {
+            p->stuck.taken[i] = taken; /* pending from now on */
+            p->stuck.since[i] = now;
             continue;
         }
         /* Frames have been waiting for it, untaken, the whole timeout. */
-        if (now - p->seen_since[i] >= p->timeout_ns)
+        if (now - p->stuck.since[i] >= p->timeout_ns)
             shmfb__slot_drop(s, w);
     }
 }
@@ -143,50 +145,4 @@ bool shmfb__producer_gone(struct shmfb_consumer *c)
         c->gone = shmfb__peer_gone(&c->producer, true);
     }
     return c->gone;
-}
-
-/* A wake skips the syscall when nobody sleeps.  Pairs with the waiter's
- * count before it sleeps (wait.c): either it sees the new word, or this sees
- * its count (both sequentially consistent).  A peer that corrupts a count
- * costs a waiter at most one liveness period. */
-static void wake(_Atomic uint32_t *word, _Atomic uint32_t *sleepers, _Atomic uint64_t *stamp)
-{
-    atomic_fetch_add_explicit(word, 1, memory_order_seq_cst);
-    if (!atomic_load_explicit(sleepers, memory_order_seq_cst))
-        return;
-    /* The sleeper learns from it what a wake-up costs (sync_linux.c). */
-    atomic_store_explicit(stamp, (uint64_t)shmfb__now_ns(), memory_order_relaxed);
-    shmfb__sync_wake_all(word);
-}
-
-void shmfb__wake_producer(struct wire_header *h)
-{
-    wake(&h->prod_wake, &h->prod_waiters, &h->prod_wake_ns);
-}
-
-void shmfb__wake_consumers(struct wire_header *h)
-{
-    wake(&h->cons_wake, &h->cons_waiters, &h->cons_wake_ns);
-}
-
-bool shmfb__consumer_may_spin(const struct shmfb_consumer *c)
-{
-    int32_t me = shmfb__sync_cpu();
-    if (c->slot >= 0)
-        atomic_store_explicit(&c->r.hdr->slots[c->slot].cpu, me, memory_order_relaxed);
-    return me < 0 || atomic_load_explicit(&c->r.hdr->prod_cpu, memory_order_relaxed) != me;
-}
-
-bool shmfb__producer_may_spin(const struct shmfb_producer *p)
-{
-    int32_t me = shmfb__sync_cpu();
-    atomic_store_explicit(&p->r.hdr->prod_cpu, me, memory_order_relaxed);
-    for (int i = 0; me >= 0 && i < SHMFB_MAX_CONSUMERS; i++) {
-        const struct wire_slot *s = &p->r.hdr->slots[i];
-        if (WIRE_SLOT_STATE(atomic_load_explicit(&s->word, memory_order_relaxed)) ==
-                WIRE_SLOT_ATTACHED &&
-            atomic_load_explicit(&s->cpu, memory_order_relaxed) == me)
-            return false;
-    }
-    return true;
 }

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -81,7 +80,7 @@ static char **spawn_env(int fd, char *var, size_t size)
 static void child_exec(const char *path, char *const argv[], char **env, int sock, int report,
                        pid_t parent)
 {
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    shmfb__os_die_with_parent();
     if (getppid() != parent)
         _exit(127); /* the parent died before the line above */
     fcntl(sock, F_SETFD, 0);
@@ -129,8 +128,7 @@ int shmfb_spawn(char *const argv[], int32_t *pid_out, int *sock_out)
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         return -errno;
     /* The producer's credentials come with its handoff message. */
-    int on = 1;
-    setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
+    shmfb__os_pass_cred(sv[0]);
     char **env = spawn_env(sv[1], var, sizeof(var));
     pid_t pid = -1;
     rc = env ? fork_exec(path, argv, env, sv[1], &pid) : -ENOMEM;

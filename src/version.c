@@ -1,3 +1,5 @@
+/* The library's version at run time, against the one a program was
+ * built with (shmfb_version, shmfb_check_version). */
 #include <shmfb/shmfb.h>
 
 const char *shmfb_version(void)
