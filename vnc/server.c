@@ -452,7 +452,7 @@ static void setup_screen(struct vnc_bridge *b, rfbScreenInfoPtr s)
     s->screenData = b;
     s->frameBuffer = (char *)b->shadow->pixels;
     set_format(s, b->shadow->cap_w);
-    s->desktopName = b->opt.label;
+    s->desktopName = b->opt.target.label;
     s->alwaysShared = TRUE; /* many clients at once; nobody throws others out */
     s->dontDisconnect = TRUE;
     s->cursor = NULL; /* nothing is ever drawn into the pixels served */
