@@ -237,6 +237,7 @@ struct vnc_client {
     char peer[80];                    /**< "address:port" */
     uint64_t since_ms;                /**< when it connected */
     uint64_t resize_ms;               /**< when its last desktop size request was forwarded */
+    bool scale_said;                  /**< its scaling request was answered (input thread) */
     struct vnc_client_cursor *cursor; /**< client's output thread only */
 };
 
