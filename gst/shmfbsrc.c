@@ -267,18 +267,28 @@ static gboolean src_start(GstBaseSrc *bsrc)
 {
     GstShmfbSrc *self = GST_SHMFB_SRC(bsrc);
     struct shmfb_frame f;
+    const char *what = "open";
     if (!self->framebuffer) {
         GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND, ("no framebuffer name set"), (NULL));
         return FALSE;
     }
-    int rc = target_open(self->framebuffer, &self->c); /* an idle producer presents at once */
+    int rc = shmfb_consumer_open(self->framebuffer, NULL, &self->c);
+    if (rc == 0) {
+        what = "attach";
+        rc = shmfb_consumer_attach(self->c);
+    }
     if (rc < 0) {
         GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
-                          ("%s: %s", self->framebuffer, shmfb_strerror(rc)), (NULL));
+                          ("%s: %s", self->framebuffer, shmfb_strerror(rc)), ("%s", what));
+        shmfb_consumer_close(self->c);
+        self->c = NULL;
         return FALSE;
     }
+    /* The frame there now is sent only if no newer one comes soon; asked
+     * for after this look, an idle producer's answer counts as newer. */
     self->attach_seq = shmfb_consumer_peek(self->c, &f) == 0 ? f.seq : 0;
     self->attach_until = g_get_monotonic_time() + ATTACH_FRAME_MS * 1000;
+    shmfb_consumer_request_frame(self->c); /* an idle producer that answers presents now */
     self->width = self->height = 0;
     self->first_done = FALSE;
     self->learned_copy = FALSE;
