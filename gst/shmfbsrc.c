@@ -12,6 +12,8 @@
 #include <gst/video/video.h>
 #include <shmfb/shmfb.h>
 
+#include "target.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -282,6 +284,8 @@ static gboolean src_start(GstBaseSrc *bsrc)
         self->c = NULL;
         return FALSE;
     }
+    /* The frame there now is sent only if no newer one comes soon; asked
+     * for after this look, an idle producer's answer counts as newer. */
     self->attach_seq = shmfb_consumer_peek(self->c, &f) == 0 ? f.seq : 0;
     self->attach_until = g_get_monotonic_time() + ATTACH_FRAME_MS * 1000;
     shmfb_consumer_request_frame(self->c); /* an idle producer that answers presents now */
@@ -381,6 +385,30 @@ static gboolean renegotiate(GstShmfbSrc *self, const struct shmfb_frame *f)
     return ok;
 }
 
+/* A failed wait, by the consumers' policy (target_recover()), except that
+ * the stream ends where a viewer would wait on: at the producer's end
+ * (-EPIPE, end of stream) and on an error that is not a refusal for now.
+ * \returns true to wait again. */
+static bool wait_failed(GstShmfbSrc *self, int *rc)
+{
+    int was = *rc;
+    switch (target_recover(self->c, rc)) {
+    case TARGET_GO_ON: /* dropped as stuck: downstream was slow */
+        if (was == -ECONNRESET)
+            GST_WARNING_OBJECT(self, "dropped by the producer; attached again");
+        return true;
+    case TARGET_LATER:
+        if (*rc != -ECONNREFUSED)
+            return false;
+        GST_WARNING_OBJECT(self, "%s: %s", self->framebuffer, shmfb_strerror(*rc));
+        g_usleep(TARGET_RETRY_MS * 1000);
+        return true;
+    case TARGET_GONE:
+        break;
+    }
+    return false;
+}
+
 /* 0 with a held frame; 1 flushing; 2 the frame there at attach, copied
  * (no newer came); or a negative errno. */
 static int wait_frame(GstShmfbSrc *self, struct shmfb_frame *f)
@@ -395,16 +423,12 @@ static int wait_frame(GstShmfbSrc *self, struct shmfb_frame *f)
             self->attach_seq = 0;
             return 0;
         }
-        if (rc == -ECONNRESET) { /* dropped as stuck: downstream was slow */
-            GST_WARNING_OBJECT(self, "dropped by the producer; attaching again");
-            rc = shmfb_consumer_attach(self->c);
-        }
         if (rc == -ETIMEDOUT && self->attach_seq && g_get_monotonic_time() > self->attach_until) {
             self->attach_seq = 0;
             if (shmfb_consumer_peek(self->c, f) == 0)
                 return 2;
         }
-        if (rc < 0 && rc != -ETIMEDOUT)
+        if (rc < 0 && rc != -ETIMEDOUT && !wait_failed(self, &rc))
             return rc;
     }
     return 1;

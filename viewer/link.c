@@ -3,8 +3,9 @@
  * (with the consumer) to the main thread through an SDL user event, then
  * blocks until the main thread gives the consumer back, which it may keep
  * for more frames (view_link_next()); each new cursor it copies for the main
- * thread.  It also notices a dead producer and keeps trying to open the same
- * name again (not for a spawned producer, whose framebuffer had no name).
+ * thread.  What it does when a wait fails is target_recover()'s policy: a
+ * dead producer's name is opened again until a new producer is there (not
+ * for a spawned producer, whose framebuffer had no name).
  *
  * Input goes the other way without this thread: the library lets the main
  * thread call shmfb_consumer_send() while the waiter waits on the same
@@ -18,8 +19,7 @@
 #include <string.h>
 
 /* Bounded waits, so that a stop request is seen within this time. */
-#define LINK_WAIT_MS  100
-#define LINK_RETRY_MS 200
+#define LINK_WAIT_MS 100
 /* After a cursor that could not be read, wait for frames only this long:
  * the library reports a cursor as new until it was read. */
 #define LINK_CURSOR_PAUSE_MS 100
@@ -135,36 +135,32 @@ int view_link_host(struct view_link *l, int (*fn)(struct shmfb_consumer *c, void
 static void link_reconnect(struct view_link *l)
 {
     struct shmfb_consumer *c;
-    if (l->name[0] && shmfb_consumer_open(l->name, NULL, &c) == 0) {
-        if (shmfb_consumer_attach(c) == 0) {
-            shmfb_consumer_request_frame(c); /* an idle producer shows itself now */
-            link_set_consumer(l, c);
-            link_post(l, VIEW_LINK_LIVE, 0);
-            return;
-        }
-        shmfb_consumer_close(c);
+    if (l->name[0] && target_open(l->name, &c) == 0) {
+        link_set_consumer(l, c);
+        link_post(l, VIEW_LINK_LIVE, 0);
+        return;
     }
-    link_nap(l, LINK_RETRY_MS);
+    link_nap(l, TARGET_RETRY_MS);
 }
 
+/* A failed wait, by the policy of target_recover(). */
 static void link_failed(struct view_link *l, int rc)
 {
-    if (rc == -ECONNRESET || rc == -ENOTCONN) {
-        /* Dropped as stuck (or never attached): take a slot again. */
-        rc = shmfb_consumer_attach(l->consumer);
-        if (rc == 0 || rc == -EISCONN)
-            return;
-    }
-    if (rc == -EPIPE) {
+    switch (target_recover(l->consumer, &rc)) {
+    case TARGET_GO_ON:
+        return;
+    case TARGET_GONE:
         link_drop(l);
         /* The producer's cursor goes with it. */
         memset(&l->read, 0, sizeof l->read);
         link_publish_cursor(l);
         link_post(l, VIEW_LINK_GONE, 0);
         return;
+    case TARGET_LATER:
+        link_post(l, VIEW_LINK_ERROR, rc);
+        link_nap(l, TARGET_RETRY_MS);
+        return;
     }
-    link_post(l, VIEW_LINK_ERROR, rc);
-    link_nap(l, LINK_RETRY_MS);
 }
 
 static int link_main(void *arg)

@@ -6,7 +6,7 @@
  * change (see link.c).  The main thread shows them (screen.c, cursor.c) and
  * translates window input into shmfb events, which it sends to the producer.
  *
- * With -- PROGRAM the viewer starts the producer itself (child.c), and the
+ * With -- PROGRAM the viewer starts the producer itself (common/target.c), and the
  * program's exit ends the viewer (or, with --keep, only the live view).
  */
 #include "view.h"
@@ -39,7 +39,7 @@ struct viewer {
     bool done;
     int status; /* exit status */
     struct view_input input;
-    struct view_child child; /* pid 0: not spawned, or reaped */
+    struct target_child child; /* pid 0: not spawned, or reaped */
     bool spawned;
     struct shmfb_cursor cursor; /* the producer's, as last shown */
     struct view_host host;      /* title, clipboard, drops */
@@ -51,18 +51,19 @@ static void view_set_title(struct viewer *v)
     char title[SHMFB_TITLE_MAX + SHMFB_NAME_MAX + 128];
     const struct view_screen *s = &v->screen;
     if (v->host.title[0] && v->state == VIEW_LIVE)
-        snprintf(title, sizeof title, "%s %s %s", v->host.title, v->dash, v->opt.label);
+        snprintf(title, sizeof title, "%s %s %s", v->host.title, v->dash, v->opt.target.label);
     else if (v->host.title[0])
-        snprintf(title, sizeof title, "%s %s %s %s %s", v->host.title, v->dash, v->opt.label,
+        snprintf(title, sizeof title, "%s %s %s %s %s", v->host.title, v->dash, v->opt.target.label,
                  v->dash, what[v->state]);
     else if (!s->has_frame)
-        snprintf(title, sizeof title, VIEW_PROG " %s %s %s", v->opt.label, v->dash, what[v->state]);
+        snprintf(title, sizeof title, VIEW_PROG " %s %s %s", v->opt.target.label, v->dash,
+                 what[v->state]);
     else if (v->state == VIEW_LIVE)
-        snprintf(title, sizeof title, VIEW_PROG " %s %dx%d %d fps %s live", v->opt.label, s->fb_w,
-                 s->fb_h, v->fps, v->dash);
+        snprintf(title, sizeof title, VIEW_PROG " %s %dx%d %d fps %s live", v->opt.target.label,
+                 s->fb_w, s->fb_h, v->fps, v->dash);
     else
-        snprintf(title, sizeof title, VIEW_PROG " %s %dx%d %s %s", v->opt.label, s->fb_w, s->fb_h,
-                 v->dash, what[v->state]);
+        snprintf(title, sizeof title, VIEW_PROG " %s %dx%d %s %s", v->opt.target.label, s->fb_w,
+                 s->fb_h, v->dash, what[v->state]);
     SDL_SetWindowTitle(s->window, title);
 }
 
@@ -133,7 +134,7 @@ static void view_on_link(struct viewer *v, const SDL_UserEvent *ev)
         return;
     case VIEW_LINK_LIVE:
         if (v->state == VIEW_GONE)
-            fprintf(stderr, VIEW_PROG ": %s: a new producer is here\n", v->opt.name);
+            fprintf(stderr, VIEW_PROG ": %s: a new producer is here\n", v->opt.target.name);
         v->state = VIEW_LIVE;
         v->last_error = 0;
         view_host_reset(&v->host);
@@ -146,7 +147,7 @@ static void view_on_link(struct viewer *v, const SDL_UserEvent *ev)
         /* A spawned program's exit is said when it is reaped. */
         if (!v->spawned)
             fprintf(stderr, VIEW_PROG ": %s: producer gone; keeping the last frame\n",
-                    v->opt.label);
+                    v->opt.target.label);
         v->state = VIEW_GONE;
         break;
     case VIEW_LINK_CURSOR:
@@ -156,7 +157,7 @@ static void view_on_link(struct viewer *v, const SDL_UserEvent *ev)
     case VIEW_LINK_ERROR: {
         int rc = (int)(intptr_t)ev->data1;
         if (rc != v->last_error)
-            fprintf(stderr, VIEW_PROG ": %s: %s\n", v->opt.label, shmfb_strerror(rc));
+            fprintf(stderr, VIEW_PROG ": %s: %s\n", v->opt.target.label, shmfb_strerror(rc));
         v->last_error = rc;
         return;
     }
@@ -253,12 +254,12 @@ static void view_fullscreen(struct viewer *v, bool on)
 }
 
 /* Named: tell the producer and go.  Spawned: ask the program to quit and
- * wait for it (view_child_watch() enforces the grace periods). */
+ * wait for it (target_child_watch() enforces the grace periods). */
 static void view_on_close(struct viewer *v, const SDL_Event *ev)
 {
     struct shmfb_event rq = {.type = SHMFB_EVENT_CLOSE, .time_ms = view_event_time(ev)};
     bool told = !v->opt.no_input && v->state == VIEW_LIVE && view_link_send(&v->link, &rq);
-    if (!v->spawned || !view_child_close(&v->child, told))
+    if (!v->spawned || !target_child_close(&v->child, told))
         v->done = true;
 }
 
@@ -345,7 +346,7 @@ static void view_on_event(struct viewer *v, const SDL_Event *ev)
  * view (unless the window was closed meanwhile). */
 static void view_watch_child(struct viewer *v)
 {
-    if (!view_child_watch(&v->child))
+    if (!target_child_watch(&v->child))
         return;
     v->status = v->child.status;
     if (!v->opt.keep || v->child.close_at) {
@@ -377,7 +378,7 @@ static void view_tick(struct viewer *v)
     }
     if (v->opt.timeout > 0 && (double)(now - v->start_ms) >= v->opt.timeout * 1000.0) {
         if (v->shown == 0) {
-            fprintf(stderr, VIEW_PROG ": %s: no frame shown within %g s\n", v->opt.label,
+            fprintf(stderr, VIEW_PROG ": %s: no frame shown within %g s\n", v->opt.target.label,
                     v->opt.timeout);
             v->status = 1;
         }
@@ -412,28 +413,17 @@ static void view_loop(struct viewer *v)
 /* Opens and attaches; returns 0, or an exit status after saying why. */
 static int view_connect(struct viewer *v, struct shmfb_consumer **out)
 {
-    *out = NULL;
-    struct shmfb_consumer *c;
-    int rc = shmfb_consumer_open(v->opt.name, NULL, &c);
-    if (rc == 0) {
-        rc = shmfb_consumer_attach(c);
-        if (rc == 0) {
-            shmfb_consumer_request_frame(c); /* an idle producer shows itself now */
-            *out = c;
-            return 0;
-        }
-        shmfb_consumer_close(c);
-    }
-    if (v->opt.wait && (rc == -ENOENT || rc == -EAGAIN || rc == -EPIPE))
-        return 0;
+    int rc = target_open(v->opt.target.name, out);
+    if (rc == 0 || target_open_later(rc, v->opt.wait))
+        return 0; /* the waiter keeps trying */
     if (rc == -ENOENT)
         fprintf(stderr, VIEW_PROG ": %s: no such framebuffer (use --wait to wait for it)\n",
-                v->opt.name);
+                v->opt.target.name);
     else if (rc == -EPIPE)
         fprintf(stderr, VIEW_PROG ": %s: its producer is gone (use --wait for a new one)\n",
-                v->opt.name);
+                v->opt.target.name);
     else
-        fprintf(stderr, VIEW_PROG ": %s: %s\n", v->opt.name, shmfb_strerror(rc));
+        fprintf(stderr, VIEW_PROG ": %s: %s\n", v->opt.target.name, shmfb_strerror(rc));
     return 1;
 }
 
@@ -501,7 +491,7 @@ static int view_run(struct viewer *v, struct shmfb_consumer *c)
     if (!v->opt.no_input)
         SDL_StartTextInput();
     Uint32 type = SDL_RegisterEvents(1);
-    if (type == (Uint32)-1 || view_link_start(&v->link, v->opt.name, c, type) < 0) {
+    if (type == (Uint32)-1 || view_link_start(&v->link, v->opt.target.name, c, type) < 0) {
         fprintf(stderr, VIEW_PROG ": cannot start the waiter thread: %s\n", SDL_GetError());
         goto fail_link;
     }
@@ -536,17 +526,17 @@ int main(int argc, char **argv)
     if (rc != VIEW_ARGS_RUN)
         return rc;
     struct shmfb_consumer *c = NULL;
-    if (!v.opt.program && view_connect(&v, &c) != 0)
+    if (!v.opt.target.program && view_connect(&v, &c) != 0)
         return 1;
     v.dash = view_pick_dash();
     if (view_start_sdl(&v.opt) != 0) {
         shmfb_consumer_close(c);
         return 1;
     }
-    if (v.opt.program) {
+    if (v.opt.target.program) {
         /* After SDL: without a display the program is not started at all. */
         v.spawned = true;
-        rc = view_child_start(&v.child, &v.opt, &c);
+        rc = target_child_start(&v.child, VIEW_PROG, v.opt.target.program, v.opt.timeout, &c);
         if (rc != 0) {
             SDL_Quit();
             return rc;
@@ -554,7 +544,7 @@ int main(int argc, char **argv)
     }
     rc = view_run(&v, c);
     /* A spawned program still running when the viewer ends is ended too. */
-    if (view_child_end(&v.child) && rc == 0)
+    if (target_child_end(&v.child) && rc == 0)
         rc = v.child.status;
     SDL_Quit();
     return rc;

@@ -2,6 +2,7 @@
 #include "view.h"
 
 #include "args.h"
+#include "target.h"
 
 #include <string.h>
 
@@ -107,43 +108,11 @@ static int parse_one(const struct args *a, int opt, struct view_options *o)
     }
 }
 
-/* Everything after the first "--" is the program to start. */
-static int split_program(int argc, char **argv, struct view_options *o)
+static int parse_target(const struct args *a, struct view_options *o)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0) {
-            o->program = argv + i + 1;
-            return i;
-        }
-    }
-    return argc;
-}
-
-static int check_program(const struct args *a, struct view_options *o)
-{
-    if (a->nrest > 0)
-        return args_usage_error(a, "give either NAME or -- PROGRAM, not both");
-    if (!o->program[0])
-        return args_usage_error(a, "missing PROGRAM");
-    o->label = o->program[0];
-    return VIEW_ARGS_RUN;
-}
-
-static int parse_name(const struct args *a, struct view_options *o)
-{
-    if (o->program)
-        return check_program(a, o);
-    if (o->keep)
+    if (o->keep && !o->target.program)
         return args_usage_error(a, "--keep needs -- PROGRAM");
-    o->label = o->name;
-    if (a->nrest != 1)
-        return args_usage_error(a, "%s",
-                                a->nrest == 0 ? "missing framebuffer NAME" : "too many arguments");
-    int rc = shmfb_name_check(a->rest[0], o->name, sizeof o->name);
-    if (rc < 0)
-        return args_usage_error(a, "invalid framebuffer name '%s': %s", a->rest[0],
-                                shmfb_strerror(rc));
-    return VIEW_ARGS_RUN;
+    return target_check(a, &o->target) == 0 ? VIEW_ARGS_RUN : ARGS_EXIT_USAGE;
 }
 
 int view_parse_args(int argc, char **argv, struct view_options *o)
@@ -160,7 +129,7 @@ int view_parse_args(int argc, char **argv, struct view_options *o)
         .prog = VIEW_PROG, .usage = view_usage, .shortopts = "s:r:wn:t:o:kf", .longopts = longopts};
     memset(o, 0, sizeof *o);
     o->software = true;
-    args_start(&a, split_program(argc, argv, o), argv);
+    args_start(&a, target_split(argc, argv, &o->target), argv);
     int opt;
     while ((opt = args_next(&a)) > 0) {
         int rc = parse_one(&a, opt, o);
@@ -169,5 +138,5 @@ int view_parse_args(int argc, char **argv, struct view_options *o)
     }
     if (opt == ARGS_STOP)
         return a.status;
-    return parse_name(&a, o);
+    return parse_target(&a, o);
 }

@@ -5,6 +5,8 @@
 #ifndef SHMFB_VIEW_H
 #define SHMFB_VIEW_H
 
+#include "target.h"
+
 #include <shmfb/shmfb.h>
 
 #include <SDL.h>
@@ -17,8 +19,8 @@
 
 /** Command-line options; see shmfb-view --help (options.c). */
 struct view_options {
-    char name[SHMFB_NAME_MAX + 2]; /**< canonical framebuffer name */
-    int scale;                     /**< 0: window follows the frame, content fitted */
+    struct target target; /**< NAME or -- PROGRAM */
+    int scale;            /**< 0: window follows the frame, content fitted */
     bool vsync;
     bool wait;            /**< keep trying while the name does not exist */
     bool software;        /**< software renderer (default) or accelerated */
@@ -28,13 +30,8 @@ struct view_options {
     const char *snapshot; /**< PNG written on exit, or NULL */
     bool no_input;        /**< don't forward input to the producer */
     bool keep;            /**< spawned: keep the window after the program exited */
-    char **program;       /**< spawned: program and arguments (NULL-terminated), or NULL */
-    const char *label;    /**< the name, or the program, for titles and messages */
     bool fullscreen;      /**< start full screen */
 };
-
-/** Longest wait for a spawned program's framebuffer without --timeout. */
-#define VIEW_SPAWN_WAIT_MS 10000
 
 /** view_parse_args(): the options are good, run. */
 #define VIEW_ARGS_RUN (-1)
@@ -305,44 +302,5 @@ uint32_t view_premultiply(uint32_t argb);
  */
 void view_cursor_image(const struct shmfb_cursor *c, int k, bool premultiply, uint32_t *out,
                        int *hot_x, int *hot_y);
-
-/* ------------------------------------------------------------------------ */
-/* A spawned producer (child.c)                                             */
-/* ------------------------------------------------------------------------ */
-
-struct view_child {
-    int32_t pid; /**< 0 once reaped */
-    int status;  /**< exit status to report: 0..255, 128 + signal */
-    const char *prog;
-    const char *note;  /**< said after the exit line; NULL: say nothing */
-    uint64_t close_at; /**< when it was asked to close (ms); 0: not asked */
-    int signals_sent;  /**< since close_at: 1 SIGTERM, 2 SIGKILL */
-};
-
-/**
- * Starts o->program and receives its framebuffer, attached.  Says why on
- * failure.  \returns 0, or an exit status.
- */
-int view_child_start(struct view_child *ch, const struct view_options *o,
-                     struct shmfb_consumer **out);
-/**
- * The window was closed; \p told says whether the program got the close
- * request.  A program that cannot be asked, or is asked twice, gets SIGTERM
- * at once; otherwise view_child_watch() gives it 5 s to quit.
- * \returns false when no program is running (nothing to wait for).
- */
-bool view_child_close(struct view_child *ch, bool told);
-/**
- * Once per loop: reaps the program if it exited (saying how, once), and
- * after a close request sends SIGTERM, then SIGKILL, when it takes too long.
- * \returns true the one time it finds the program gone; ch->status is then
- * its exit status.
- */
-bool view_child_watch(struct view_child *ch);
-/**
- * Ends a program still running when the viewer ends (SIGTERM, then SIGKILL).
- * \returns true when there was one to end; ch->status is then its status.
- */
-bool view_child_end(struct view_child *ch);
 
 #endif /* SHMFB_VIEW_H */

@@ -65,7 +65,7 @@ void vnc_clip_from_client(struct vnc_bridge *b, const char *text, size_t len, bo
     int rc = b->input ? shmfb_consumer_offer_clipboard(b->input, &it, 1) : 0;
     pthread_mutex_unlock(&b->input_lock);
     if (rc < 0 && rc != -EPIPE)
-        fprintf(stderr, VNC_PROG ": %s: a client's cut text not offered: %s\n", b->opt.label,
+        fprintf(stderr, VNC_PROG ": %s: a client's cut text not offered: %s\n", b->opt.target.label,
                 shmfb_strerror(rc));
     free(copy);
 }
@@ -93,7 +93,7 @@ static void to_clients(struct vnc_bridge *b, const char *text, size_t len)
     if (len > VNC_CUT_MAX) {
         fprintf(stderr,
                 VNC_PROG ": %s: clipboard of %zu bytes not sent to clients (more than %d)\n",
-                b->opt.label, len, VNC_CUT_MAX);
+                b->opt.target.label, len, VNC_CUT_MAX);
         return;
     }
     /* libvncserver 0.9.14's fallback for clients without the extended

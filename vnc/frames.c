@@ -2,8 +2,9 @@
  * The main thread: waits for the producer's frames, copies each frame's
  * damage into the shadow buffer and releases the frame at once, so a FIFO
  * producer waits for one memcpy of its damage and never for a client.
- * When a named producer goes away the last frame stays served and the same
- * name is tried again; a spawned program's exit ends the bridge.
+ * What happens when a wait fails is target_recover()'s policy: when a named
+ * producer goes away the last frame stays served and the same name is tried
+ * again; a spawned program's exit ends the bridge.
  */
 #include "vnc.h"
 
@@ -12,8 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#define FRAMES_WAIT_MS  100
-#define FRAMES_RETRY_MS 200
+#define FRAMES_WAIT_MS 100
 
 static void nap_ms(int ms)
 {
@@ -96,15 +96,15 @@ static void on_cursor(struct vnc_bridge *b)
 
 static void say(const struct vnc_bridge *b, const char *what)
 {
-    fprintf(stderr, VNC_PROG ": %s: %s\n", b->opt.label, what);
+    fprintf(stderr, VNC_PROG ": %s: %s\n", b->opt.target.label, what);
 }
 
 /* Named: a new producer under the same name, once its capacity fits. */
 static void reconnect(struct vnc_bridge *b)
 {
     struct shmfb_consumer *c;
-    if (shmfb_consumer_open(b->opt.name, NULL, &c) == 0) {
-        if (vnc_frames_fit(b, c) == 0 && shmfb_consumer_attach(c) == 0) {
+    if (target_open(b->opt.target.name, &c) == 0) {
+        if (vnc_frames_fit(b, c) == 0) {
             b->consumer = c;
             set_input(b, c);
             say(b, "a new producer is here");
@@ -113,39 +113,40 @@ static void reconnect(struct vnc_bridge *b)
         }
         shmfb_consumer_close(c);
     }
-    nap_ms(FRAMES_RETRY_MS);
+    nap_ms(TARGET_RETRY_MS);
 }
 
+/* A failed wait, by the policy of target_recover(); each error is said
+ * once while it repeats. */
 static void on_error(struct vnc_bridge *b, int rc, int *last)
 {
-    if (rc == -ECONNRESET || rc == -ENOTCONN) {
-        /* Dropped as stuck (the machine stalled us): take a slot again. */
-        if (rc != *last)
-            say(b, "dropped by the producer; attaching again");
-        *last = rc;
-        rc = shmfb_consumer_attach(b->consumer);
-        if (rc == 0 || rc == -EISCONN)
-            return;
-    }
-    if (rc == -EPIPE) {
+    if (rc != *last && (rc == -ECONNRESET || rc == -ENOTCONN))
+        say(b, "dropped by the producer; attaching again");
+    *last = rc;
+    switch (target_recover(b->consumer, &rc)) {
+    case TARGET_GO_ON:
+        return;
+    case TARGET_GONE:
         drop_consumer(b);
-        if (!b->opt.program)
+        if (!b->opt.target.program)
             say(b, "producer gone; keeping the last frame");
         *last = 0;
         return;
+    case TARGET_LATER:
+        if (rc != *last)
+            say(b, shmfb_strerror(rc));
+        *last = rc;
+        nap_ms(TARGET_RETRY_MS);
+        return;
     }
-    if (rc != *last)
-        say(b, shmfb_strerror(rc));
-    *last = rc;
-    nap_ms(FRAMES_RETRY_MS);
 }
 
-int vnc_frames_run(struct vnc_bridge *b, struct vnc_child *ch, volatile sig_atomic_t *stop)
+int vnc_frames_run(struct vnc_bridge *b, struct target_child *ch, volatile sig_atomic_t *stop)
 {
     struct shmfb_frame f;
     int last = 0;
     while (!*stop) {
-        if (ch && ch->pid > 0 && vnc_child_reap(ch, 0))
+        if (ch && target_child_watch(ch))
             return ch->status;
         if (!b->consumer) {
             if (ch)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/select.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_requested;
@@ -101,26 +102,40 @@ static int prepare(struct vnc_bridge *b)
     return 0;
 }
 
+/* Opens a named producer, trying again while it refuses for now (too many
+ * connections).  \returns 0 or a negative errno. */
+static int open_named(struct vnc_bridge *b, struct shmfb_consumer **c)
+{
+    int rc;
+    bool said = false;
+    while ((rc = target_open(b->opt.target.name, c)) < 0 && target_open_later(rc, false) &&
+           !stop_requested) {
+        if (!said)
+            fprintf(stderr, VNC_PROG ": %s: %s\n", b->opt.target.name, shmfb_strerror(rc));
+        said = true;
+        nanosleep(&(struct timespec){0, TARGET_RETRY_MS * 1000000L}, NULL);
+    }
+    return rc;
+}
+
 /* Opens (named) or starts (spawned) the producer, attached.  \returns 0 or
  * an exit status. */
-static int open_producer(struct vnc_bridge *b, struct vnc_child *ch)
+static int open_producer(struct vnc_bridge *b, struct target_child *ch)
 {
     struct shmfb_consumer *c = NULL;
     int rc;
-    if (b->opt.program) {
-        rc = vnc_child_start(ch, &b->opt, &c);
+    if (b->opt.target.program) {
+        rc = target_child_start(ch, VNC_PROG, b->opt.target.program, b->opt.timeout, &c);
         if (rc != 0)
             return rc;
-    } else if ((rc = shmfb_consumer_open(b->opt.name, NULL, &c)) < 0) {
-        fprintf(stderr, VNC_PROG ": %s: %s\n", b->opt.name,
+    } else if ((rc = open_named(b, &c)) < 0) {
+        fprintf(stderr, VNC_PROG ": %s: %s\n", b->opt.target.name,
                 rc == -ENOENT ? "no such framebuffer" : shmfb_strerror(rc));
         return 1;
     }
     rc = vnc_frames_fit(b, c);
-    if (rc == 0)
-        rc = shmfb_consumer_attach(c);
     if (rc < 0) {
-        fprintf(stderr, VNC_PROG ": %s: %s\n", b->opt.label, shmfb_strerror(rc));
+        fprintf(stderr, VNC_PROG ": %s: %s\n", b->opt.target.label, shmfb_strerror(rc));
         shmfb_consumer_close(c);
         return 1;
     }
@@ -144,12 +159,12 @@ static void initial_frame(struct vnc_bridge *b, int32_t *w, int32_t *h)
 
 static void say_serving(const struct vnc_bridge *b, int32_t w, int32_t h, const struct vnc_web *web)
 {
-    fprintf(stderr, VNC_PROG ": serving %s (%dx%d) on %s%s%s%s\n", b->opt.label, w, h, b->rfb.text,
-            b->password ? " with a password" : "", web->pid ? ", noVNC at " : "",
+    fprintf(stderr, VNC_PROG ": serving %s (%dx%d) on %s%s%s%s\n", b->opt.target.label, w, h,
+            b->rfb.text, b->password ? " with a password" : "", web->pid ? ", noVNC at " : "",
             web->pid ? web->url : "");
 }
 
-static int serve(struct vnc_bridge *b, struct vnc_child *ch, struct vnc_web *web)
+static int serve(struct vnc_bridge *b, struct target_child *ch, struct vnc_web *web)
 {
     int32_t w, h;
     initial_frame(b, &w, &h);
@@ -162,7 +177,7 @@ static int serve(struct vnc_bridge *b, struct vnc_child *ch, struct vnc_web *web
     if (rc < 0)
         return 1;
     say_serving(b, w, h, web);
-    return vnc_frames_run(b, b->opt.program ? ch : NULL, &stop_requested);
+    return vnc_frames_run(b, b->opt.target.program ? ch : NULL, &stop_requested);
 }
 
 int main(int argc, char **argv)
@@ -180,7 +195,7 @@ int main(int argc, char **argv)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&b.cond, &ca);
     b.rfb.fd = -1;
-    struct vnc_child ch = {0};
+    struct target_child ch = {0};
     struct vnc_web web = {0};
     rc = prepare(&b);
     if (rc == 0)
@@ -189,10 +204,8 @@ int main(int argc, char **argv)
         rc = serve(&b, &ch, &web);
     vnc_server_stop(&b);
     vnc_web_stop(&web);
-    if (ch.pid > 0) {
-        vnc_child_stop(&ch, 2000, false);
-        rc = rc ? rc : ch.status;
-    }
+    if (target_child_end(&ch) && rc == 0)
+        rc = ch.status;
     vnc_frames_close(&b);
     free(b.cursor);
     if (b.rfb.fd >= 0)

@@ -2,6 +2,7 @@
 #include "vnc.h"
 
 #include "args.h"
+#include "target.h"
 
 #include <string.h>
 
@@ -72,39 +73,6 @@ static int parse_one(const struct args *a, int opt, struct vnc_options *o)
     }
 }
 
-/* Everything after the first "--" is the program to start. */
-static int split_program(int argc, char **argv, struct vnc_options *o)
-{
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--") == 0) {
-            o->program = argv + i + 1;
-            return i;
-        }
-    }
-    return argc;
-}
-
-static int parse_target(const struct args *a, struct vnc_options *o)
-{
-    if (o->program) {
-        if (a->nrest > 0)
-            return args_usage_error(a, "give either NAME or -- PROGRAM, not both");
-        if (!o->program[0])
-            return args_usage_error(a, "missing PROGRAM");
-        o->label = o->program[0];
-        return VNC_ARGS_RUN;
-    }
-    if (a->nrest != 1)
-        return args_usage_error(a, "%s",
-                                a->nrest == 0 ? "missing framebuffer NAME" : "too many arguments");
-    int rc = shmfb_name_check(a->rest[0], o->name, sizeof o->name);
-    if (rc < 0)
-        return args_usage_error(a, "invalid framebuffer name '%s': %s", a->rest[0],
-                                shmfb_strerror(rc));
-    o->label = o->name;
-    return VNC_ARGS_RUN;
-}
-
 int vnc_parse_args(int argc, char **argv, struct vnc_options *o)
 {
     static const struct option longopts[] = {
@@ -125,7 +93,7 @@ int vnc_parse_args(int argc, char **argv, struct vnc_options *o)
     o->listen = "127.0.0.1";
     o->web_port = -1;
     o->novnc_dir = "/usr/share/novnc";
-    args_start(&a, split_program(argc, argv, o), argv);
+    args_start(&a, target_split(argc, argv, &o->target), argv);
     int opt;
     while ((opt = args_next(&a)) > 0) {
         int rc = parse_one(&a, opt, o);
@@ -134,5 +102,5 @@ int vnc_parse_args(int argc, char **argv, struct vnc_options *o)
     }
     if (opt == ARGS_STOP)
         return a.status;
-    return parse_target(&a, o);
+    return target_check(&a, &o->target) == 0 ? VNC_ARGS_RUN : ARGS_EXIT_USAGE;
 }

@@ -239,15 +239,23 @@ static rfbBool set_translate(rfbClientPtr cl)
  * offered: libvncserver 0.9.14 keeps each scaled screen at the size it was
  * made for when the framebuffer changes size (rfbNewFramebuffer does not
  * touch them) and scales every update once more for it, while every client
- * the bridge serves scales on its own side.  This definition takes the
- * place of libvncserver's: the library calls this exported function through
- * its PLT, and the executable's definition comes first.  A scale request
- * then leaves the client at the real size; vnc-fuzz sends them.
+ * the bridge serves scales on its own side.  libvncserver has no hook
+ * before it handles these messages, so this definition takes the place of
+ * its own: the library calls this exported function through its PLT, and
+ * the executable's definition comes first.  That stops working without a
+ * word if the library binds its calls at build time (a static library,
+ * -Bsymbolic, LTO), so the line said here is what the vnc_scale test looks
+ * for: it fails when libvncserver's scaling runs instead.
  */
 __attribute__((visibility("default"))) void rfbScalingSetup(rfbClientPtr cl, int width, int height);
 void rfbScalingSetup(rfbClientPtr cl, int width, int height)
 {
-    rfbLog("client %s asked for scaling to %dx%d: not offered\n", cl->host, width, height);
+    struct vnc_client *vc = cl->clientData;
+    if (!vc || vc->scale_said) /* once per client: a client may repeat it */
+        return;
+    vc->scale_said = true;
+    fprintf(stderr, VNC_PROG ": client %s asked for server-side scaling to %dx%d: not offered\n",
+            vc->peer, width, height);
 }
 
 /* VNC authentication against the one password; a wrong guess costs the
@@ -452,7 +460,7 @@ static void setup_screen(struct vnc_bridge *b, rfbScreenInfoPtr s)
     s->screenData = b;
     s->frameBuffer = (char *)b->shadow->pixels;
     set_format(s, b->shadow->cap_w);
-    s->desktopName = b->opt.label;
+    s->desktopName = b->opt.target.label;
     s->alwaysShared = TRUE; /* many clients at once; nobody throws others out */
     s->dontDisconnect = TRUE;
     s->cursor = NULL; /* nothing is ever drawn into the pixels served */

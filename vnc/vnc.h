@@ -1,7 +1,8 @@
 /*
  * shmfb-vnc internals: options, the listening address, the bridge between a
- * shmfb consumer and libvncserver, input translation, the spawned program
- * and the websockify helper.
+ * shmfb consumer and libvncserver, input translation and the websockify
+ * helper (the target, a spawned program and the recovery policy are
+ * common/target.h's).
  *
  * Threads: the main thread waits for frames and copies their damage into a
  * private shadow buffer (frames.c); the publisher thread hands that damage,
@@ -11,6 +12,8 @@
  */
 #ifndef SHMFB_VNC_H
 #define SHMFB_VNC_H
+
+#include "target.h"
 
 #include <shmfb/shmfb.h>
 
@@ -25,8 +28,6 @@
 
 /** Default RFB port (display :0). */
 #define VNC_DEFAULT_PORT 5900
-/** Longest wait for a spawned program's framebuffer without --timeout. */
-#define VNC_SPAWN_WAIT_MS 10000
 /** Clients served at once; more are refused (each costs three descriptors
  *  and two threads, and libvncserver's select() must stay under FD_SETSIZE). */
 #define VNC_MAX_CLIENTS 64
@@ -40,17 +41,15 @@
 
 /** Command-line options; see vnc_usage(). */
 struct vnc_options {
-    char name[SHMFB_NAME_MAX + 2]; /**< canonical framebuffer name ("" when spawned) */
-    char **program;                /**< spawned: program and arguments, or NULL */
-    const char *label;             /**< the name or the program, for messages */
-    int port;                      /**< RFB port; 0: any free port */
-    const char *listen;            /**< address to listen on */
-    int web_port;                  /**< noVNC over websockify; -1: none; 0: any free port */
-    const char *password_file;     /**< VNC password in its first line, or NULL */
-    const char *novnc_dir;         /**< noVNC's files */
-    double timeout;                /**< spawned: longest wait for the framebuffer (s) */
-    bool no_input;                 /**< ignore clients' input */
-    bool verbose;                  /**< let libvncserver and websockify talk */
+    struct target target;      /**< NAME or -- PROGRAM */
+    int port;                  /**< RFB port; 0: any free port */
+    const char *listen;        /**< address to listen on */
+    int web_port;              /**< noVNC over websockify; -1: none; 0: any free port */
+    const char *password_file; /**< VNC password in its first line, or NULL */
+    const char *novnc_dir;     /**< noVNC's files */
+    double timeout;            /**< spawned: longest wait for the framebuffer (s) */
+    bool no_input;             /**< ignore clients' input */
+    bool verbose;              /**< let libvncserver and websockify talk */
 };
 
 /** What vnc_parse_args() returns when the bridge is to run. */
@@ -154,7 +153,6 @@ int vnc_input_release(struct vnc_input *in, struct shmfb_event *out);
 /* ------------------------------------------------------------------------ */
 
 struct _rfbScreenInfo;
-struct vnc_child;
 
 /** A shadow buffer: the pixels clients are served from. */
 struct vnc_shadow {
@@ -208,7 +206,7 @@ void vnc_frames_copy(struct vnc_bridge *b, const struct shmfb_frame *f);
  * The main thread's loop: frames into the shadow until *stop is set, or the
  * spawned program \p ch (may be NULL) exits.  \returns the exit status.
  */
-int vnc_frames_run(struct vnc_bridge *b, struct vnc_child *ch, volatile sig_atomic_t *stop);
+int vnc_frames_run(struct vnc_bridge *b, struct target_child *ch, volatile sig_atomic_t *stop);
 /** Closes the consumer and frees every shadow (after vnc_server_stop()). */
 void vnc_frames_close(struct vnc_bridge *b);
 
@@ -239,6 +237,7 @@ struct vnc_client {
     char peer[80];                    /**< "address:port" */
     uint64_t since_ms;                /**< when it connected */
     uint64_t resize_ms;               /**< when its last desktop size request was forwarded */
+    bool scale_said;                  /**< its scaling request was answered (input thread) */
     struct vnc_client_cursor *cursor; /**< client's output thread only */
 };
 
@@ -251,26 +250,6 @@ struct rfbCursor *vnc_cursor_for_client(struct _rfbClientRec *cl);
 void vnc_cursor_changed_all(struct vnc_bridge *b);
 /** Frees a client's cursor copy; NULL is a no-op. */
 void vnc_cursor_free(struct vnc_client_cursor *cc);
-
-/* ------------------------------------------------------------------------ */
-/* A spawned producer (child.c)                                             */
-/* ------------------------------------------------------------------------ */
-
-struct vnc_child {
-    int32_t pid; /**< 0 once reaped */
-    int status;  /**< exit status to report: 0..255, 128 + signal */
-    const char *prog;
-};
-
-/** Starts the program and receives its framebuffer (not attached).
- *  Says why on failure.  \returns 0, or an exit status. */
-int vnc_child_start(struct vnc_child *ch, const struct vnc_options *o, struct shmfb_consumer **out);
-/** Reaps the child if it exited (waiting up to \p ms, negative: no bound);
- *  says how it ended.  \returns true once it is gone. */
-bool vnc_child_reap(struct vnc_child *ch, int ms);
-/** SIGTERM, then SIGKILL after \p grace_ms; reaps (saying how it ended
- *  unless \p quiet). */
-void vnc_child_stop(struct vnc_child *ch, int grace_ms, bool quiet);
 
 /* ------------------------------------------------------------------------ */
 /* noVNC through websockify (web.c)                                         */

@@ -191,6 +191,23 @@ case_fuzz() {
     stop_bridge
 }
 
+# Server-side scaling requests are answered by the bridge's own
+# rfbScalingSetup(), which takes libvncserver's place by interposition: the
+# bridge's line proves that it still does (a libvncserver that binds its own
+# calls would run its scaling silently), and the clients still get the
+# frame at its real size.
+case_scale() {
+    start_producer "$NAME" --size 320x200 --fps 60 --timeout-ms 1000 --report "$W/report"
+    start_bridge "/$NAME"
+    "$VNC_FUZZ" "$ADDR" scale 7 3 2>>"$W/fuzz.err" || fail "vnc-fuzz scale: $(tail -1 "$W/fuzz.err")"
+    said() { [ "$(grep -c "asked for server-side scaling to .*: not offered" "$W/vnc.err")" -ge 3 ]; }
+    wait_for 10 said || fail "the scaling requests did not reach the bridge's rfbScalingSetup" \
+        "(libvncserver's own ran): $(grep -c "server-side scaling" "$W/vnc.err") of 3 said"
+    producer_report "$W/report" 1000
+    client expect "/$NAME"
+    stop_bridge
+}
+
 # A client that never reads and one that never finishes its handshake: the
 # producer runs on, another client is served, both are dropped in time.
 case_slow_clients() {
