@@ -112,8 +112,9 @@ SHMFB_EXPORT void shmfb_image_free(struct shmfb_image *img);
  *                   to be written); may be NULL
  * \param diff_path  where to write the diff image; may be NULL
  * \returns 0 (equal within tolerance), 1 (they differ; see \p out),
- *          -EDOM (sizes differ), -EINVAL (NULL images, bad geometry, negative
- *          tolerance), or the errors of shmfb_png_write() for the diff image.
+ *          -EDOM (sizes differ), -EINVAL (NULL images, bad geometry, a nonzero
+ *          reserved byte, negative tolerance), or the errors of
+ *          shmfb_png_write() for the diff image.
  * \since 0.1
  */
 SHMFB_EXPORT int shmfb_image_compare(const struct shmfb_image *a, const struct shmfb_image *b,

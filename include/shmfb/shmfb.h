@@ -201,7 +201,7 @@ struct shmfb_producer_desc {
  * \param desc  capacity, initial size and options
  * \param out   receives the producer; set to NULL first
  * \returns 0; -EINVAL (bad name, NULL or zero/negative sizes, unknown format,
- *          pacing or flags), -ENOTSOCK (NULL name but not spawned),
+ *          pacing or flags, a nonzero reserved byte), -ENOTSOCK (NULL name but not spawned),
  *          -ENAMETOOLONG, -ERANGE (initial size larger than the capacity),
  *          -EOVERFLOW (capacity too large), -EEXIST (a live producer has the
  *          name), -EMEDIUMTYPE (a link, directory, FIFO or other file stands
@@ -431,7 +431,8 @@ struct shmfb_consumer_desc {
  * \param name  framebuffer name, see shmfb_name_check()
  * \param desc  options, may be NULL
  * \param out   receives the consumer; set to NULL first
- * \returns 0; -EINVAL/-ENAMETOOLONG (bad name, flags or timeout), -ENOENT
+ * \returns 0; -EINVAL/-ENAMETOOLONG (bad name, flags, timeout or a nonzero
+ *          reserved byte), -ENOENT
  *          (no such framebuffer), -EACCES (the producer runs as another
  *          user, or refused this one), -ECONNREFUSED (the producer has too
  *          many connections; try again), -EREMOTEIO (the producer refused
@@ -833,9 +834,10 @@ struct shmfb_host_msg {
  * \param items  \p n representations, distinct MIME types; data of
  *               SHMFB_MIME_TEXT must be UTF-8
  * \param n      0..SHMFB_CLIP_TYPES_MAX; 0 says the clipboard is empty
- * \returns 0 (also with no consumer); -EINVAL (NULL \p items with n > 0, a bad
- *          MIME type, a repeated one, text that is not UTF-8, n too large);
- *          -EFBIG (more than SHMFB_HOST_DATA_MAX bytes); -ENOMEM.
+ * \returns 0 (also with no consumer); -EINVAL (NULL \p items with n > 0, an
+ *          item with a nonzero reserved byte, a bad MIME type, a repeated
+ *          one, text that is not UTF-8, n too large); -EFBIG (more than
+ *          SHMFB_HOST_DATA_MAX bytes); -ENOMEM.
  * \since 0.1
  */
 SHMFB_EXPORT int shmfb_producer_offer_clipboard(struct shmfb_producer *p,
