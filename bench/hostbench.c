@@ -77,7 +77,7 @@ static int echo_consumer(const char *name)
 static int round_trip(struct shmfb_producer *p, uint8_t *data, size_t size, uint32_t k, int64_t *ns)
 {
     memcpy(data, &k, sizeof(k));
-    struct shmfb_clip_item it = {"application/octet-stream", data, size};
+    struct shmfb_clip_item it = {.mime = "application/octet-stream", .data = data, .size = size};
     int64_t t0 = now_ns();
     int rc = shmfb_producer_offer_clipboard(p, &it, 1);
     while (rc == 0) {

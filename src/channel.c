@@ -15,6 +15,7 @@
  * then checked by the same parser that checks received ones: one set of
  * rules for both directions. */
 #include "internal.h"
+#include "reserved.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -267,6 +268,7 @@ static int clip_size(const struct shmfb_clip_item *items, uint32_t n, size_t *pa
     size_t data = 0, size = sizeof(struct wire_clip) + n * sizeof(struct wire_clip_item);
     for (uint32_t i = 0; i < n; i++) {
         if (!items[i].mime || (!items[i].data && items[i].size) ||
+            !SHMFB__RESERVED_ZERO(&items[i]) ||
             strnlen(items[i].mime, SHMFB_MIME_MAX + 1) > SHMFB_MIME_MAX)
             return -EINVAL;
         if (items[i].size > SHMFB_HOST_DATA_MAX - data)

@@ -1,6 +1,7 @@
 /* The consumer: attaches, waits for frames, reads validated copies. */
 #include "internal.h"
 #include "rect.h"
+#include "reserved.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -119,7 +120,8 @@ int shmfb_consumer_open(const char *name, const struct shmfb_consumer_desc *desc
     int rc = shmfb_name_check(name, canon, sizeof(canon));
     if (rc < 0)
         return rc;
-    if (desc && ((desc->flags & ~SHMFB_TRUST_UID) || desc->timeout_ms < 0))
+    if (desc &&
+        ((desc->flags & ~SHMFB_TRUST_UID) || desc->timeout_ms < 0 || !SHMFB__RESERVED_ZERO(desc)))
         return -EINVAL;
     return open_named(canon, desc, out);
 }

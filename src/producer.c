@@ -1,6 +1,7 @@
 /* The producer: draws, marks damage, presents, paces. */
 #include "internal.h"
 #include "rect.h"
+#include "reserved.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -12,7 +13,7 @@
 static int desc_check(const struct shmfb_producer_desc *d)
 {
     if (d->max_width <= 0 || d->max_height <= 0 || d->width < 0 || d->height < 0 ||
-        d->timeout_ms < 0)
+        d->timeout_ms < 0 || !SHMFB__RESERVED_ZERO(d))
         return -EINVAL;
     if (d->format > SHMFB_FORMAT_ARGB8888 || d->pacing > SHMFB_PACING_MAILBOX ||
         (d->flags & ~(SHMFB_SHARE_UID | SHMFB_SHARE_ANY | SHMFB_OWN_IMAGE)))
@@ -143,6 +144,7 @@ int shmfb_producer_acquire(struct shmfb_producer *p, struct shmfb_back *back)
     int b = shmfb__back_acquire(p, back->repair, &back->nrepair, false);
     back->pixels = shmfb__region_buffer(&p->r, (uint32_t)b);
     back->stride = p->r.stride;
+    memset(back->reserved, 0, sizeof(back->reserved));
     return 0;
 }
 

@@ -4,6 +4,7 @@
  * consumer.  Nothing has a name, and no other process can open the
  * framebuffer. */
 #include "internal.h"
+#include "reserved.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -149,7 +150,7 @@ int shmfb_consumer_open_socket(int sock, int timeout_ms, const struct shmfb_cons
     if (!out)
         return -EINVAL;
     *out = NULL;
-    if (sock < 0 || (desc && (desc->flags & ~SHMFB_TRUST_UID)))
+    if (sock < 0 || (desc && ((desc->flags & ~SHMFB_TRUST_UID) || !SHMFB__RESERVED_ZERO(desc))))
         return -EINVAL;
     /* Our own copy of the connection: its hang-up tells us the producer is
      * gone, whatever the caller does with `sock`. */

@@ -24,7 +24,7 @@ struct offer_ctx {
 static int offer_text(struct shmfb_consumer *c, void *ctx)
 {
     const struct offer_ctx *o = ctx;
-    struct shmfb_clip_item it = {SHMFB_MIME_TEXT, o->text, strlen(o->text)};
+    struct shmfb_clip_item it = {.mime = SHMFB_MIME_TEXT, .data = o->text, .size = strlen(o->text)};
     return shmfb_consumer_offer_clipboard(c, &it, 1);
 }
 

@@ -60,7 +60,7 @@ void vnc_clip_from_client(struct vnc_bridge *b, const char *text, size_t len, bo
     char *copy = utf8 ? NULL : from_latin1(text, len, &n);
     if (!utf8 && !copy)
         return;
-    struct shmfb_clip_item it = {SHMFB_MIME_TEXT, utf8 ? text : copy, n};
+    struct shmfb_clip_item it = {.mime = SHMFB_MIME_TEXT, .data = utf8 ? text : copy, .size = n};
     pthread_mutex_lock(&b->input_lock);
     int rc = b->input ? shmfb_consumer_offer_clipboard(b->input, &it, 1) : 0;
     pthread_mutex_unlock(&b->input_lock);

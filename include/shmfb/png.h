@@ -3,7 +3,10 @@
  *
  * Pixels are native-endian 32-bit 0xAARRGGBB words (enum shmfb_format) with
  * an explicit stride in bytes, exactly as in a shmfb framebuffer.
- * Same conventions as <shmfb/shmfb.h>: 0 or a negative errno, no printing.
+ * Same conventions as <shmfb/shmfb.h>: 0 or a negative errno, no printing,
+ * and the same ABI growth rule (struct shmfb_image is an input of
+ * shmfb_image_compare() and an output of the functions that fill it;
+ * struct shmfb_diff is an output).
  */
 #ifndef SHMFB_PNG_H
 #define SHMFB_PNG_H
@@ -24,6 +27,9 @@ struct shmfb_image {
     int32_t height;
     int32_t stride;   /**< bytes from one row to the next, >= width * 4 */
     uint32_t *pixels; /**< 0xAARRGGBB words */
+    /** Zeroed by the functions that fill an image; must be zero in an image
+     *  given to shmfb_image_compare(), else -EINVAL. */
+    uint64_t reserved[8];
 };
 
 /** The outcome of shmfb_image_compare(). */
@@ -31,6 +37,9 @@ struct shmfb_diff {
     uint64_t differing;     /**< pixels with a channel beyond the tolerance */
     struct shmfb_rect bbox; /**< bounding box of those pixels (0s if none) */
     int32_t max_delta;      /**< largest channel difference seen */
+    /** Zeroed by the library; 60 bytes, not 64, so that the struct ends
+     *  without padding. */
+    uint32_t reserved[15];
 };
 
 /**
@@ -51,6 +60,7 @@ struct shmfb_diff {
  *          stride beyond 4 GiB), -EACCES, -ENOENT (directory missing),
  *          -EISDIR, -ENOSPC, -EIO, -ENOMEM, or
  *          another negative errno from opening or writing the file.
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_png_write(const char *path, const uint32_t *pixels, int32_t width,
                                  int32_t height, int32_t stride, bool alpha, char *err,
@@ -68,6 +78,7 @@ SHMFB_EXPORT int shmfb_png_write(const char *path, const uint32_t *pixels, int32
  * \returns 0; -EINVAL (NULL pointers), -ENOENT (missing), -EACCES, -EISDIR,
  *          -EILSEQ (not a PNG file), -EBADMSG (truncated or corrupt PNG),
  *          -EOVERFLOW (more than SHMFB_IMAGE_PIXELS_MAX pixels), -ENOMEM.
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_png_read(const char *path, struct shmfb_image *out, char *err,
                                 size_t errsize);
@@ -78,11 +89,13 @@ SHMFB_EXPORT int shmfb_png_read(const char *path, struct shmfb_image *out, char 
  * \param out  receives the image; zeroed first; free with shmfb_image_free()
  * \returns 0; -EINVAL (NULL or non-positive size), -EOVERFLOW (more than
  *          SHMFB_IMAGE_PIXELS_MAX pixels), -ENOMEM.
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_image_alloc(struct shmfb_image *out, int32_t width, int32_t height);
 
 /** Frees the pixels of an image from shmfb_png_read() or shmfb_image_alloc()
- *  and zeroes it.  NULL is a no-op. */
+ *  and zeroes it.  NULL is a no-op.
+ *  \since 0.1 */
 SHMFB_EXPORT void shmfb_image_free(struct shmfb_image *img);
 
 /**
@@ -99,14 +112,17 @@ SHMFB_EXPORT void shmfb_image_free(struct shmfb_image *img);
  *                   to be written); may be NULL
  * \param diff_path  where to write the diff image; may be NULL
  * \returns 0 (equal within tolerance), 1 (they differ; see \p out),
- *          -EDOM (sizes differ), -EINVAL (NULL images, bad geometry, negative
- *          tolerance), or the errors of shmfb_png_write() for the diff image.
+ *          -EDOM (sizes differ), -EINVAL (NULL images, bad geometry, a nonzero
+ *          reserved byte, negative tolerance), or the errors of
+ *          shmfb_png_write() for the diff image.
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_image_compare(const struct shmfb_image *a, const struct shmfb_image *b,
                                      int tolerance, bool alpha, struct shmfb_diff *out,
                                      const char *diff_path);
 
-/** Like shmfb_strerror(), with this library's meanings (e.g. -EILSEQ: not a PNG file). */
+/** Like shmfb_strerror(), with this library's meanings (e.g. -EILSEQ: not a PNG file).
+ *  \since 0.1 */
 SHMFB_EXPORT const char *shmfb_png_strerror(int code);
 
 #ifdef __cplusplus

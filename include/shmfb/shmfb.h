@@ -18,6 +18,24 @@
  *    independent.  One exception: shmfb_consumer_send() may run on one thread
  *    while another waits on (or attaches, detaches, releases) the same
  *    consumer.  The library starts no threads.
+ *
+ * How the ABI grows (the whole rule: shmfb(3), VERSIONS AND ABI):
+ *  - Every struct that crosses the API has a fixed size and ends in a
+ *    reserved tail: 64 bytes (60 where 64 would leave padding at the end;
+ *    16 in struct shmfb_clip_item, which comes in arrays).  A later release
+ *    gives a field meaning by taking reserved space, and tags it \since.
+ *  - Inputs (the *_desc descriptors, struct shmfb_clip_item): every
+ *    reserved byte must be zero, else the call returns -EINVAL.  So a
+ *    program that sets a field a later library added is refused by an older
+ *    library, never silently half obeyed.  Zero-initialise descriptors.
+ *  - Outputs (struct shmfb_frame, shmfb_back, shmfb_cursor, shmfb_info,
+ *    shmfb_host_msg): the library zeroes the reserved bytes.
+ *  - When a struct's reserved space runs out, a new struct and function pair
+ *    (*_2) is added; the old pair stays.  struct shmfb_event is the wire's
+ *    32 bytes: events grow by new types only.
+ *  - Each function says which release added it (\since); symbols carry
+ *    version nodes (SHMFB_0.1, ...).  The SOVERSION changes only when the
+ *    ABI breaks.
  */
 #ifndef SHMFB_SHMFB_H
 #define SHMFB_SHMFB_H
@@ -79,15 +97,18 @@ enum shmfb_pacing {
 #define SHMFB_MAX_BUFFERS 8
 
 /** Returns a static, never-NULL sentence describing a return code
- *  (0, a negative errno value from this library, or any other number). */
+ *  (0, a negative errno value from this library, or any other number).
+ *  \since 0.1 */
 SHMFB_EXPORT const char *shmfb_strerror(int code);
 
 /** Returns the version of the library loaded at run time, "MAJOR.MINOR.PATCH"
- *  (static, never NULL); SHMFB_VERSION_STRING is the headers' version. */
+ *  (static, never NULL); SHMFB_VERSION_STRING is the headers' version.
+ *  \since 0.1 */
 SHMFB_EXPORT const char *shmfb_version(void);
 
 /** Returns true if the library loaded at run time is at least version
- *  major.minor.patch (SHMFB_CHECK_VERSION() asks the same of the headers). */
+ *  major.minor.patch (SHMFB_CHECK_VERSION() asks the same of the headers).
+ *  \since 0.1 */
 SHMFB_EXPORT bool shmfb_check_version(int major, int minor, int patch);
 
 /**
@@ -101,6 +122,7 @@ SHMFB_EXPORT bool shmfb_check_version(int major, int minor, int patch);
  * \param size  size of \p out in bytes
  * \returns 0, -EINVAL (NULL, empty or malformed), -ENAMETOOLONG (longer than
  *          SHMFB_NAME_MAX), -ENOSPC (\p out too small).
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_name_check(const char *name, char *out, size_t size);
 
@@ -127,20 +149,21 @@ enum shmfb_producer_flags {
 
 /** Options for shmfb_producer_create(); zero fields mean defaults. */
 struct shmfb_producer_desc {
-    int32_t max_width;  /**< capacity in pixels (required, 1..SHMFB_DIM_MAX) */
-    int32_t max_height; /**< capacity in pixels (required, 1..SHMFB_DIM_MAX) */
-    int32_t width;      /**< initial size; 0 means max_width */
-    int32_t height;     /**< initial size; 0 means max_height */
-    uint32_t format;    /**< enum shmfb_format; default XRGB8888 */
-    uint32_t pacing;    /**< enum shmfb_pacing; default FIFO */
-    int32_t timeout_ms; /**< longest a present waits for a consumer before
-                             dropping it as stuck (free and mailbox pacing:
-                             how long a consumer may leave frames untaken);
-                             0 means 2000 */
-    uint32_t flags;     /**< enum shmfb_producer_flags */
-    uint32_t share_uid; /**< with SHMFB_SHARE_UID: the other user allowed */
-    int32_t buffers;    /**< mailbox pacing: shared buffers, 2..SHMFB_MAX_BUFFERS;
-                             0 means 3.  Must be 0 otherwise (one buffer). */
+    int32_t max_width;     /**< capacity in pixels (required, 1..SHMFB_DIM_MAX) */
+    int32_t max_height;    /**< capacity in pixels (required, 1..SHMFB_DIM_MAX) */
+    int32_t width;         /**< initial size; 0 means max_width */
+    int32_t height;        /**< initial size; 0 means max_height */
+    uint32_t format;       /**< enum shmfb_format; default XRGB8888 */
+    uint32_t pacing;       /**< enum shmfb_pacing; default FIFO */
+    int32_t timeout_ms;    /**< longest a present waits for a consumer before
+                                dropping it as stuck (free and mailbox pacing:
+                                how long a consumer may leave frames untaken);
+                                0 means 2000 */
+    uint32_t flags;        /**< enum shmfb_producer_flags */
+    uint32_t share_uid;    /**< with SHMFB_SHARE_UID: the other user allowed */
+    int32_t buffers;       /**< mailbox pacing: shared buffers, 2..SHMFB_MAX_BUFFERS;
+                                0 means 3.  Must be 0 otherwise (one buffer). */
+    uint32_t reserved[16]; /**< must be zero, else -EINVAL (see the opening comment) */
 };
 
 /** Environment variable naming the directory where names live, for users
@@ -178,13 +201,14 @@ struct shmfb_producer_desc {
  * \param desc  capacity, initial size and options
  * \param out   receives the producer; set to NULL first
  * \returns 0; -EINVAL (bad name, NULL or zero/negative sizes, unknown format,
- *          pacing or flags), -ENOTSOCK (NULL name but not spawned),
+ *          pacing or flags, a nonzero reserved byte), -ENOTSOCK (NULL name but not spawned),
  *          -ENAMETOOLONG, -ERANGE (initial size larger than the capacity),
  *          -EOVERFLOW (capacity too large), -EEXIST (a live producer has the
  *          name), -EMEDIUMTYPE (a link, directory, FIFO or other file stands
  *          where the name's socket or lock file goes, see shmfb_reap()),
  *          -EACCES/-ENOTDIR (the runtime directory is not a private
  *          directory of this user), -ENOMEM, or another negative errno.
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_producer_create(const char *name, const struct shmfb_producer_desc *desc,
                                        struct shmfb_producer **out);
@@ -193,6 +217,7 @@ SHMFB_EXPORT int shmfb_producer_create(const char *name, const struct shmfb_prod
  * Closes the framebuffer: consumers waiting on it see -EPIPE, the name is
  * removed and the mapping released.  NULL is a no-op.  Every pointer the
  * producer handed out becomes invalid.
+ * \since 0.1
  */
 SHMFB_EXPORT void shmfb_producer_destroy(struct shmfb_producer *p);
 
@@ -200,6 +225,7 @@ SHMFB_EXPORT void shmfb_producer_destroy(struct shmfb_producer *p);
  * The socket a named producer listens on, for a producer that sleeps in a
  * poll loop of its own: when it is readable, call shmfb_producer_dispatch().
  * -1 for a spawned producer.  Owned by the producer; do not close it.
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_producer_fd(const struct shmfb_producer *p);
 
@@ -207,6 +233,7 @@ SHMFB_EXPORT int shmfb_producer_fd(const struct shmfb_producer *p);
  * Answers consumers waiting to connect and frees the slots of those whose
  * connection is gone, without blocking.  Present and the waits do this too.
  * \returns 0.
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_producer_dispatch(struct shmfb_producer *p);
 
@@ -219,6 +246,7 @@ SHMFB_EXPORT int shmfb_producer_dispatch(struct shmfb_producer *p);
  * image, which present() copies into a shared buffer (only what changed
  * since that buffer last held a frame).  NULL in mailbox pacing with
  * SHMFB_OWN_IMAGE.  Borrowed; valid until shmfb_producer_destroy().
+ * \since 0.1
  */
 SHMFB_EXPORT uint32_t *shmfb_producer_pixels(const struct shmfb_producer *p);
 
@@ -233,6 +261,7 @@ struct shmfb_back {
      *  its own image) besides its new damage.  The whole frame when the
      *  buffer never held one or the size changed. */
     struct shmfb_rect repair[SHMFB_MAX_DAMAGE];
+    uint64_t reserved[8]; /**< zeroed by the library */
 };
 
 /**
@@ -247,21 +276,25 @@ struct shmfb_back {
  * as stuck).
  *
  * \returns 0; -EINVAL (NULL \p back).
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_producer_acquire(struct shmfb_producer *p, struct shmfb_back *back);
 
-/** Bytes from one row to the next (max_width * 4). */
+/** Bytes from one row to the next (max_width * 4).
+ *  \since 0.1 */
 SHMFB_EXPORT int32_t shmfb_producer_stride(const struct shmfb_producer *p);
 
 /**
  * The size the next present will publish (after any shmfb_producer_resize())
  * and the capacity.  Any pointer may be NULL.
+ * \since 0.1
  */
 SHMFB_EXPORT void shmfb_producer_size(const struct shmfb_producer *p, int32_t *width,
                                       int32_t *height, int32_t *max_width, int32_t *max_height);
 
 /** The name in canonical form ("/name"), or "" for a spawned producer.
- *  Borrowed; valid until destroy. */
+ *  Borrowed; valid until destroy.
+ *  \since 0.1 */
 SHMFB_EXPORT const char *shmfb_producer_name(const struct shmfb_producer *p);
 
 /**
@@ -273,6 +306,7 @@ SHMFB_EXPORT const char *shmfb_producer_name(const struct shmfb_producer *p);
  * boxes.  A present with no damage marked publishes the whole frame.
  *
  * \returns 0, or -EINVAL if \p r is NULL.
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_producer_damage(struct shmfb_producer *p, const struct shmfb_rect *r);
 
@@ -281,6 +315,7 @@ SHMFB_EXPORT int shmfb_producer_damage(struct shmfb_producer *p, const struct sh
  * carries full damage.  Pixels are not moved: row y stays at y * stride.
  *
  * \returns 0, -EINVAL (zero or negative size), -ERANGE (beyond the capacity).
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_producer_resize(struct shmfb_producer *p, int32_t width, int32_t height);
 
@@ -302,6 +337,7 @@ SHMFB_EXPORT int shmfb_producer_resize(struct shmfb_producer *p, int32_t width, 
  * \returns 0 when the frame was published (even if consumers were dropped);
  *          -EINVAL (mailbox pacing with SHMFB_OWN_IMAGE and no acquire
  *          since the last present).  -EINTR is never returned.
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_producer_present(struct shmfb_producer *p);
 
@@ -312,13 +348,16 @@ SHMFB_EXPORT int shmfb_producer_present(struct shmfb_producer *p);
  * CLOCK_MONOTONIC again unless it is set again.
  *
  * \param time_ns  any value; 0 means "the present's own CLOCK_MONOTONIC time"
+ * \since 0.1
  */
 SHMFB_EXPORT void shmfb_producer_set_time(struct shmfb_producer *p, uint64_t time_ns);
 
-/** Sequence number of the last presented frame (0 before the first). */
+/** Sequence number of the last presented frame (0 before the first).
+ *  \since 0.1 */
 SHMFB_EXPORT uint64_t shmfb_producer_frame(const struct shmfb_producer *p);
 
-/** Number of consumers currently attached. */
+/** Number of consumers currently attached.
+ *  \since 0.1 */
 SHMFB_EXPORT int shmfb_producer_consumers(const struct shmfb_producer *p);
 
 /* ------------------------------------------------------------------------ */
@@ -355,6 +394,7 @@ struct shmfb_frame {
      *  validated: a peer may write anything here, so use it for display and
      *  timestamps only (differences between frames may even be negative). */
     uint64_t time_ns;
+    uint64_t reserved[8]; /**< zeroed by the library */
 };
 
 /** Consumer flags, in struct shmfb_consumer_desc.flags. */
@@ -366,10 +406,11 @@ enum shmfb_consumer_flags {
 
 /** Options for shmfb_consumer_open(); zero fields mean defaults. */
 struct shmfb_consumer_desc {
-    uint32_t flags;     /**< enum shmfb_consumer_flags */
-    uint32_t trust_uid; /**< with SHMFB_TRUST_UID: the other user trusted */
-    int32_t timeout_ms; /**< longest wait for the producer to answer; 0
-                             means 5000 */
+    uint32_t flags;        /**< enum shmfb_consumer_flags */
+    uint32_t trust_uid;    /**< with SHMFB_TRUST_UID: the other user trusted */
+    int32_t timeout_ms;    /**< longest wait for the producer to answer; 0
+                                means 5000 */
+    uint32_t reserved[16]; /**< must be zero, else -EINVAL (see the opening comment) */
 };
 
 /**
@@ -390,7 +431,8 @@ struct shmfb_consumer_desc {
  * \param name  framebuffer name, see shmfb_name_check()
  * \param desc  options, may be NULL
  * \param out   receives the consumer; set to NULL first
- * \returns 0; -EINVAL/-ENAMETOOLONG (bad name, flags or timeout), -ENOENT
+ * \returns 0; -EINVAL/-ENAMETOOLONG (bad name, flags, timeout or a nonzero
+ *          reserved byte), -ENOENT
  *          (no such framebuffer), -EACCES (the producer runs as another
  *          user, or refused this one), -ECONNREFUSED (the producer has too
  *          many connections; try again), -EREMOTEIO (the producer refused
@@ -401,11 +443,13 @@ struct shmfb_consumer_desc {
  *          -EPROTO (not a shmfb framebuffer), -EPROTONOSUPPORT (another
  *          layout version), -EBADMSG (corrupt header), -EMSGSIZE (object
  *          smaller than its header says), -ENOMEM, or another negative errno.
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_consumer_open(const char *name, const struct shmfb_consumer_desc *desc,
                                      struct shmfb_consumer **out);
 
-/** Detaches if attached, and unmaps.  NULL is a no-op. */
+/** Detaches if attached, and unmaps.  NULL is a no-op.
+ *  \since 0.1 */
 SHMFB_EXPORT void shmfb_consumer_close(struct shmfb_consumer *c);
 
 /**
@@ -419,12 +463,14 @@ SHMFB_EXPORT void shmfb_consumer_close(struct shmfb_consumer *c);
  * \returns 0; -EUSERS (all SHMFB_MAX_CONSUMERS slots are taken), -EISCONN
  *          (already attached), -EPIPE (the producer is gone), or the
  *          runtime directory's errors when it connects again.
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_consumer_attach(struct shmfb_consumer *c);
 
 /**
  * Gives the slot back; a FIFO producer stops waiting for this consumer.
  * \returns 0, -ENOTCONN (not attached; also after being dropped).
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_consumer_detach(struct shmfb_consumer *c);
 
@@ -442,6 +488,7 @@ SHMFB_EXPORT int shmfb_consumer_detach(struct shmfb_consumer *c);
  *          or died), -ENOTCONN (not attached), -ECONNRESET (the producer
  *          dropped this consumer as stuck; attach again), -EBADMSG (the
  *          producer published an invalid frame).
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_consumer_wait(struct shmfb_consumer *c, int timeout_ms,
                                      struct shmfb_frame *frame);
@@ -460,6 +507,7 @@ SHMFB_EXPORT int shmfb_consumer_wait(struct shmfb_consumer *c, int timeout_ms,
  *          shmfb_consumer_cursor()); -EINVAL (no known flag, or NULL \p frame
  *          with SHMFB_WAIT_FRAME); otherwise the errors of
  *          shmfb_consumer_wait().
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_consumer_wait_any(struct shmfb_consumer *c, int timeout_ms, uint32_t what,
                                          struct shmfb_frame *frame);
@@ -468,6 +516,7 @@ SHMFB_EXPORT int shmfb_consumer_wait_any(struct shmfb_consumer *c, int timeout_m
  * Marks the frame returned by the last successful wait as taken, letting a
  * FIFO producer go on.  Pixel reads of that frame must be finished.
  * \returns 0, -ENOTCONN, -ECONNRESET (dropped), -EINVAL (no frame to release).
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_consumer_release(struct shmfb_consumer *c);
 
@@ -479,23 +528,29 @@ SHMFB_EXPORT int shmfb_consumer_release(struct shmfb_consumer *c);
  * shmfb_consumer_producer_alive()); its damage is always the whole frame.
  * \returns 0; -EAGAIN (nothing presented yet, or the producer kept rewriting
  *          the description); -EBADMSG (invalid frame); -EINVAL.
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_consumer_peek(struct shmfb_consumer *c, struct shmfb_frame *frame);
 
-/** Capacity of the framebuffer.  Either pointer may be NULL. */
+/** Capacity of the framebuffer.  Either pointer may be NULL.
+ *  \since 0.1 */
 SHMFB_EXPORT void shmfb_consumer_capacity(const struct shmfb_consumer *c, int32_t *max_width,
                                           int32_t *max_height);
 
-/** The pixel format (enum shmfb_format). */
+/** The pixel format (enum shmfb_format).
+ *  \since 0.1 */
 SHMFB_EXPORT uint32_t shmfb_consumer_format(const struct shmfb_consumer *c);
 
-/** The pixel buffer (read-only view).  Borrowed; valid until close. */
+/** The pixel buffer (read-only view).  Borrowed; valid until close.
+ *  \since 0.1 */
 SHMFB_EXPORT const uint32_t *shmfb_consumer_pixels(const struct shmfb_consumer *c);
 
-/** Bytes from one row to the next. */
+/** Bytes from one row to the next.
+ *  \since 0.1 */
 SHMFB_EXPORT int32_t shmfb_consumer_stride(const struct shmfb_consumer *c);
 
-/** Whether the producer is still there: 1 alive, 0 closed or dead. */
+/** Whether the producer is still there: 1 alive, 0 closed or dead.
+ *  \since 0.1 */
 SHMFB_EXPORT int shmfb_consumer_producer_alive(const struct shmfb_consumer *c);
 
 /* ------------------------------------------------------------------------ */
@@ -580,6 +635,7 @@ struct shmfb_event {
  * \returns 0; -ENOTCONN (not attached), -ECONNRESET (dropped by the
  *          producer), -EINVAL (NULL, or a field out of range: see
  *          shmfb_producer_poll_event()).  Unused fields are sent as zero.
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_consumer_send(struct shmfb_consumer *c, const struct shmfb_event *ev);
 
@@ -592,6 +648,7 @@ SHMFB_EXPORT int shmfb_consumer_send(struct shmfb_consumer *c, const struct shmf
  * shmfb_consumer_send().
  *
  * \returns 0; -ENOTCONN (not attached), -ECONNRESET (dropped).
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_consumer_request_frame(struct shmfb_consumer *c);
 
@@ -609,6 +666,7 @@ SHMFB_EXPORT int shmfb_consumer_request_frame(struct shmfb_consumer *c);
  *
  * \returns 0 with \p ev filled; -EAGAIN (no event, or the bound was
  *          reached; \p ev zeroed); -EINVAL (NULL).
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_producer_poll_event(struct shmfb_producer *p, struct shmfb_event *ev);
 
@@ -632,14 +690,17 @@ enum shmfb_wait_flags {
  * \param timeout_ms  longest wait; 0 polls; negative waits without a bound
  * \returns the set of conditions that hold (> 0); -ETIMEDOUT; -EINVAL (no
  *          known flag in \p what).
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_producer_wait(struct shmfb_producer *p, int timeout_ms, uint32_t what);
 
-/** Input events lost to full queues since creation, over all consumers. */
+/** Input events lost to full queues since creation, over all consumers.
+ *  \since 0.1 */
 SHMFB_EXPORT uint64_t shmfb_producer_events_dropped(const struct shmfb_producer *p);
 
 /** Input events dropped by shmfb_producer_poll_event() because a field was
- *  out of range (see struct shmfb_event), since creation. */
+ *  out of range (see struct shmfb_event), since creation.
+ *  \since 0.1 */
 SHMFB_EXPORT uint64_t shmfb_producer_events_invalid(const struct shmfb_producer *p);
 
 /* ------------------------------------------------------------------------ */
@@ -665,6 +726,9 @@ struct shmfb_cursor {
     /** SHAPE: width × height native-endian 0xAARRGGBB pixels, not
      *  premultiplied, rows packed (pitch = width); the rest is zero. */
     uint32_t pixels[SHMFB_CURSOR_MAX * SHMFB_CURSOR_MAX];
+    /** Zeroed by the library; 60 bytes, not 64, so that the struct ends
+     *  without padding. */
+    uint32_t reserved[15];
 };
 
 /**
@@ -677,6 +741,7 @@ struct shmfb_cursor {
  * \param hot_x, hot_y  SHAPE: the pixel that points, inside the image
  * \returns 0; -EINVAL (unknown state, NULL \p argb, a size outside
  *          1..SHMFB_CURSOR_MAX, a hotspot outside the image).
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_producer_set_cursor(struct shmfb_producer *p, uint32_t state,
                                            const uint32_t *argb, int32_t width, int32_t height,
@@ -689,6 +754,7 @@ SHMFB_EXPORT int shmfb_producer_set_cursor(struct shmfb_producer *p, uint32_t st
  *          this handle (a cursor not seen yet), 0 if unchanged (\p out is
  *          filled either way); -EAGAIN (the producer kept rewriting it);
  *          -EBADMSG (the producer published an invalid one); -EINVAL (NULL).
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_consumer_cursor(struct shmfb_consumer *c, struct shmfb_cursor *out);
 
@@ -740,6 +806,9 @@ struct shmfb_clip_item {
                            ASCII, e.g. SHMFB_MIME_TEXT or "image/png" */
     const void *data; /**< size bytes (not NUL-terminated); may be NULL if size is 0 */
     size_t size;
+    /** Must be zero in an offer, else -EINVAL; zeroed in a received message.
+     *  16 bytes, not 64: an offer holds up to SHMFB_CLIP_TYPES_MAX of them. */
+    uint64_t reserved[2];
 };
 
 /** A received host message: a validated private copy. */
@@ -754,6 +823,7 @@ struct shmfb_host_msg {
     int32_t x, y;             /**< DROP: where, in framebuffer pixels (may lie
                                    outside the frame, within ±2^24) */
     const char *const *paths; /**< DROP: count NUL-terminated UTF-8 paths or URIs */
+    uint64_t reserved[8];     /**< zeroed by the library */
 };
 
 /**
@@ -764,9 +834,11 @@ struct shmfb_host_msg {
  * \param items  \p n representations, distinct MIME types; data of
  *               SHMFB_MIME_TEXT must be UTF-8
  * \param n      0..SHMFB_CLIP_TYPES_MAX; 0 says the clipboard is empty
- * \returns 0 (also with no consumer); -EINVAL (NULL \p items with n > 0, a bad
- *          MIME type, a repeated one, text that is not UTF-8, n too large);
- *          -EFBIG (more than SHMFB_HOST_DATA_MAX bytes); -ENOMEM.
+ * \returns 0 (also with no consumer); -EINVAL (NULL \p items with n > 0, an
+ *          item with a nonzero reserved byte, a bad MIME type, a repeated
+ *          one, text that is not UTF-8, n too large); -EFBIG (more than
+ *          SHMFB_HOST_DATA_MAX bytes); -ENOMEM.
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_producer_offer_clipboard(struct shmfb_producer *p,
                                                 const struct shmfb_clip_item *items, uint32_t n);
@@ -778,6 +850,7 @@ SHMFB_EXPORT int shmfb_producer_offer_clipboard(struct shmfb_producer *p,
  *               "" lets consumers show their default
  * \returns 0; -EINVAL (NULL, not UTF-8, control characters); -EFBIG (too
  *          long); -ENOMEM.
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_producer_set_title(struct shmfb_producer *p, const char *title);
 
@@ -786,6 +859,7 @@ SHMFB_EXPORT int shmfb_producer_set_title(struct shmfb_producer *p, const char *
  * every consumer that connects later.  A request: the user may still leave
  * full screen in the viewer.
  * \returns 0; -ENOMEM.
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_producer_set_fullscreen(struct shmfb_producer *p, bool on);
 
@@ -799,11 +873,13 @@ SHMFB_EXPORT int shmfb_producer_set_fullscreen(struct shmfb_producer *p, bool on
  * \param msg  filled on success; its pointers are borrowed until the next
  *             call of this function on \p p or shmfb_producer_destroy()
  * \returns 0; -EAGAIN (none); -EINVAL (NULL).
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_producer_host_recv(struct shmfb_producer *p, struct shmfb_host_msg *msg);
 
 /** Host messages received and dropped because they broke their rules, and
- *  messages that were replaced before they could be sent, since creation. */
+ *  messages that were replaced before they could be sent, since creation.
+ *  \since 0.1 */
 SHMFB_EXPORT uint64_t shmfb_producer_host_dropped(const struct shmfb_producer *p);
 
 /**
@@ -811,6 +887,7 @@ SHMFB_EXPORT uint64_t shmfb_producer_host_dropped(const struct shmfb_producer *p
  * producer.  Same rules as shmfb_producer_offer_clipboard().
  * \returns 0; -EPIPE (the producer is gone); the errors of
  *          shmfb_producer_offer_clipboard().
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_consumer_offer_clipboard(struct shmfb_consumer *c,
                                                 const struct shmfb_clip_item *items, uint32_t n);
@@ -822,6 +899,7 @@ SHMFB_EXPORT int shmfb_consumer_offer_clipboard(struct shmfb_consumer *c,
  * \param n      1..SHMFB_DROP_MAX
  * \returns 0; -EINVAL (NULL, a bad count, position, or path); -EFBIG (paths
  *          longer than SHMFB_HOST_DATA_MAX together); -EPIPE; -ENOMEM.
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_consumer_drop(struct shmfb_consumer *c, int32_t x, int32_t y,
                                      const char *const *paths, uint32_t n);
@@ -841,6 +919,7 @@ SHMFB_EXPORT int shmfb_consumer_drop(struct shmfb_consumer *c, int32_t x, int32_
  *             call of this function on \p c or shmfb_consumer_close()
  * \returns 0; -EAGAIN (none); -EPIPE (the producer is gone, and every
  *          message it sent before has been taken); -EINVAL (NULL).
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_consumer_host_recv(struct shmfb_consumer *c, struct shmfb_host_msg *msg);
 
@@ -848,6 +927,7 @@ SHMFB_EXPORT int shmfb_consumer_host_recv(struct shmfb_consumer *c, struct shmfb
  * The consumer's connection to its producer, for a poll loop of the
  * caller's own: readable when host messages may be there (call
  * shmfb_consumer_host_recv()).  Owned by the consumer; do not read or close.
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_consumer_fd(const struct shmfb_consumer *c);
 
@@ -872,6 +952,7 @@ SHMFB_EXPORT int shmfb_consumer_fd(const struct shmfb_consumer *c);
  *                  caller closes it
  * \returns 0; -EINVAL; -ENOENT/-EACCES (cannot run the program); or another
  *          negative errno.
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_spawn(char *const argv[], int32_t *pid_out, int *sock_out);
 
@@ -886,6 +967,7 @@ SHMFB_EXPORT int shmfb_spawn(char *const argv[], int32_t *pid_out, int *sock_out
  * \returns 0; -ETIMEDOUT; -EPIPE (the producer exited or closed the socket
  *          first); -EPROTO (not a framebuffer handoff); -EPERM (descriptor
  *          not sealed against shrinking); the errors of shmfb_consumer_open().
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_consumer_open_socket(int sock, int timeout_ms,
                                             const struct shmfb_consumer_desc *desc,
@@ -908,12 +990,14 @@ struct shmfb_info {
     uint64_t frames;               /**< frames presented */
     int alive;                     /**< 1 producer running, 0 closed or dead */
     uint64_t size_bytes;           /**< size of the shared object */
+    uint64_t reserved[8];          /**< zeroed by the library */
 };
 
 /**
  * Opens a framebuffer just long enough to describe it, waiting at most
  * 250 ms for a producer that must answer the connection itself.
  * \returns 0, or the errors of shmfb_consumer_open().
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_probe(const char *name, struct shmfb_info *info);
 
@@ -936,6 +1020,7 @@ enum shmfb_list_flags {
  * \returns the number of names reported, or what \p fn returned to stop;
  *          -EINVAL (NULL \p fn, unknown flag); -ENOMEM; the runtime
  *          directory's errors (see shmfb_producer_create()).
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_list(int (*fn)(void *ctx, const char *name, bool alive), void *ctx,
                             uint32_t flags);
@@ -948,6 +1033,7 @@ SHMFB_EXPORT int shmfb_list(int (*fn)(void *ctx, const char *name, bool alive), 
  *          there; nothing done), -ENOENT (nothing there), -ENOTEMPTY (a
  *          directory with something in it stands there), -EACCES (another
  *          user's file), -EINVAL/-ENAMETOOLONG (bad name).
+ * \since 0.1
  */
 SHMFB_EXPORT int shmfb_reap(const char *name);
 

@@ -42,23 +42,24 @@ class ProducerDesc(Structure):
     _fields_ = [("max_width", c_int32), ("max_height", c_int32), ("width", c_int32),
                 ("height", c_int32), ("format", c_uint32), ("pacing", c_uint32),
                 ("timeout_ms", c_int32), ("flags", c_uint32), ("share_uid", c_uint32),
-                ("buffers", c_int32)]
+                ("buffers", c_int32), ("reserved", c_uint32 * 16)]
 
 
 class BackStruct(Structure):
     _fields_ = [("pixels", c_void_p), ("stride", c_int32), ("nrepair", c_uint32),
-                ("repair", Rect * MAX_DAMAGE)]
+                ("repair", Rect * MAX_DAMAGE), ("reserved", c_uint64 * 8)]
 
 
 class FrameStruct(Structure):
     _fields_ = [("seq", c_uint64), ("width", c_int32), ("height", c_int32),
                 ("stride", c_int32), ("format", c_uint32), ("flags", c_uint32),
                 ("ndamage", c_uint32), ("bounds", Rect), ("damage", Rect * MAX_DAMAGE),
-                ("pixels", c_void_p), ("time_ns", c_uint64)]
+                ("pixels", c_void_p), ("time_ns", c_uint64), ("reserved", c_uint64 * 8)]
 
 
 class ConsumerDesc(Structure):
-    _fields_ = [("flags", c_uint32), ("trust_uid", c_uint32), ("timeout_ms", c_int32)]
+    _fields_ = [("flags", c_uint32), ("trust_uid", c_uint32), ("timeout_ms", c_int32),
+                ("reserved", c_uint32 * 16)]
 
 
 class EventStruct(Structure):
@@ -72,24 +73,25 @@ class InfoStruct(Structure):
                 ("max_height", c_int32), ("width", c_int32), ("height", c_int32),
                 ("format", c_uint32), ("pacing", c_uint32), ("producer_pid", c_int32),
                 ("consumers", c_int32), ("frames", c_uint64), ("alive", c_int),
-                ("size_bytes", c_uint64)]
+                ("size_bytes", c_uint64), ("reserved", c_uint64 * 8)]
 
 
 class CursorStruct(Structure):
     _fields_ = [("seq", c_uint64), ("state", c_uint32), ("width", c_int32),
                 ("height", c_int32), ("hot_x", c_int32), ("hot_y", c_int32),
-                ("pixels", c_uint32 * (CURSOR_MAX * CURSOR_MAX))]
+                ("pixels", c_uint32 * (CURSOR_MAX * CURSOR_MAX)), ("reserved", c_uint32 * 15)]
 
 
 class ClipItemStruct(Structure):
-    _fields_ = [("mime", c_char_p), ("data", c_void_p), ("size", c_size_t)]
+    _fields_ = [("mime", c_char_p), ("data", c_void_p), ("size", c_size_t),
+                ("reserved", c_uint64 * 2)]
 
 
 class HostMsgStruct(Structure):
     _fields_ = [("type", c_uint32), ("count", c_uint32),
                 ("items", ClipItemStruct * CLIP_TYPES_MAX), ("title", c_char_p),
                 ("fullscreen", ctypes.c_bool), ("x", c_int32), ("y", c_int32),
-                ("paths", POINTER(c_char_p))]
+                ("paths", POINTER(c_char_p)), ("reserved", c_uint64 * 8)]
 
 
 # The layouts the tests compare with what a C compiler makes of shmfb.h.

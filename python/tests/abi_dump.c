@@ -35,10 +35,12 @@ static void rect_and_descs(void)
     FIELD(shmfb_producer_desc, flags);
     FIELD(shmfb_producer_desc, share_uid);
     FIELD(shmfb_producer_desc, buffers);
+    FIELD(shmfb_producer_desc, reserved);
     SIZE(shmfb_consumer_desc);
     FIELD(shmfb_consumer_desc, flags);
     FIELD(shmfb_consumer_desc, trust_uid);
     FIELD(shmfb_consumer_desc, timeout_ms);
+    FIELD(shmfb_consumer_desc, reserved);
 }
 
 static void frame_and_event(void)
@@ -55,6 +57,7 @@ static void frame_and_event(void)
     FIELD(shmfb_frame, damage);
     FIELD(shmfb_frame, pixels);
     FIELD(shmfb_frame, time_ns);
+    FIELD(shmfb_frame, reserved);
     SIZE(shmfb_event);
     FIELD(shmfb_event, type);
     FIELD(shmfb_event, time_ms);
@@ -81,6 +84,7 @@ static void info(void)
     FIELD(shmfb_info, frames);
     FIELD(shmfb_info, alive);
     FIELD(shmfb_info, size_bytes);
+    FIELD(shmfb_info, reserved);
 }
 
 static void back(void)
@@ -90,6 +94,7 @@ static void back(void)
     FIELD(shmfb_back, stride);
     FIELD(shmfb_back, nrepair);
     FIELD(shmfb_back, repair);
+    FIELD(shmfb_back, reserved);
 }
 
 static void cursor(void)
@@ -102,6 +107,7 @@ static void cursor(void)
     FIELD(shmfb_cursor, hot_x);
     FIELD(shmfb_cursor, hot_y);
     FIELD(shmfb_cursor, pixels);
+    FIELD(shmfb_cursor, reserved);
 }
 
 static void host(void)
@@ -110,6 +116,7 @@ static void host(void)
     FIELD(shmfb_clip_item, mime);
     FIELD(shmfb_clip_item, data);
     FIELD(shmfb_clip_item, size);
+    FIELD(shmfb_clip_item, reserved);
     SIZE(shmfb_host_msg);
     FIELD(shmfb_host_msg, type);
     FIELD(shmfb_host_msg, count);
@@ -119,6 +126,7 @@ static void host(void)
     FIELD(shmfb_host_msg, x);
     FIELD(shmfb_host_msg, y);
     FIELD(shmfb_host_msg, paths);
+    FIELD(shmfb_host_msg, reserved);
 }
 
 #define WIRE(s, f) printf("wire %s.%s %zu\n", #s, #f, offsetof(struct wire_##s, f))

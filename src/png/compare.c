@@ -1,5 +1,6 @@
 #include "png_internal.h"
 #include "../rect.h"
+#include "../reserved.h"
 
 #include <errno.h>
 #include <string.h>
@@ -88,7 +89,7 @@ static int check_image(const struct shmfb_image *img)
 {
     int rc;
 
-    if (!img || !img->pixels)
+    if (!img || !img->pixels || !SHMFB__RESERVED_ZERO(img))
         return -EINVAL;
     rc = shmfb_png_check_geometry(img->width, img->height, img->stride);
     return rc == -EOVERFLOW ? 0 : rc;

@@ -82,9 +82,10 @@ START_TEST(clipboard_both_ways)
     struct pair x;
     pair_open(&x, "hclip");
     const char *text = "H\xc3\xbcndchen \xe2\x82\xac \xf0\x9f\x98\x80";
-    struct shmfb_clip_item items[] = {{SHMFB_MIME_TEXT, text, strlen(text)},
-                                      {"image/png", png_bytes, sizeof(png_bytes)},
-                                      {"text/html", "<b>x</b>", 8}};
+    struct shmfb_clip_item items[] = {
+        {.mime = SHMFB_MIME_TEXT, .data = text, .size = strlen(text)},
+        {.mime = "image/png", .data = png_bytes, .size = sizeof(png_bytes)},
+        {.mime = "text/html", .data = "<b>x</b>", .size = 8}};
     ck_assert_int_eq(shmfb_producer_offer_clipboard(x.p, items, 3), 0);
     struct shmfb_host_msg m;
     ck_assert_int_eq(c_recv(&x, &m, 2000), 0);
@@ -111,7 +112,7 @@ START_TEST(zero_bytes)
 {
     struct pair x;
     pair_open(&x, "hzero");
-    struct shmfb_clip_item empty = {SHMFB_MIME_TEXT, NULL, 0};
+    struct shmfb_clip_item empty = {.mime = SHMFB_MIME_TEXT, .data = NULL, .size = 0};
     ck_assert_int_eq(shmfb_producer_offer_clipboard(x.p, &empty, 1), 0);
     ck_assert_int_eq(shmfb_producer_offer_clipboard(x.p, NULL, 0), 0);
     struct shmfb_host_msg m;
@@ -145,7 +146,7 @@ START_TEST(sixteen_mib_both_ways)
     struct pair x;
     pair_open(&x, "hbig");
     uint8_t *data = pattern(BIG, 7);
-    struct shmfb_clip_item it = {"application/octet-stream", data, BIG};
+    struct shmfb_clip_item it = {.mime = "application/octet-stream", .data = data, .size = BIG};
     ck_assert_int_eq(shmfb_producer_offer_clipboard(x.p, &it, 1), 0);
     struct shmfb_host_msg m;
     ck_assert_int_eq(c_recv(&x, &m, 20000), 0);
@@ -165,22 +166,24 @@ START_TEST(refused_offers)
     pair_open(&x, "hrefuse");
     uint8_t *data = calloc(1, BIG + 1);
     ck_assert_ptr_nonnull(data);
-    struct shmfb_clip_item it = {"application/octet-stream", data, BIG + 1};
+    struct shmfb_clip_item it = {.mime = "application/octet-stream", .data = data, .size = BIG + 1};
     ck_assert_int_eq(shmfb_producer_offer_clipboard(x.p, &it, 1), -EFBIG);
     ck_assert_int_eq(shmfb_consumer_offer_clipboard(x.c, &it, 1), -EFBIG);
     ck_assert_ptr_nonnull(strstr(shmfb_strerror(-EFBIG), "16 MiB"));
-    struct shmfb_clip_item two[] = {{"a/b", data, BIG / 2 + 1}, {"c/d", data, BIG / 2}};
+    struct shmfb_clip_item two[] = {{.mime = "a/b", .data = data, .size = BIG / 2 + 1},
+                                    {.mime = "c/d", .data = data, .size = BIG / 2}};
     ck_assert_int_eq(shmfb_producer_offer_clipboard(x.p, two, 2), -EFBIG);
     free(data);
     struct shmfb_clip_item bad[][2] = {
-        {{SHMFB_MIME_TEXT, "\xc3(", 2}},        /* not UTF-8 */
-        {{SHMFB_MIME_TEXT, "\xed\xa0\x80", 3}}, /* a surrogate */
-        {{SHMFB_MIME_TEXT, "\xc0\xaf", 2}},     /* overlong */
-        {{"", "x", 1}},                         /* empty type */
-        {{"text/\x01", "x", 1}},                /* control character */
-        {{"a/b", "x", 1}, {"A/B", "y", 1}},     /* the same type twice */
-        {{NULL, "x", 1}},
-        {{"a/b", NULL, 1}},
+        {{.mime = SHMFB_MIME_TEXT, .data = "\xc3(", .size = 2}},        /* not UTF-8 */
+        {{.mime = SHMFB_MIME_TEXT, .data = "\xed\xa0\x80", .size = 3}}, /* a surrogate */
+        {{.mime = SHMFB_MIME_TEXT, .data = "\xc0\xaf", .size = 2}},     /* overlong */
+        {{.mime = "", .data = "x", .size = 1}},                         /* empty type */
+        {{.mime = "text/\x01", .data = "x", .size = 1}},                /* control character */
+        {{.mime = "a/b", .data = "x", .size = 1},
+         {.mime = "A/B", .data = "y", .size = 1}}, /* the same type twice */
+        {{.mime = NULL, .data = "x", .size = 1}},
+        {{.mime = "a/b", .data = NULL, .size = 1}},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         uint32_t n = bad[i][1].mime ? 2 : 1;
@@ -190,7 +193,7 @@ START_TEST(refused_offers)
     char mime[SHMFB_MIME_MAX + 2];
     memset(mime, 'a', sizeof(mime) - 1);
     mime[sizeof(mime) - 1] = '\0';
-    struct shmfb_clip_item longmime = {mime, "x", 1};
+    struct shmfb_clip_item longmime = {.mime = mime, .data = "x", .size = 1};
     ck_assert_int_eq(shmfb_producer_offer_clipboard(x.p, &longmime, 1), -EINVAL);
     struct shmfb_clip_item nine[9];
     ck_assert_int_eq(shmfb_producer_offer_clipboard(x.p, nine, SHMFB_CLIP_TYPES_MAX + 1), -EINVAL);
@@ -245,7 +248,7 @@ START_TEST(drop_title_fullscreen)
     ck_assert(m.fullscreen);
 
     /* A consumer that comes later learns the state, not the past offers. */
-    struct shmfb_clip_item it = {SHMFB_MIME_TEXT, "old", 3};
+    struct shmfb_clip_item it = {.mime = SHMFB_MIME_TEXT, .data = "old", .size = 3};
     ck_assert_int_eq(shmfb_producer_offer_clipboard(x.p, &it, 1), 0);
     ck_assert_int_eq(shmfb_producer_set_fullscreen(x.p, false), 0);
     struct pair y = {.p = x.p};
@@ -271,7 +274,7 @@ START_TEST(consumer_never_reads)
     uint8_t *data[4];
     for (uint32_t k = 0; k < 4; k++) {
         data[k] = pattern(BIG, k + 1);
-        struct shmfb_clip_item it = {"application/x-test", data[k], BIG};
+        struct shmfb_clip_item it = {.mime = "application/x-test", .data = data[k], .size = BIG};
         int64_t t0 = tu_now_ms();
         ck_assert_int_eq(shmfb_producer_offer_clipboard(x.p, &it, 1), 0);
         ck_assert_int_eq(shmfb_producer_set_title(x.p, k % 2 ? "odd" : "even"), 0);
@@ -322,7 +325,7 @@ START_TEST(producer_killed_mid_transfer)
             shmfb_producer_wait(p, 10, SHMFB_WAIT_EVENT);
         shmfb_producer_dispatch(p); /* its hello is in: the offer goes to it */
         uint8_t *data = calloc(1, BIG);
-        struct shmfb_clip_item it = {"application/x-test", data, BIG};
+        struct shmfb_clip_item it = {.mime = "application/x-test", .data = data, .size = BIG};
         shmfb_producer_set_title(p, "before");
         shmfb_producer_offer_clipboard(p, &it, 1);
         if (write(ready[1], "x", 1) != 1)
@@ -452,7 +455,7 @@ START_TEST(hostile_consumer_framing)
     close(fd);
     ck_assert_int_eq(p_recv(&x, &m, 300), -EAGAIN);
     /* The well-behaved consumer still works. */
-    struct shmfb_clip_item it = {SHMFB_MIME_TEXT, "ok", 2};
+    struct shmfb_clip_item it = {.mime = SHMFB_MIME_TEXT, .data = "ok", .size = 2};
     ck_assert_int_eq(shmfb_consumer_offer_clipboard(x.c, &it, 1), 0);
     ck_assert_int_eq(p_recv(&x, &m, 2000), 0);
     item_eq(&m.items[0], SHMFB_MIME_TEXT, "ok", 2);
@@ -494,7 +497,7 @@ START_TEST(spawned_and_hostile_producer)
     ck_assert_str_eq(m.title, "fine");
     ck_assert_int_eq(send(sv[1], "garbage!garbage!garbage!", 24, MSG_NOSIGNAL), 24);
     ck_assert_int_eq(c_recv(&x, &m, 2000), -EPIPE);
-    struct shmfb_clip_item it = {SHMFB_MIME_TEXT, "x", 1};
+    struct shmfb_clip_item it = {.mime = SHMFB_MIME_TEXT, .data = "x", .size = 1};
     ck_assert_int_eq(shmfb_consumer_offer_clipboard(x.c, &it, 1), -EPIPE);
     pair_close(&x);
 }

@@ -52,7 +52,8 @@ static void command(struct shmfb_producer *p, char *line)
     if (strncmp(line, "title ", 6) == 0) {
         rc = shmfb_producer_set_title(p, line + 6);
     } else if (strncmp(line, "offer ", 6) == 0) {
-        struct shmfb_clip_item it = {SHMFB_MIME_TEXT, line + 6, strlen(line + 6)};
+        struct shmfb_clip_item it = {
+            .mime = SHMFB_MIME_TEXT, .data = line + 6, .size = strlen(line + 6)};
         rc = shmfb_producer_offer_clipboard(p, &it, 1);
     } else if (strncmp(line, "fullscreen ", 11) == 0) {
         rc = shmfb_producer_set_fullscreen(p, line[11] == '1');

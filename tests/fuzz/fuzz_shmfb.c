@@ -677,7 +677,8 @@ static void p_host(struct shmfb_producer *p, struct input *in)
     uint8_t how = u8(in);
     char data[65];
     size_t n = host_bytes(in, data, sizeof(data));
-    struct shmfb_clip_item it[2] = {{SHMFB_MIME_TEXT, data, n}, {"image/png", data, n}};
+    struct shmfb_clip_item it[2] = {{.mime = SHMFB_MIME_TEXT, .data = data, .size = n},
+                                    {.mime = "image/png", .data = data, .size = n}};
     struct shmfb_host_msg m;
     int rc;
     switch (how % 4) {
@@ -707,7 +708,7 @@ static void c_host(struct shmfb_consumer *c, struct input *in)
     uint8_t how = u8(in);
     char data[65];
     size_t n = host_bytes(in, data, sizeof(data));
-    struct shmfb_clip_item it = {SHMFB_MIME_TEXT, data, n};
+    struct shmfb_clip_item it = {.mime = SHMFB_MIME_TEXT, .data = data, .size = n};
     const char *paths[2] = {data, "/tmp/x"};
     struct shmfb_host_msg m;
     int rc;

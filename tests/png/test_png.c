@@ -202,7 +202,10 @@ END_TEST
 
 static struct shmfb_image image_of(int32_t w, int32_t h, int32_t pad, uint32_t seed)
 {
-    struct shmfb_image img = {w, h, w * 4 + pad, make_pattern(w, h, w * 4 + pad, seed)};
+    struct shmfb_image img = {.width = w,
+                              .height = h,
+                              .stride = w * 4 + pad,
+                              .pixels = make_pattern(w, h, w * 4 + pad, seed)};
 
     return img;
 }
@@ -369,7 +372,7 @@ END_TEST
 
 START_TEST(test_read_missing_file)
 {
-    struct shmfb_image img = {1, 1, 4, (uint32_t *)&img};
+    struct shmfb_image img = {.width = 1, .height = 1, .stride = 4, .pixels = (uint32_t *)&img};
     char err[256];
 
     ck_assert_int_eq(shmfb_png_read(tmp_path("missing.png"), &img, err, sizeof(err)), -ENOENT);

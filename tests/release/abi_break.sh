@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # scripts/abi.sh check against libraries built from changed copies of the
 # tree: it must pass for an unchanged copy and for a function added in a
-# new version node, and fail for a public struct changed or a function
+# new version node and for fields taking a struct's reserved tail, and fail
+# for a public struct changed (or grown past its tail) or a function
 # removed, unless the SOVERSION changed too.
 #
-#   abi_break.sh TOP BUILD CASE    CASE: same, added, struct, symbol, soname
+#   abi_break.sh TOP BUILD CASE    CASE: same, added, struct, grown,
+#                                  overgrown, symbol, soname
 set -euo pipefail
 top=$1 build=$2 case=$3
 cc=${CC:-cc}
@@ -31,6 +33,16 @@ struct) # a field before the first one moves every field of struct shmfb_frame
 symbol) # shmfb_probe no longer exported
     sed -i '/^ *shmfb_probe;$/d' "$work/src/libshmfb.map"
     ! grep -q 'shmfb_probe;' "$work/src/libshmfb.map"
+    ;;
+grown) # a field takes reserved space, as the growth rule allows (shmfb(3))
+    sed -i 's|^    uint32_t reserved\[16\]; /\*\*< must be zero, else -EINVAL|    uint32_t grown;\n    uint32_t reserved[15]; /**<|' \
+        "$work/include/shmfb/shmfb.h"
+    grep -q '^    uint32_t grown;$' "$work/include/shmfb/shmfb.h"
+    ;;
+overgrown) # a field added after the tail: the struct grows, which the rule forbids
+    sed -i 's|^    uint32_t reserved\[16\]; /\*\*< must be zero, else -EINVAL.*$|&\n    uint32_t grown;|' \
+        "$work/include/shmfb/shmfb.h"
+    grep -q '^    uint32_t grown;$' "$work/include/shmfb/shmfb.h"
     ;;
 soname) # the struct change of "struct", with a new SOVERSION
     sed -i 's/^struct shmfb_frame {$/&\n    uint32_t inserted;/' "$work/include/shmfb/shmfb.h"
@@ -65,6 +77,8 @@ case $case in
 same) expect 0 "libshmfb.so: same ABI" ;;
 added) expect 0 "shmfb_added@@SHMFB_0.2" ;;
 struct) expect 1 "INCOMPATIBLE change with the same SOVERSION" ;;
+grown) expect 0 "libshmfb.so: a reserved tail" ;;
+overgrown) expect 1 "INCOMPATIBLE change with the same SOVERSION" ;;
 symbol)
     expect 1 "INCOMPATIBLE change with the same SOVERSION"
     expect 1 "shmfb_probe@@SHMFB_0.1"

@@ -12,12 +12,15 @@ set -euo pipefail
 top=$1 work=$2 version=$3
 # Debian's tools and interpreters, not whatever else PATH offers first.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
-unset PYTHONPATH SHMFB_LIBRARY PKG_CONFIG_PATH LD_LIBRARY_PATH CMAKE_PREFIX_PATH
+unset PYTHONPATH SHMFB_LIBRARY PKG_CONFIG_PATH LD_LIBRARY_PATH CMAKE_PREFIX_PATH GST_PLUGIN_PATH
+# GStreamer's registry of this run only, so the plugin found is the package's.
+export GST_REGISTRY=$2/gst-registry.bin
 procs=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/procs.sh
 # shellcheck source=tests/procs.sh
 source "$procs"
 
-PKGS=(libshmfb0 libshmfb-png0 libshmfb-dev shmfb-tools shmfb-squeak python3-shmfb)
+PKGS=(libshmfb0 libshmfb-png0 libshmfb-dev shmfb-tools shmfb-squeak python3-shmfb
+    gstreamer1.0-shmfb shmfb-qemu)
 
 fail() {
     echo "FAIL: $*" >&2
@@ -113,13 +116,26 @@ out=$(shmfb --version)
 shmfb-view --help | grep -q '^usage: shmfb-view' || fail "shmfb-view --help"
 shmfb-vnc --version | grep -qx "shmfb-vnc $version" || fail "shmfb-vnc --version"
 shmfb-squeak --help | grep -q '^usage: shmfb-squeak' || fail "shmfb-squeak --help"
-for page in shmfb.1 shmfb-view.1 shmfb-vnc.1 shmfb-squeak.1 shmfb.3 shmfb.7; do
+shmfb-qemu --help | grep -q '^usage: shmfb-qemu' || fail "shmfb-qemu --help"
+shmfb-qemu --version | grep -qx "shmfb-qemu $version" || fail "shmfb-qemu --version"
+shmfb record --help | grep -q '^usage: shmfb record' || fail "shmfb record --help"
+plugin=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/gstreamer-1.0/libgstshmfb.so
+out=$(gst-inspect-1.0 shmfbsrc) || fail "gst-inspect-1.0 shmfbsrc: $out"
+# (with /lib a link to /usr/lib, GStreamer may name the file through /lib)
+found=$(awk '$1 == "Filename" { print $2 }' <<<"$out")
+[ "$(realpath "$found")" = "$(realpath "$plugin")" ] ||
+    fail "gst-inspect-1.0 shmfbsrc: $found, not $plugin"
+grep -Eq "Version +$version\$" <<<"$out" || fail "gst-inspect-1.0 shmfbsrc: not version $version"
+gst-inspect-1.0 shmfbsink >/dev/null || fail "gst-inspect-1.0 shmfbsink"
+echo "ok: shmfb-qemu --help, shmfb record --help, gst-inspect-1.0 shmfbsrc ($plugin)"
+for page in shmfb.1 shmfb-view.1 shmfb-vnc.1 shmfb-squeak.1 shmfb-record.1 shmfb-qemu.1 shmfb.3 \
+    shmfb.7; do
     path=$(man -w "${page##*.}" "${page%.*}") || fail "man -w ${page%.*}: not found"
     [ "$path" = "/usr/share/man/man${page##*.}/$page.gz" ] || fail "man -w $page found $path"
 done
 [ "$(pkg-config --modversion shmfb)" = "$version" ] || fail "pkg-config --modversion shmfb"
 [ "$(pkg-config --modversion shmfb-png)" = "$version" ] || fail "pkg-config --modversion shmfb-png"
-echo "ok: shmfb --version, shmfb-view --help, man -w (6 pages), pkg-config --modversion: $version"
+echo "ok: shmfb --version, shmfb-view --help, man -w (8 pages), pkg-config --modversion: $version"
 
 # C programs against the installed headers and libraries: through pkg-config
 # and through the CMake package, nothing of this tree on their paths.
@@ -151,11 +167,15 @@ bg "$work/demo.err" shmfb demo "$name" --size 64x48 --fps 30
 wait_for 10 demo_listed || fail "shmfb demo $name did not appear: $(cat "$work/demo.err")"
 out=$(shmfb snap "$name" "$work/snap.png") || fail "shmfb snap: $out"
 grep -q "frame [0-9]*, 64x48" <<<"$out" || fail "shmfb snap said '$out'"
+# Three frames through the installed shmfb-record and plugin, as PNG files.
+rec=$(shmfb record "$name" "$work/rec" --codec png --frames 3 2>&1) || fail "shmfb record: $rec"
+pngs=$(find "$work/rec" -name '*.png' | wc -l)
+[ "$pngs" -eq 3 ] || fail "shmfb record wrote $pngs PNG files, not 3: $rec"
 kill "$LAST"
 wait "$LAST" 2>/dev/null || true
 # shellcheck disable=SC2034 # procs.sh's list: nothing left to stop
 PIDS=()
-echo "ok: shmfb demo and shmfb snap ($out)"
+echo "ok: shmfb demo, shmfb snap ($out), shmfb record (3 PNG files)"
 
 # The Python module, from /usr/lib/python3/dist-packages on the installed
 # libshmfb.so.0.
@@ -191,5 +211,6 @@ while read -r f; do
 done <"$work/files"
 [ $left -eq 0 ] || fail "files left after dpkg --purge"
 shmfb --version >/dev/null 2>&1 && fail "shmfb still runs after dpkg --purge"
+gst-inspect-1.0 shmfbsrc >/dev/null 2>&1 && fail "shmfbsrc still found after dpkg --purge"
 echo "ok: dpkg --purge removed the $(sort -u "$work/files" | wc -l) paths of ${#PKGS[@]} packages"
 stage "dpkg --purge"

@@ -575,7 +575,7 @@ START_TEST(desktop)
      * under shmfb-squeak). */
     ck_assert_int_eq(dpy->clipboard_size(), 0);
     const char *text = "K\xc3\xa4tzchen \xc3\xb1 \xe2\x82\xac";
-    struct shmfb_clip_item it = {SHMFB_MIME_TEXT, text, strlen(text)};
+    struct shmfb_clip_item it = {.mime = SHMFB_MIME_TEXT, .data = text, .size = strlen(text)};
     ck_assert_int_eq(shmfb_consumer_offer_clipboard(con, &it, 1), 0);
     int32_t n = 0;
     for (int64_t end = tu_now_ms() + 5000; n == 0 && tu_now_ms() < end;)

@@ -176,7 +176,11 @@ static void check_golden(struct drive *d, const struct shmfb_frame *f, const cha
     snprintf(golden, sizeof(golden), "%s/%s", d->golden, file);
     snprintf(got, sizeof(got), "%s/%s-%s", d->out, d->mode, file);
     snprintf(diff, sizeof(diff), "%s/%s-diff-%s", d->out, d->mode, file);
-    struct shmfb_image now = {f->width, f->height, f->stride, (uint32_t *)f->pixels}, want;
+    struct shmfb_image now = {.width = f->width,
+                              .height = f->height,
+                              .stride = f->stride,
+                              .pixels = (uint32_t *)f->pixels},
+                       want;
     shmfb_png_write(got, now.pixels, now.width, now.height, now.stride, false, NULL, 0);
     const char *update = getenv("SHMFB_UPDATE_GOLDEN");
     if (update && strcmp(update, "1") == 0) {

@@ -180,7 +180,7 @@ static void offer(struct shmfb_producer *p, long *bytes)
     char *text = malloc((size_t)*bytes);
     if (text) {
         memset(text, 'x', (size_t)*bytes);
-        struct shmfb_clip_item it = {SHMFB_MIME_TEXT, text, (size_t)*bytes};
+        struct shmfb_clip_item it = {.mime = SHMFB_MIME_TEXT, .data = text, .size = (size_t)*bytes};
         int rc = shmfb_producer_offer_clipboard(p, &it, 1);
         if (rc < 0)
             fprintf(stderr, "vnc-producer: clipboard: %s\n", shmfb_strerror(rc));

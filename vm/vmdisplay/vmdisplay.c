@@ -707,7 +707,7 @@ int shmfb_vmd_set_clipboard(const char *utf8, size_t len)
 {
     if (!vmd.p)
         return -ENOTCONN;
-    struct shmfb_clip_item it = {SHMFB_MIME_TEXT, utf8, len};
+    struct shmfb_clip_item it = {.mime = SHMFB_MIME_TEXT, .data = utf8, .size = len};
     int rc = shmfb_producer_offer_clipboard(vmd.p, &it, 1);
     if (rc == 0)
         vmd.clip_own = true;
