@@ -158,7 +158,7 @@ static bool print_offer(const struct shmfb_host_msg *m, const char *until)
 static int clip(struct shmfb_consumer *c, long ms, const char *ready, const char *offer,
                 const char *until)
 {
-    struct shmfb_clip_item item = {SHMFB_MIME_TEXT, offer, strlen(offer)};
+    struct shmfb_clip_item item = {.mime = SHMFB_MIME_TEXT, .data = offer, .size = strlen(offer)};
     struct shmfb_host_msg m;
     touch(ready);
     int rc = shmfb_consumer_offer_clipboard(c, &item, 1);
