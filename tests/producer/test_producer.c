@@ -4,7 +4,10 @@
  *
  * Scene "sprite": a test pattern with a sprite alpha-blended onto it at a
  * position that depends only on the frame number.  Scene "block": a block of
- * changing colour moving over a fixed pattern.  After the first frame only
+ * changing colour moving over a fixed pattern.  Scene "seq": frame SEQ is
+ * test_pattern(x, y, SEQ) all over, its size alternating between --size and
+ * the capacity (pattern.h, which the checkers share).  After the first
+ * frame only
  * the moving thing's old and new rectangles are redrawn and marked as damage
  * (unless --full), so the last frame looks the same however many frames a
  * viewer saw, and a viewer that drops damage shows trails.
@@ -17,6 +20,7 @@
  * other on SIGUSR2, and offer a clipboard (--clipboard).
  */
 #include "args.h"
+#include "pattern.h"
 
 #include <shmfb/png.h>
 #include <shmfb/shmfb.h>
@@ -47,7 +51,7 @@ struct prod_opts {
     int frames, resize_at, pattern, interval_ms, stuck_ms, fps;
     long clip_bytes; /* offered once a consumer attached; 0 none */
     uint32_t format, pacing;
-    bool hold, wait_consumer, reap, block, full;
+    bool hold, wait_consumer, reap, block, seq, full, never;
     struct prod_cursor cursors[MAX_CURSORS];
     int ncursors;
 };
@@ -174,9 +178,29 @@ static int make_sprite(struct shmfb_image *img)
     return 0;
 }
 
+/* The seq scene: the whole frame, at the size of its frame number. */
+static void draw_seq(struct prod *s)
+{
+    uint64_t seq = shmfb_producer_frame(s->p) + 1;
+    int32_t w, h;
+    test_pattern_size(seq, s->o.w, s->o.h, s->o.cap_w, s->o.cap_h, &w, &h);
+    if (w != s->w || h != s->h) {
+        shmfb_producer_resize(s->p, w, h);
+        s->w = w;
+        s->h = h;
+    }
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            row(s, y)[x] = test_pattern(x, y, seq);
+}
+
 /* Draws frame number k (1-based) and marks its damage. */
 static void draw_frame(struct prod *s, int k, bool full)
 {
+    if (s->o.seq) {
+        draw_seq(s);
+        return;
+    }
     struct shmfb_rect now = sprite_rect(s, k);
     if (full || s->o.full) {
         struct shmfb_rect all = {0, 0, s->w, s->h};
@@ -366,8 +390,10 @@ static const char usage[] =
     "                    SIGUSR1)\n"
     "  --resize-at K     after frame K switch to --resize WxH\n"
     "  --resize WxH      the second size\n"
-    "  --scene NAME      sprite (default: a sprite over --pattern) or block (a\n"
-    "                    block of changing colour over a pattern of its own)\n"
+    "  --scene NAME      sprite (default: a sprite over --pattern), block (a\n"
+    "                    block of changing colour over a pattern of its own) or\n"
+    "                    seq (every pixel from the frame number, alpha too; the\n"
+    "                    size alternates with the capacity every 10 frames)\n"
     "  --pattern 1|2     the sprite scene's background pattern\n"
     "  --sprite PNG      sprite to blend in (default: built-in)\n"
     "  --full            redraw and damage the whole frame every time\n"
@@ -387,7 +413,9 @@ static const char usage[] =
     "                    --cursor\n"
     "  --clipboard N     offer N bytes of text as the clipboard once a consumer\n"
     "                    attached\n"
-    "  --reap            remove a stale framebuffer of that name first\n";
+    "  --reap            remove a stale framebuffer of that name first\n"
+    "  --never-present   create the framebuffer, then wait for SIGTERM without\n"
+    "                    presenting (a producer still starting up)\n";
 
 enum {
     OPT_SIZE = 256,
@@ -410,6 +438,7 @@ enum {
     OPT_FULL,
     OPT_FPS,
     OPT_CLIPBOARD,
+    OPT_NEVER_PRESENT,
 };
 
 /* A size as ints; 0 or -1 like the parsers. */
@@ -440,11 +469,12 @@ static int parse_pacing(const struct args *a, struct prod_opts *o)
 
 static int parse_scene(const struct args *a, struct prod_opts *o)
 {
-    if (strcmp(a->value, "sprite") != 0 && strcmp(a->value, "block") != 0) {
-        args_usage_error(a, "--scene must be sprite or block, not '%s'", a->value);
+    o->block = strcmp(a->value, "block") == 0;
+    o->seq = strcmp(a->value, "seq") == 0;
+    if (!o->block && !o->seq && strcmp(a->value, "sprite") != 0) {
+        args_usage_error(a, "--scene must be sprite, block or seq, not '%s'", a->value);
         return -1;
     }
-    o->block = strcmp(a->value, "block") == 0;
     return 0;
 }
 
@@ -484,6 +514,8 @@ static int parse_flag(int opt, struct prod_opts *o)
         o->wait_consumer = true;
     else if (opt == OPT_FULL)
         o->full = true;
+    else if (opt == OPT_NEVER_PRESENT)
+        o->never = true;
     else
         o->reap = true; /* OPT_REAP */
     return 0;
@@ -558,6 +590,7 @@ static int parse(int argc, char **argv, struct prod_opts *o)
         {"full", no_argument, NULL, OPT_FULL},
         {"fps", required_argument, NULL, OPT_FPS},
         {"clipboard", required_argument, NULL, OPT_CLIPBOARD},
+        {"never-present", no_argument, NULL, OPT_NEVER_PRESENT},
         {NULL, 0, NULL, 0},
     };
     struct args a = {.prog = "test-producer", .usage_text = usage, .longopts = longopts};
@@ -635,7 +668,10 @@ int main(int argc, char **argv)
     int rc = create(&s);
     if (rc == 0)
         rc = next_cursor(&s);
-    if (rc == 0 && (!s.o.wait_consumer || wait_for_consumer(&s) == 0))
+    if (rc == 0 && s.o.never)
+        while (control(&s, nap(&s, 1000)) != STOP)
+            ;
+    else if (rc == 0 && (!s.o.wait_consumer || wait_for_consumer(&s) == 0))
         run_frames(&s);
     shmfb_producer_destroy(s.p);
     shmfb_image_free(&s.sprite);
