@@ -50,7 +50,8 @@ start_producer() {
     shift
     bg "$W/producer.err" "$VNC_PRODUCER" --scene block --size 320x200 --hold "$@" "/$name"
     PROD=$LAST
-    wait_for 10 "$SHMFB" ls "/$name" || fail "test-producer did not create /$name"
+    # shmfb ls NAME succeeds whether or not NAME is there: wait for a frame.
+    wait_for 10 presented "/$name" || fail "test-producer did not present on /$name"
 }
 
 # start_bridge ARGS...: shmfb-vnc on a free port; sets BRIDGE, PORT, ADDR
