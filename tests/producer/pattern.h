@@ -1,9 +1,10 @@
 /*
- * The frames of test-producer's seq scene, for the producer and for the
- * checkers that predict them (tools_helper check-pattern): frame SEQ is
- * test_pattern(x, y, SEQ) everywhere, alpha included, and its size
- * alternates between the first size and the capacity every
- * TEST_PATTERN_PERIOD frames.
+ * The frames of test-producer's seq and tag scenes, for the producer and
+ * for the checkers that predict them (tools_helper check-pattern,
+ * access_helper consume).  Seq: frame SEQ is test_pattern(x, y, SEQ)
+ * everywhere, alpha included, and its size alternates between the first
+ * size and the capacity every TEST_PATTERN_PERIOD frames.  Tag: frame SEQ
+ * is test_tag_pattern(TAG, SEQ, x, y) at a fixed size.
  */
 #ifndef SHMFB_TEST_PATTERN_H
 #define SHMFB_TEST_PATTERN_H
@@ -33,6 +34,14 @@ static inline void test_pattern_size(uint64_t seq, int32_t w, int32_t h, int32_t
 
     *ow = alt ? mw : w;
     *oh = alt ? mh : h;
+}
+
+/* Frame SEQ of test-producer's tag scene with tag TAG (0 to 255), which
+ * access_helper consume checks. */
+static inline uint32_t test_tag_pattern(long tag, uint64_t seq, int32_t x, int32_t y)
+{
+    return 0xFF000000u | ((uint32_t)tag & 0xFFu) << 16 |
+           (uint32_t)(seq * 7 + (uint64_t)x + (uint64_t)y * 64) % 0xFFFFu;
 }
 
 #endif

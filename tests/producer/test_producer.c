@@ -6,7 +6,8 @@
  * position that depends only on the frame number.  Scene "block": a block of
  * changing colour moving over a fixed pattern.  Scene "seq": frame SEQ is
  * test_pattern(x, y, SEQ) all over, its size alternating between --size and
- * the capacity (pattern.h, which the checkers share).  After the first
+ * the capacity.  Scene "tag": the same from a tag and the frame number at a
+ * fixed size (both in pattern.h, which the checkers share).  After the first
  * frame only
  * the moving thing's old and new rectangles are redrawn and marked as damage
  * (unless --full), so the last frame looks the same however many frames a
@@ -50,8 +51,9 @@ struct prod_opts {
     int w, h, w2, h2, cap_w, cap_h;
     int frames, resize_at, pattern, interval_ms, stuck_ms, fps;
     long clip_bytes; /* offered once a consumer attached; 0 none */
+    long tag, share_uid;
     uint32_t format, pacing;
-    bool hold, wait_consumer, reap, block, seq, full, never;
+    bool hold, wait_consumer, reap, block, seq, tagged, full, never, ready, share_any, share;
     struct prod_cursor cursors[MAX_CURSORS];
     int ncursors;
 };
@@ -178,12 +180,14 @@ static int make_sprite(struct shmfb_image *img)
     return 0;
 }
 
-/* The seq scene: the whole frame, at the size of its frame number. */
+/* The seq and tag scenes: the whole frame from its number (seq: at the
+ * size of that number). */
 static void draw_seq(struct prod *s)
 {
     uint64_t seq = shmfb_producer_frame(s->p) + 1;
-    int32_t w, h;
-    test_pattern_size(seq, s->o.w, s->o.h, s->o.cap_w, s->o.cap_h, &w, &h);
+    int32_t w = s->w, h = s->h;
+    if (s->o.seq)
+        test_pattern_size(seq, s->o.w, s->o.h, s->o.cap_w, s->o.cap_h, &w, &h);
     if (w != s->w || h != s->h) {
         shmfb_producer_resize(s->p, w, h);
         s->w = w;
@@ -191,13 +195,14 @@ static void draw_seq(struct prod *s)
     }
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
-            row(s, y)[x] = test_pattern(x, y, seq);
+            row(s, y)[x] =
+                s->o.tagged ? test_tag_pattern(s->o.tag, seq, x, y) : test_pattern(x, y, seq);
 }
 
 /* Draws frame number k (1-based) and marks its damage. */
 static void draw_frame(struct prod *s, int k, bool full)
 {
-    if (s->o.seq) {
+    if (s->o.seq || s->o.tagged) {
         draw_seq(s);
         return;
     }
@@ -393,7 +398,9 @@ static const char usage[] =
     "  --scene NAME      sprite (default: a sprite over --pattern), block (a\n"
     "                    block of changing colour over a pattern of its own) or\n"
     "                    seq (every pixel from the frame number, alpha too; the\n"
-    "                    size alternates with the capacity every 10 frames)\n"
+    "                    size alternates with the capacity every 10 frames) or\n"
+    "                    tag (the same from --tag N too, at a fixed size)\n"
+    "  --tag N           the tag scene's tag, 0 to 255 (default 0)\n"
     "  --pattern 1|2     the sprite scene's background pattern\n"
     "  --sprite PNG      sprite to blend in (default: built-in)\n"
     "  --full            redraw and damage the whole frame every time\n"
@@ -415,7 +422,10 @@ static const char usage[] =
     "                    attached\n"
     "  --reap            remove a stale framebuffer of that name first\n"
     "  --never-present   create the framebuffer, then wait for SIGTERM without\n"
-    "                    presenting (a producer still starting up)\n";
+    "                    presenting (a producer still starting up)\n"
+    "  --ready           print 'ready' once the framebuffer exists\n"
+    "  --share-uid UID   let that user's consumers in too (SHMFB_SHARE_UID)\n"
+    "  --share-any       let every user's consumers in (SHMFB_SHARE_ANY)\n";
 
 enum {
     OPT_SIZE = 256,
@@ -439,6 +449,10 @@ enum {
     OPT_FPS,
     OPT_CLIPBOARD,
     OPT_NEVER_PRESENT,
+    OPT_TAG,
+    OPT_READY,
+    OPT_SHARE_UID,
+    OPT_SHARE_ANY,
 };
 
 /* A size as ints; 0 or -1 like the parsers. */
@@ -471,8 +485,9 @@ static int parse_scene(const struct args *a, struct prod_opts *o)
 {
     o->block = strcmp(a->value, "block") == 0;
     o->seq = strcmp(a->value, "seq") == 0;
-    if (!o->block && !o->seq && strcmp(a->value, "sprite") != 0) {
-        args_usage_error(a, "--scene must be sprite, block or seq, not '%s'", a->value);
+    o->tagged = strcmp(a->value, "tag") == 0;
+    if (!o->block && !o->seq && !o->tagged && strcmp(a->value, "sprite") != 0) {
+        args_usage_error(a, "--scene must be sprite, block, seq or tag, not '%s'", a->value);
         return -1;
     }
     return 0;
@@ -516,6 +531,10 @@ static int parse_flag(int opt, struct prod_opts *o)
         o->full = true;
     else if (opt == OPT_NEVER_PRESENT)
         o->never = true;
+    else if (opt == OPT_READY)
+        o->ready = true;
+    else if (opt == OPT_SHARE_ANY)
+        o->share_any = true;
     else
         o->reap = true; /* OPT_REAP */
     return 0;
@@ -538,6 +557,11 @@ static int parse_opt(const struct args *a, int opt, struct prod_opts *o)
         return args_long(a, 1, SHMFB_HOST_DATA_MAX, &o->clip_bytes);
     case OPT_SCENE:
         return parse_scene(a, o);
+    case OPT_TAG:
+        return args_long(a, 0, 255, &o->tag);
+    case OPT_SHARE_UID:
+        o->share = true;
+        return args_long(a, 0, UINT32_MAX, &o->share_uid);
     case OPT_RESIZE_AT:
         return args_int(a, 1, 1000000000, &o->resize_at);
     case OPT_PATTERN:
@@ -591,6 +615,10 @@ static int parse(int argc, char **argv, struct prod_opts *o)
         {"fps", required_argument, NULL, OPT_FPS},
         {"clipboard", required_argument, NULL, OPT_CLIPBOARD},
         {"never-present", no_argument, NULL, OPT_NEVER_PRESENT},
+        {"tag", required_argument, NULL, OPT_TAG},
+        {"ready", no_argument, NULL, OPT_READY},
+        {"share-uid", required_argument, NULL, OPT_SHARE_UID},
+        {"share-any", no_argument, NULL, OPT_SHARE_ANY},
         {NULL, 0, NULL, 0},
     };
     struct args a = {.prog = "test-producer", .usage_text = usage, .longopts = longopts};
@@ -641,8 +669,15 @@ static int create(struct prod *s)
                                     .height = s->o.h,
                                     .format = s->o.format,
                                     .pacing = s->o.pacing,
-                                    .timeout_ms = s->o.stuck_ms};
+                                    .timeout_ms = s->o.stuck_ms,
+                                    .flags = (s->o.share ? SHMFB_SHARE_UID : 0) |
+                                             (s->o.share_any ? SHMFB_SHARE_ANY : 0),
+                                    .share_uid = (uint32_t)s->o.share_uid};
     int rc = shmfb_producer_create(s->o.name, &d, &s->p);
+    if (rc == 0 && s->o.ready) {
+        printf("ready\n");
+        fflush(stdout);
+    }
     if (rc < 0)
         fprintf(stderr, "test-producer: %s: %s\n", s->o.name ? s->o.name : "spawned framebuffer",
                 shmfb_strerror(rc));
