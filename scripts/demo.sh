@@ -48,8 +48,8 @@ view=build/viewer/shmfb-view
 [ -x "$view" ] || { echo "demo.sh: $view is missing; build first" >&2; exit 1; }
 if [ -x build/tools/shmfb ]; then
     producer=(build/tools/shmfb demo "$name" "${demo_args[@]}")
-elif [ -x build/tests/e2e/e2e-producer ]; then
-    producer=(build/tests/e2e/e2e-producer --frames 100000 --interval 16 "${demo_args[@]}" "$name")
+elif [ -x build/tests/producer/test-producer ]; then
+    producer=(build/tests/producer/test-producer --frames 100000 --interval 16 "${demo_args[@]}" "$name")
 else
     echo "demo.sh: no demo producer was built" >&2
     exit 1

@@ -1,4 +1,4 @@
-"""bench_consumer.py runs and reports every consumer and ratio (a smoke test:
+"""bench/python_consumer.py runs and reports every consumer and ratio (a smoke test:
 its timings are not judged here)."""
 
 import os
@@ -7,9 +7,11 @@ import subprocess
 
 from conftest import PYDIR, PYTHON
 
+DRIVER = os.path.join(os.path.dirname(PYDIR), "bench", "python_consumer.py")
+
 
 def test_bench_consumer_smoke():
-    r = subprocess.run([PYTHON, os.path.join(PYDIR, "bench_consumer.py"), "--peer",
+    r = subprocess.run([PYTHON, DRIVER, "--peer",
                         os.environ["SHMFB_BENCH_PEER"], "--size", "320x240", "--seconds", "0.2",
                         "--rounds", "2"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
@@ -24,7 +26,7 @@ def test_bench_consumer_smoke():
 
 
 def test_bench_consumer_usage():
-    r = subprocess.run([PYTHON, os.path.join(PYDIR, "bench_consumer.py"), "--size", "big"],
+    r = subprocess.run([PYTHON, DRIVER, "--size", "big"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "--size 'big' is not WxH" in r.stderr
 

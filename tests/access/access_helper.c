@@ -1,10 +1,8 @@
 /*
- * Producer and consumer for the access tests, with the sharing and trust
- * options of the library (which the shmfb tool does not expose).
+ * The consumer of the access tests, with the trust option of the library
+ * (which the shmfb tool does not expose); test-producer --scene tag is the
+ * producer whose frames it checks.
  *
- *   access_helper produce NAME [--tag N] [--share-uid UID | --share-any]
- *       prints "ready" once NAME exists, then presents a frame every 10 ms
- *       (pixels that say the tag and the frame) until SIGTERM
  *   access_helper consume NAME [--tag N] [--frames N] [--trust-uid UID]
  *                              [--until-gone] [--timeout MS]
  *       attaches, checks every pixel of N frames (default 3) against the
@@ -14,30 +12,17 @@
  * Errors are one line, "access_helper: NAME: why", and exit status 1.
  */
 #include "args.h"
+#include "pattern.h"
 
 #include <shmfb/shmfb.h>
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+/* The size access_test.sh gives test-producer. */
 #define WIDTH  64
 #define HEIGHT 48
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop = 1;
-}
-
-static uint32_t pattern(long tag, uint64_t seq, int32_t x, int32_t y)
-{
-    return 0xFF000000u | ((uint32_t)tag & 0xFFu) << 16 |
-           (uint32_t)(seq * 7 + (uint64_t)x + (uint64_t)y * 64) % 0xFFFFu;
-}
 
 static int fail(const char *name, int rc)
 {
@@ -46,38 +31,10 @@ static int fail(const char *name, int rc)
 }
 
 struct opts {
-    const char *cmd, *name;
+    const char *name;
     long tag, frames, timeout_ms, uid;
-    bool share_uid, share_any, trust_uid, until_gone;
+    bool trust_uid, until_gone;
 };
-
-static int produce(const struct opts *o)
-{
-    struct shmfb_producer_desc d = {.max_width = WIDTH, .max_height = HEIGHT};
-    struct shmfb_producer *p;
-    d.flags = (o->share_uid ? SHMFB_SHARE_UID : 0) | (o->share_any ? SHMFB_SHARE_ANY : 0);
-    d.share_uid = (uint32_t)o->uid;
-    signal(SIGTERM, on_signal);
-    signal(SIGINT, on_signal);
-    int rc = shmfb_producer_create(o->name, &d, &p);
-    if (rc < 0)
-        return fail(o->name, rc);
-    printf("ready\n");
-    fflush(stdout);
-    while (!stop && rc >= 0) {
-        uint32_t *px = shmfb_producer_pixels(p);
-        uint64_t seq = shmfb_producer_frame(p) + 1;
-        for (int32_t y = 0; y < HEIGHT; y++)
-            for (int32_t x = 0; x < WIDTH; x++)
-                px[y * WIDTH + x] = pattern(o->tag, seq, x, y);
-        rc = shmfb_producer_present(p);
-        if (rc == 0) /* answers consumers that connect meanwhile */
-            rc = shmfb_producer_wait(p, 10, SHMFB_WAIT_EVENT);
-        rc = rc == -ETIMEDOUT ? 0 : rc;
-    }
-    shmfb_producer_destroy(p);
-    return rc < 0 ? fail(o->name, rc) : 0;
-}
 
 static int check_frame(const struct opts *o, const struct shmfb_frame *f)
 {
@@ -87,7 +44,7 @@ static int check_frame(const struct opts *o, const struct shmfb_frame *f)
     }
     for (int32_t y = 0; y < HEIGHT; y++)
         for (int32_t x = 0; x < WIDTH; x++)
-            if (f->pixels[y * f->stride / 4 + x] != pattern(o->tag, f->seq, x, y)) {
+            if (f->pixels[y * f->stride / 4 + x] != test_tag_pattern(o->tag, f->seq, x, y)) {
                 fprintf(stderr, "access_helper: %s: frame %llu is not tag %ld's at %d,%d\n",
                         o->name, (unsigned long long)f->seq, o->tag, x, y);
                 return -1;
@@ -142,11 +99,10 @@ static int consume(const struct opts *o)
 }
 
 static const char usage[] =
-    "usage: access_helper produce NAME [--tag N] [--share-uid UID | --share-any]\n"
-    "       access_helper consume NAME [--tag N] [--frames N] [--trust-uid UID]\n"
+    "usage: access_helper consume NAME [--tag N] [--frames N] [--trust-uid UID]\n"
     "                                  [--until-gone] [--timeout MS]\n";
 
-enum { OPT_TAG = 256, OPT_SHARE_UID, OPT_SHARE_ANY, OPT_FRAMES, OPT_TRUST, OPT_GONE, OPT_TIMEOUT };
+enum { OPT_TAG = 256, OPT_FRAMES, OPT_TRUST, OPT_GONE, OPT_TIMEOUT };
 
 static int parse_one(struct args *a, int opt, struct opts *o)
 {
@@ -157,14 +113,9 @@ static int parse_one(struct args *a, int opt, struct opts *o)
         return args_long(a, 0, 1000, &o->frames);
     case OPT_TIMEOUT:
         return args_long(a, 1, 60000, &o->timeout_ms);
-    case OPT_SHARE_UID:
     case OPT_TRUST:
-        o->share_uid = opt == OPT_SHARE_UID;
-        o->trust_uid = opt == OPT_TRUST;
+        o->trust_uid = true;
         return args_long(a, 0, UINT32_MAX, &o->uid);
-    case OPT_SHARE_ANY:
-        o->share_any = true;
-        return 0;
     default:
         o->until_gone = true;
         return 0;
@@ -175,8 +126,6 @@ int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"tag", required_argument, NULL, OPT_TAG},
-        {"share-uid", required_argument, NULL, OPT_SHARE_UID},
-        {"share-any", no_argument, NULL, OPT_SHARE_ANY},
         {"frames", required_argument, NULL, OPT_FRAMES},
         {"trust-uid", required_argument, NULL, OPT_TRUST},
         {"until-gone", no_argument, NULL, OPT_GONE},
@@ -192,9 +141,8 @@ int main(int argc, char **argv)
             return ARGS_EXIT_USAGE;
     if (opt == ARGS_STOP)
         return a.status;
-    if (a.nrest != 2 || (strcmp(a.rest[0], "produce") != 0 && strcmp(a.rest[0], "consume") != 0))
-        return args_usage_error(&a, "expected produce NAME or consume NAME");
-    o.cmd = a.rest[0];
+    if (a.nrest != 2 || strcmp(a.rest[0], "consume") != 0)
+        return args_usage_error(&a, "expected consume NAME");
     o.name = a.rest[1];
-    return strcmp(o.cmd, "produce") == 0 ? produce(&o) : consume(&o);
+    return consume(&o);
 }

@@ -5,7 +5,7 @@
 # that are symlinks, group or world writable or another user's are refused
 # without anything being followed; producer and consumer in different pid
 # namespaces work.  Runs as root.
-#   access_test.sh CASE ACCESS_HELPER SHMFB LIBDIR...
+#   access_test.sh CASE ACCESS_HELPER SHMFB TEST_PRODUCER LIBDIR...
 # With ACCESS_PATH_LENGTH=N, every directory of the test lies N bytes deep
 # or more (runtime directories of any length must work).
 set -euo pipefail
@@ -13,7 +13,8 @@ set -euo pipefail
 CASE=$1
 HELPER=$2
 SHMFB=$3
-shift 3
+PRODUCER=$4
+shift 4
 
 TMP=$(mktemp -d /tmp/shmfbt-access-XXXXXX)
 chmod 755 "$TMP" # nobody must reach its own directories inside
@@ -47,12 +48,16 @@ NOBODY_UID=$(id -u nobody)
 mkdir "$TMP/bin"
 cp "$HELPER" "$TMP/bin/access_helper"
 cp "$SHMFB" "$TMP/bin/shmfb"
+cp "$PRODUCER" "$TMP/bin/test-producer"
 for dir in "$@"; do
     cp -P "$dir"/lib*.so* "$TMP/bin/"
 done
 chmod -R a+rX "$TMP/bin"
 export LD_LIBRARY_PATH=$TMP/bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 H=$TMP/bin/access_helper
+# The producer: frames that say their tag (--tag N) and number, which
+# access_helper consume checks; options after the name reach it too.
+P=("$TMP/bin/test-producer" --scene tag --size 64x48 --frames 0 --interval 10 --ready)
 S=$TMP/bin/shmfb
 
 # Each user's own runtime directory ($XDG_RUNTIME_DIR, as a login gives
@@ -142,7 +147,7 @@ empty_dir() {
 }
 
 case_other_user_cannot_open() {
-    produce "$TMP/p" "${ROOT[@]}" "$H" produce /acc --tag 1
+    produce "$TMP/p" "${ROOT[@]}" "${P[@]}" /acc --tag 1
     local pid=$BG
     # Root's directory is root's alone: whichever way nobody names it.
     expect_error "permission denied" "${NOBODY[@]}" XDG_RUNTIME_DIR="$ROOT_XDG" \
@@ -165,18 +170,18 @@ case_other_user_cannot_open() {
 
 case_other_user_cannot_squat() {
     # Nobody takes the name first, in the only directory it can write.
-    produce "$TMP/n" "${NOBODY[@]}" "$H" produce /acc --tag 2
+    produce "$TMP/n" "${NOBODY[@]}" "${P[@]}" /acc --tag 2
     [ -S "$(name_file "$NOBODY_XDG/shmfb" acc sock)" ] || fail "nobody's name is not in its own directory"
     # Root's producer of the same name does not notice, and each user's
     # consumers get their own user's frames.
-    produce "$TMP/r" "${ROOT[@]}" "$H" produce /acc --tag 1
+    produce "$TMP/r" "${ROOT[@]}" "${P[@]}" /acc --tag 1
     expect_ok "${ROOT[@]}" "$H" consume /acc --tag 1
     expect_ok "${NOBODY[@]}" "$H" consume /acc --tag 2
     # Nobody cannot put a name where root's consumers look.
     expect_error "permission denied" "${NOBODY[@]}" XDG_RUNTIME_DIR="$ROOT_XDG" \
-        "$H" produce /acc2
+        "${P[@]}" /acc2
     expect_error "permission denied" "${NOBODY[@]}" SHMFB_RUNTIME_DIR="$ROOT_XDG/shmfb" \
-        "$H" produce /acc2
+        "${P[@]}" /acc2
     [ ! -e "$(name_file "$ROOT_XDG/shmfb" acc2 lock)" ] &&
         [ ! -e "$(name_file "$ROOT_XDG/shmfb" acc2 sock)" ] ||
         fail "nobody created something in root's directory"
@@ -191,29 +196,29 @@ case_shared_directory() {
     local R=("${ROOT[@]}" SHMFB_RUNTIME_DIR="$shared")
     local N=("${NOBODY[@]}" SHMFB_RUNTIME_DIR="$shared")
     # Nobody's producer: root's consumers refuse it ...
-    produce "$TMP/n1" "${N[@]}" "$H" produce /n1 --tag 2
+    produce "$TMP/n1" "${N[@]}" "${P[@]}" /n1 --tag 2
     expect_error "permission denied" "${R[@]}" "$S" snap /n1 "$TMP/n1.png"
     expect_error "permission denied" "${R[@]}" "$H" consume /n1 --tag 2
     # ... unless they trust nobody, whose producer shares with root.
-    produce "$TMP/n2" "${N[@]}" "$H" produce /n2 --tag 3 --share-uid 0
+    produce "$TMP/n2" "${N[@]}" "${P[@]}" /n2 --tag 3 --share-uid 0
     expect_ok "${R[@]}" "$H" consume /n2 --tag 3 --trust-uid "$NOBODY_UID"
     # Root's producer refuses nobody's consumers: by default ...
-    produce "$TMP/r1" "${R[@]}" "$H" produce /r1 --tag 4
+    produce "$TMP/r1" "${R[@]}" "${P[@]}" /r1 --tag 4
     expect_error "permission denied" "${N[@]}" "$S" snap /r1 "$TMP/nobody-out/r1.png"
     expect_error "permission denied" "${N[@]}" "$H" consume /r1 --tag 4 --trust-uid 0
     # ... and when it shares with another user only.
-    produce "$TMP/r2" "${R[@]}" "$H" produce /r2 --tag 5 --share-uid 1234
+    produce "$TMP/r2" "${R[@]}" "${P[@]}" /r2 --tag 5 --share-uid 1234
     expect_error "permission denied" "${N[@]}" "$H" consume /r2 --tag 5 --trust-uid 0
     # Shared with nobody, or with anyone: nobody's consumer that trusts
     # root gets the frames, one that does not refuses them.
-    produce "$TMP/r3" "${R[@]}" "$H" produce /r3 --tag 6 --share-uid "$NOBODY_UID"
+    produce "$TMP/r3" "${R[@]}" "${P[@]}" /r3 --tag 6 --share-uid "$NOBODY_UID"
     expect_error "permission denied" "${N[@]}" "$H" consume /r3 --tag 6
     expect_ok "${N[@]}" "$H" consume /r3 --tag 6 --trust-uid 0
-    produce "$TMP/r4" "${R[@]}" "$H" produce /r4 --tag 7 --share-any
+    produce "$TMP/r4" "${R[@]}" "${P[@]}" /r4 --tag 7 --share-any
     expect_ok "${N[@]}" "$H" consume /r4 --tag 7 --trust-uid 0
     # A name nobody took first is taken; root's consumers refuse the squatter.
-    produce "$TMP/sq" "${N[@]}" "$H" produce /sq --tag 8
-    expect_error "a framebuffer with that name already exists" "${R[@]}" "$H" produce /sq
+    produce "$TMP/sq" "${N[@]}" "${P[@]}" /sq --tag 8
+    expect_error "a framebuffer with that name already exists" "${R[@]}" "${P[@]}" /sq
     expect_error "permission denied" "${R[@]}" "$H" consume /sq --tag 8
 }
 
@@ -227,9 +232,9 @@ case_shared_directory_links() {
     # Opened without following: a link in the name's place, or EACCES first
     # where the kernel protects links in sticky directories
     # (fs.protected_symlinks).
-    expect_error "stands in the name's place|permission denied" "${R[@]}" "$H" produce /v1
+    expect_error "stands in the name's place|permission denied" "${R[@]}" "${P[@]}" /v1
     "${NOBODY[@]}" ln -s "$TMP/target" "$(name_file "$shared" v2 sock)"
-    produce "$TMP/v2" "${R[@]}" "$H" produce /v2 --tag 1
+    produce "$TMP/v2" "${R[@]}" "${P[@]}" /v2 --tag 1
     [ -S "$(name_file "$shared" v2 sock)" ] && [ ! -L "$(name_file "$shared" v2 sock)" ] || fail "v2.sock is not the socket"
     expect_ok "${R[@]}" "$H" consume /v2 --tag 1
     [ "$(cat "$TMP/target")" = precious ] || fail "a planted link was followed"
@@ -239,7 +244,7 @@ case_shared_directory_links() {
 # refused WHY: a producer and a consumer with the current XDG_RUNTIME_DIR
 # are refused with WHY.
 refused() {
-    expect_error "$1" env XDG_RUNTIME_DIR="$X" "$H" produce /d
+    expect_error "$1" env XDG_RUNTIME_DIR="$X" "${P[@]}" /d
     expect_error "$1" env XDG_RUNTIME_DIR="$X" "$S" snap /d "$TMP/d.png"
 }
 
@@ -270,25 +275,25 @@ case_runtime_dir_refused() {
     touch "$X/shmfb"
     refused "Not a directory"
     # SHMFB_RUNTIME_DIR names the directory itself: a link is refused too.
-    expect_error "Not a directory" env SHMFB_RUNTIME_DIR="$TMP/x-link/shmfb" "$H" produce /d
+    expect_error "Not a directory" env SHMFB_RUNTIME_DIR="$TMP/x-link/shmfb" "${P[@]}" /d
     empty_dir "$TMP/real"
     # Missing: created, private.
     X=$TMP/x-new
     mkdir -m 700 "$X"
-    produce "$TMP/new" env XDG_RUNTIME_DIR="$X" "$H" produce /d --tag 1
+    produce "$TMP/new" env XDG_RUNTIME_DIR="$X" "${P[@]}" /d --tag 1
     [ "$(stat -c %U:%a "$X/shmfb")" = root:700 ] || fail "created $(stat -c %U:%a "$X/shmfb")"
 }
 
 case_pid_namespaces() {
     # Producer in a pid namespace of its own: consumers outside see its
     # real pid and open the memfd through /proc.
-    produce "$TMP/p1" "${IN_PID_NS[@]}" env XDG_RUNTIME_DIR="$ROOT_XDG" "$H" produce /ns1 --tag 1
+    produce "$TMP/p1" "${IN_PID_NS[@]}" env XDG_RUNTIME_DIR="$ROOT_XDG" "${P[@]}" /ns1 --tag 1
     local ns_producer=$BG
     expect_ok "${ROOT[@]}" "$H" consume /ns1 --tag 1
     expect_ok "${ROOT[@]}" "$S" snap /ns1 "$TMP/ns1.png"
     # Consumer in one: the producer's pid means nothing there; it gets the
     # memfd from the handoff instead.
-    produce "$TMP/p2" "${ROOT[@]}" "$H" produce /ns2 --tag 2
+    produce "$TMP/p2" "${ROOT[@]}" "${P[@]}" /ns2 --tag 2
     local host_producer=$BG
     expect_ok "${IN_PID_NS[@]}" env XDG_RUNTIME_DIR="$ROOT_XDG" "$H" consume /ns2 --tag 2
     # Either way, a producer's death reaches its consumers through the

@@ -467,7 +467,7 @@ case_spawned_demo() { # needs: shmfb wmclose
     [ "$rc" -eq 0 ] || fail "viewer exit status $rc after SIGTERM with --keep"
 }
 
-# shmfb-view -- e2e-producer (no name): the same frames as by name, from a
+# shmfb-view -- test-producer (no name): the same frames as by name, from a
 # private memfd.
 case_spawned_producer() { # needs: shmfb
     local rc child
@@ -483,7 +483,7 @@ case_spawned_producer() { # needs: shmfb
     kill -TERM "$VPID"
     rc=0 && wait "$VPID" || rc=$?
     [ "$rc" -eq 0 ] || fail "viewer exit status $rc after SIGTERM"
-    kill -0 "$child" 2>/dev/null && fail "e2e-producer outlived the viewer"
+    kill -0 "$child" 2>/dev/null && fail "test-producer outlived the viewer"
     return 0
 }
 

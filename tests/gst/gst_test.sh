@@ -246,8 +246,8 @@ case_sigint() {
 # shmfb-gstbench prints its table: every consumer measured (frames seen,
 # rfbsrc through shmfb-vnc included) and the ratio columns; never timings.
 case_bench_smoke() {
-    [ -x "$BUILD/gst/shmfb-gstbench" ] || fail "shmfb-gstbench was not built"
-    gst "$BUILD/gst/shmfb-gstbench" --seconds 0.5 >"$W/bench.txt" 2>"$W/bench.err" ||
+    [ -x "$BUILD/bench/shmfb-gstbench" ] || fail "shmfb-gstbench was not built"
+    gst "$BUILD/bench/shmfb-gstbench" --seconds 0.5 >"$W/bench.txt" 2>"$W/bench.err" ||
         fail "shmfb-gstbench: $(cat "$W/bench.err")"
     local row
     for row in "bare C consumer (wait/release)" "bare C consumer + memcpy" \
@@ -257,7 +257,7 @@ case_bench_smoke() {
             fail "no frames for '$row': $(cat "$W/bench.txt")"
     done
     grep -q "fps/bare *CPU/bare" "$W/bench.txt" || fail "no ratio columns"
-    gst "$BUILD/gst/shmfb-gstbench" --seconds nope >/dev/null 2>"$W/err" && fail "bad --seconds accepted"
+    gst "$BUILD/bench/shmfb-gstbench" --seconds nope >/dev/null 2>"$W/err" && fail "bad --seconds accepted"
     [ "$(wc -l <"$W/err")" -eq 1 ] || fail "bad --seconds: $(cat "$W/err")"
 }
 

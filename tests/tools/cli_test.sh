@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end tests of the shmfb command-line tool.
-#   cli_test.sh CASE SHMFB TOOLS_HELPER SPRITE_PNG IMPOSTOR
+#   cli_test.sh CASE SHMFB TOOLS_HELPER SPRITE_PNG IMPOSTOR TEST_PRODUCER
 set -euo pipefail
 
 CASE=$1
@@ -8,6 +8,7 @@ SHMFB=$2
 HELPER=$3
 SPRITE=$4
 IMPOSTOR=$5
+PRODUCER=$6 # frames of known pixels: --scene seq, checked by tools_helper check-pattern
 
 TMP=$(mktemp -d "/tmp/shmfbt-tools-$$.XXXXXX")
 PREFIX="shmfbt-tools-$$"
@@ -189,7 +190,7 @@ case_errors() {
     expect_error 1 demo "/$PREFIX-d2" --frames 1 --sprite "$TMP/none.png"
     listed "/$PREFIX-d1" && fail "demo left its framebuffer after failing"
 
-    "$HELPER" produce "$idle" 8x8 8x8 xrgb -1 &
+    "$PRODUCER" --scene seq --size 8x8 --never-present "$idle" &
     PIDS+=("$!")
     wait_until 200 listed "$idle" || fail "$idle did not appear"
     expect_error 1 snap "$idle" "$TMP/o.png" --timeout 300
@@ -197,7 +198,7 @@ case_errors() {
     expect_error 1 snap --now "$idle" "$TMP/o.png"
     [ ! -e "$TMP/o.png" ] || fail "snap without a frame wrote a file"
 
-    start "/$PREFIX-live" "$HELPER" produce "/$PREFIX-live" 8x8 8x8 xrgb 50
+    start "/$PREFIX-live" "$PRODUCER" --scene seq --size 8x8 --fps 50 --frames 0 "/$PREFIX-live"
     expect_error 1 snap "/$PREFIX-live" "$TMP/no/dir/o.png"
     [[ $ERR == *"$TMP/no/dir/o.png"*"no such file"* ]] || fail "write error: $ERR"
 }
@@ -205,7 +206,7 @@ case_errors() {
 case_snap_pattern() {
     local name="/$PREFIX-pat" small=0 big=0
 
-    start "$name" "$HELPER" produce "$name" 257x33 300x40 xrgb 50
+    start "$name" "$PRODUCER" --scene seq --size 257x33 --capacity 300x40 --fps 50 --frames 0 "$name"
     for _ in $(seq 60); do
         snap "$name" "$TMP/s.png"
         check_pattern "$TMP/s.png" "$SEQ" 257x33 300x40 noalpha
@@ -225,7 +226,7 @@ case_snap_pattern() {
     no_shm_objects
 
     name="/$PREFIX-alpha"
-    start "$name" "$HELPER" produce "$name" 3x1 3x1 argb 50
+    start "$name" "$PRODUCER" --scene seq --size 3x1 --argb --fps 50 --frames 0 "$name"
     snap "$name" "$TMP/a.png" --alpha
     check_pattern "$TMP/a.png" "$SEQ" 3x1 3x1 alpha
     snap "$name" "$TMP/b.png" --timeout=1000
@@ -236,7 +237,7 @@ case_snap_pattern() {
 case_snap_now() {
     local name="/$PREFIX-now"
 
-    start "$name" "$HELPER" produce "$name" 61x7 61x7 argb 0
+    start "$name" "$PRODUCER" --scene seq --size 61x7 --argb --frames 1 --hold "$name"
     snap --now "$name" "$TMP/n.png" --alpha
     [ "$SEQ" -eq 1 ] || fail "snap --now: frame $SEQ"
     [ "$SIZE" = 61x7 ] || fail "snap --now: size $SIZE"
@@ -253,7 +254,7 @@ case_snap_now() {
     [[ $ERR == *"no framebuffer with that name"* ]] || fail "snap --now of a dead one: $ERR"
     expect_error 1 snap "$name" "$TMP/x.png" --timeout 2000
     listed "$name" && fail "a killed producer is still listed"
-    start "$name" "$HELPER" produce "$name" 5x5 5x5 xrgb 0
+    start "$name" "$PRODUCER" --scene seq --size 5x5 --frames 1 --hold "$name"
     snap --now "$name" "$TMP/n2.png"
     check_pattern "$TMP/n2.png" 1 5x5 5x5 noalpha
     stop_bg "$BG" TERM
@@ -355,7 +356,7 @@ case_demo_lifetime() {
 case_ls_reap() {
     local name="/$PREFIX-ls" live="/$PREFIX-lslive" line pid f
 
-    start "$name" "$HELPER" produce "$name" 32x16 40x20 xrgb 20
+    start "$name" "$PRODUCER" --scene seq --size 32x16 --capacity 40x20 --fps 20 --frames 0 "$name"
     pid=$BG
     expect_ok ls
     line=$(awk -v n="$name" '$1 == n' <<<"$OUT")
@@ -375,7 +376,7 @@ case_ls_reap() {
     wait "$pid" 2>/dev/null || true
     expect_ok ls "$name"
     [ "$(wc -l <<<"$OUT")" -eq 1 ] || fail "a killed producer is listed: $OUT"
-    start "$live" "$HELPER" produce "$live" 8x8 8x8 xrgb 20
+    start "$live" "$PRODUCER" --scene seq --size 8x8 --fps 20 --frames 0 "$live"
     expect_ok ls --reap "$name" "$live"
     [[ $OUT == *"reaped $name"* ]] || fail "ls --reap did not say it reaped $name: $OUT"
     [[ $OUT != *"reaped $live"* ]] || fail "ls --reap reaped a live producer: $OUT"
@@ -400,7 +401,7 @@ case_ls_reap_junk() {
     [[ $ERR == "shmfb: cannot reap /$b: a directory that is not empty"* ]] ||
         fail "the full directory is not named: $ERR"
     [ ! -L "$TMP/run/$a.sock" ] || fail "the link is still there"
-    run timeout 10 "$HELPER" produce "/$b" 8x8 8x8 xrgb 20
+    run timeout 10 "$PRODUCER" --scene seq --size 8x8 --fps 20 --frames 0 "/$b"
     [ "$RC" -ne 0 ] && [ "$RC" -ne 124 ] ||
         fail "a producer took /$b with a directory in its place (exit $RC)"
     [[ $ERR == *"stands in the name's place"* ]] || fail "the producer does not say why: $ERR"
@@ -410,7 +411,7 @@ case_ls_reap_junk() {
 }
 
 # Started by a viewer with no NAME (here tools_helper spawn, a viewer without
-# a window): the demo and a plain producer draw into a private memfd, nothing
+# a window): the demo and test-producer draw into a private memfd, nothing
 # in /dev/shm (the helper checks their mappings); the demo quits on the close
 # request, the other needs SIGTERM.  A bad SHMFB_SOCKET is one clear error.
 case_spawned() {
@@ -421,7 +422,7 @@ case_spawned() {
         fail "spawned demo frame ${BASH_REMATCH[1]} differs from the scene"
     [[ $OUT == *"closed: exit 0"* ]] || fail "the demo did not quit on the close request: $OUT"
 
-    run "$HELPER" spawn "$TMP/p.png" "$HELPER" produce 9x7 9x7 xrgb 50
+    run "$HELPER" spawn "$TMP/p.png" "$PRODUCER" --scene seq --size 9x7 --fps 50 --frames 0
     [ "$RC" -eq 0 ] || fail "spawned producer: exit $RC ($ERR)"
     [[ $OUT =~ :\ frame\ ([0-9]+),\ 9x7 ]] || fail "spawned producer: unexpected output '$OUT'"
     check_pattern "$TMP/p.png" "${BASH_REMATCH[1]}" 9x7 9x7 noalpha

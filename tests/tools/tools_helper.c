@@ -1,11 +1,8 @@
 /*
- * Helper for the command-line tests: a producer of a known pattern, a
- * maker of non-shmfb objects, and checkers that compare PNG files written by
- * `shmfb snap` with the frames that were drawn.
+ * Helper for the command-line tests: checkers that compare PNG files written
+ * by `shmfb snap` with the frames that were drawn (by test-producer --scene
+ * seq, or the demo), and a viewer without a window.
  *
- *   tools_helper produce [NAME] WxH MAXWxH xrgb|argb FPS
- *       FPS 0: present one frame, then idle; FPS < 0: never present; without
- *       NAME, started by `tools_helper spawn` (or a viewer), a private one
  *   tools_helper check-pattern PNG SEQ WxH MAXWxH alpha|noalpha
  *   tools_helper expect-demo PNG SEQ WxH MAXWxH SPRITE
  *   tools_helper follow NAME FRAMES
@@ -17,6 +14,7 @@
  *       writes its first frame like `shmfb snap`, asks it to close, and says
  *       whether it quit by itself ("closed") or had to be sent SIGTERM
  */
+#include "pattern.h"
 #include "scene.h"
 
 #include "args.h"
@@ -34,110 +32,15 @@
 
 #include <shmfb/png.h>
 
-/* Frames alternate between the two sizes every this many frames. */
-#define PATTERN_PERIOD 10
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop = 1;
-}
-
 static int parse_size(const char *s, int32_t *w, int32_t *h)
 {
     return sscanf(s, "%dx%d", w, h) == 2 && *w > 0 && *h > 0 ? 0 : -1;
-}
-
-static uint32_t pattern(int32_t x, int32_t y, uint64_t seq)
-{
-    uint32_t s = (uint32_t)seq;
-    uint32_t r = ((uint32_t)x * 7 + (uint32_t)y * 13 + s * 5) & 0xff;
-    uint32_t g = (((uint32_t)x ^ (uint32_t)y) + s) & 0xff;
-    uint32_t b = ((uint32_t)y * 3 + s * 11) & 0xff;
-    uint32_t a = ((uint32_t)x + (uint32_t)y * 2 + s) & 0xff;
-
-    return a << 24 | r << 16 | g << 8 | b;
-}
-
-static void pattern_size(uint64_t seq, int32_t w, int32_t h, int32_t mw, int32_t mh, int32_t *ow,
-                         int32_t *oh)
-{
-    bool alt = ((seq - 1) / PATTERN_PERIOD) % 2 == 1;
-
-    *ow = alt ? mw : w;
-    *oh = alt ? mh : h;
 }
 
 static int fail(const char *what, int rc)
 {
     fprintf(stderr, "tools_helper: %s: %s\n", what, shmfb_png_strerror(rc));
     return 1;
-}
-
-static void draw_pattern(struct shmfb_producer *p, uint64_t seq, int32_t w, int32_t h)
-{
-    unsigned char *base = (unsigned char *)shmfb_producer_pixels(p);
-    int32_t stride = shmfb_producer_stride(p);
-
-    for (int32_t y = 0; y < h; y++) {
-        uint32_t *row = (uint32_t *)(base + (size_t)y * (size_t)stride);
-
-        for (int32_t x = 0; x < w; x++)
-            row[x] = pattern(x, y, seq);
-    }
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-    nanosleep(&ts, NULL);
-}
-
-/* argv: [NAME] WxH MAXWxH FORMAT FPS, NAME given when \p named. */
-static int produce(char **argv, bool named)
-{
-    struct shmfb_producer_desc d;
-    struct shmfb_producer *p;
-    int32_t w, h, fw, fh;
-    const char *name;
-    char **arg = argv + (named ? 1 : 0); /* arg[1] is WxH */
-    long fps = atol(arg[4]);
-    int rc;
-
-    if (!args_producer_name(named ? argv[1] : NULL, NULL, &name))
-        return 2;
-    memset(&d, 0, sizeof(d));
-    if (parse_size(arg[1], &w, &h) < 0 || parse_size(arg[2], &d.max_width, &d.max_height) < 0)
-        return 2;
-    d.width = w;
-    d.height = h;
-    d.format = strcmp(arg[3], "argb") == 0 ? SHMFB_FORMAT_ARGB8888 : SHMFB_FORMAT_XRGB8888;
-    signal(SIGTERM, on_signal);
-    signal(SIGINT, on_signal);
-    if ((rc = shmfb_producer_create(name, &d, &p)) < 0)
-        return fail(name ? name : "spawned", rc);
-    if (fps < 0) /* never present: a producer that is still starting up */
-        while (!stop)
-            pause();
-    while (!stop) {
-        uint64_t seq = shmfb_producer_frame(p) + 1;
-
-        pattern_size(seq, w, h, d.max_width, d.max_height, &fw, &fh);
-        if ((rc = shmfb_producer_resize(p, fw, fh)) < 0)
-            break;
-        draw_pattern(p, seq, fw, fh);
-        if ((rc = shmfb_producer_present(p)) < 0)
-            break;
-        if (fps <= 0)
-            pause(); /* one frame, then idle until told to stop */
-        else
-            sleep_ms(1000 / fps);
-    }
-    shmfb_producer_destroy(p);
-    return rc < 0 ? fail("produce", rc) : 0;
 }
 
 /* Compares \p got with \p want exactly; on a mismatch says where and writes
@@ -188,12 +91,12 @@ static int check_pattern(char **argv)
 
     if (seq == 0 || parse_size(argv[3], &w, &h) < 0 || parse_size(argv[4], &mw, &mh) < 0)
         return 2;
-    pattern_size(seq, w, h, mw, mh, &fw, &fh);
+    test_pattern_size(seq, w, h, mw, mh, &fw, &fh);
     if ((rc = shmfb_image_alloc(&want, fw, fh)) < 0)
         return fail("alloc", rc);
     for (int32_t y = 0; y < fh; y++)
         for (int32_t x = 0; x < fw; x++)
-            want.pixels[y * fw + x] = pattern(x, y, seq) | (alpha ? 0 : 0xff000000u);
+            want.pixels[y * fw + x] = test_pattern(x, y, seq) | (alpha ? 0 : 0xff000000u);
     rc = check_with(argv[1], &want);
     shmfb_image_free(&want);
     return rc;
@@ -403,8 +306,6 @@ static int spawn(char **argv)
 
 int main(int argc, char **argv)
 {
-    if ((argc == 6 || argc == 7) && strcmp(argv[1], "produce") == 0)
-        return produce(argv + 1, argc == 7);
     if (argc >= 4 && strcmp(argv[1], "spawn") == 0)
         return spawn(argv + 1);
     if (argc == 7 && strcmp(argv[1], "check-pattern") == 0)

@@ -117,8 +117,8 @@ case_gvnc() {
 
 # Two clients at once while the producer animates; both end on its last frame.
 case_two_clients() {
-    start_producer "$NAME" --size 320x200 --fps 100 --frames 300 --timeout-ms 1000 \
-        --report "$W/report"
+    start_producer "$NAME" --size 320x200 --fps 100 --frames 300 --stuck-ms 1000 \
+        --done "$W/report"
     start_bridge "/$NAME"
     "$VNC_CLIENT" "$ADDR" pause 500 expect "/$NAME" 2>"$W/c1.err" &
     local c1=$!
@@ -135,7 +135,8 @@ case_two_clients() {
 # Clients that hang up in the middle of a large update: the bridge goes on,
 # other clients are served, the producer is never held up.
 case_mid_update() {
-    start_producer "$NAME" --size 1920x1080 --fps 30 --full --timeout-ms 1000 --report "$W/report"
+    start_producer "$NAME" --size 1920x1080 --fps 30 --frames 0 --full --stuck-ms 1000 \
+        --done "$W/report"
     start_bridge "/$NAME"
     "$VNC_CLIENT" "$ADDR" pause 3000 2>"$W/c1.err" &
     local c1=$!
@@ -150,7 +151,7 @@ case_mid_update() {
 # they were, the producer is never held up, and (in the sanitizer build) no
 # leak at exit.
 case_cycles() {
-    start_producer "$NAME" --size 320x200 --fps 200 --timeout-ms 1000 --report "$W/report"
+    start_producer "$NAME" --size 320x200 --fps 200 --frames 0 --stuck-ms 1000 --done "$W/report"
     start_bridge "/$NAME"
     client pause 200
     wait_for 10 grep -q "left (0 clients)" "$W/vnc.err" || fail "the first client did not leave"
@@ -177,7 +178,7 @@ case_cycles() {
 # stays up, serves the right pixels, never holds up the producer, and exits
 # cleanly (with the sanitizers: no memory error, no leak).
 case_fuzz() {
-    start_producer "$NAME" --size 320x200 --fps 60 --timeout-ms 1000 --report "$W/report"
+    start_producer "$NAME" --size 320x200 --fps 60 --frames 0 --stuck-ms 1000 --done "$W/report"
     start_bridge "/$NAME"
     local mode
     for mode in "garbage 1 100" "messages 2 250" "truncated 3 60" "hugecut 4" "scale 5 10" \
@@ -211,7 +212,8 @@ case_scale() {
 # A client that never reads and one that never finishes its handshake: the
 # producer runs on, another client is served, both are dropped in time.
 case_slow_clients() {
-    start_producer "$NAME" --size 1920x1080 --fps 30 --full --timeout-ms 500 --report "$W/report"
+    start_producer "$NAME" --size 1920x1080 --fps 30 --frames 0 --full --stuck-ms 500 \
+        --done "$W/report"
     start_bridge "/$NAME"
     bg "$W/stall.err" "$VNC_FUZZ" "$ADDR" stall
     bg "$W/silent.err" "$VNC_FUZZ" "$ADDR" silent
@@ -388,7 +390,8 @@ case_cursor() {
         -fill 'rgba(0,0,255,1)' -draw 'rectangle 8,0 15,3' \
         -fill 'rgba(0,255,0,0.25)' -draw 'rectangle 8,4 15,15' "PNG32:$W/cursor.png" ||
         fail "cannot make the cursor image"
-    start_producer "$NAME" --size 320x200 --frames 20 --cursor "$W/cursor.png" --report "$W/report"
+    start_producer "$NAME" --size 320x200 --frames 20 --cursor "$W/cursor.png@4,5" --cursor hidden \
+        --done "$W/report"
     wait_for 10 test -s "$W/report" || fail "the producer did not finish its frames"
     start_bridge "/$NAME"
     client --cursor cursor 16 16 4 5 cursor-png "$W/cursor.png" move 20 20 move 100 100 \
@@ -399,9 +402,9 @@ case_cursor() {
         2>"$W/toggle.err" &
     local c=$!
     sleep 0.5
-    kill -USR1 "$PROD"
+    kill -USR2 "$PROD"
     sleep 0.5
-    kill -USR1 "$PROD"
+    kill -USR2 "$PROD"
     wait "$c" || fail "after hide and show: $(cat "$W/toggle.err")"
     # A producer that never set one: the default pointer, an arrow.
     stop_bridge

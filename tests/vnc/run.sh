@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end tests of shmfb-vnc: the real bridge between a real producer
-# (toy-vm, vnc-producer) and real clients (libvncclient, gvnccapture, noVNC in
+# (toy-vm, test-producer) and real clients (libvncclient, gvnccapture, noVNC in
 # headless Chromium) or hostile ones (vnc-fuzz).
 #
 # usage: run.sh CASE
@@ -43,13 +43,15 @@ presented() {
     "$SHMFB" ls "$1" | awk 'NR == 2 && $6 > 0 { ok = 1 } END { exit !ok }'
 }
 
-# start_producer NAME ARGS...: vnc-producer; sets PROD.
+# start_producer NAME ARGS...: test-producer's block scene, 320x200 unless
+# ARGS say otherwise, keeping its last frame; sets PROD.
 start_producer() {
     local name=$1
     shift
-    bg "$W/producer.err" "$VNC_PRODUCER" "/$name" "$@"
+    bg "$W/producer.err" "$VNC_PRODUCER" --scene block --size 320x200 --hold "$@" "/$name"
     PROD=$LAST
-    wait_for 10 "$SHMFB" ls "/$name" || fail "vnc-producer did not create /$name"
+    # shmfb ls NAME succeeds whether or not NAME is there: wait for a frame.
+    wait_for 10 presented "/$name" || fail "test-producer did not present on /$name"
 }
 
 # start_bridge ARGS...: shmfb-vnc on a free port; sets BRIDGE, PORT, ADDR
@@ -104,7 +106,7 @@ nthreads() { find "/proc/$1/task" -mindepth 1 -maxdepth 1 | wc -l; }
 # producer_report FILE TIMEOUT_MS: the producer stops animating (it keeps its
 # last frame) and none of its presents waited its whole timeout.
 producer_report() {
-    kill -USR2 "$PROD"
+    [ -s "$1" ] || kill -USR1 "$PROD" # ends a batch of --frames 0
     wait_for 10 test -s "$1" || fail "the producer wrote no report"
     local worst
     worst=$(awk '{print $4}' "$1")

@@ -368,7 +368,7 @@ static const char usage[] =
     "                       [--samples N] [--encoding NAME]...\n"
     "Frames/s and bytes per frame one VNC client receives from shmfb-vnc, for\n"
     "full frames and 256x256 damage, and present-to-client latency p50/p99.\n"
-    "Defaults: shmfb-vnc next to this program, 1920x1080, 2 s per measurement,\n"
+    "Defaults: this build's shmfb-vnc, 1920x1080, 2 s per measurement,\n"
     "3 rounds (medians printed), 200 latency samples, encodings raw, zlib, tight.\n";
 
 static int parse_opt(const struct args *a, int opt, struct options *o)
@@ -494,18 +494,6 @@ static void report(const struct options *o, const struct row *rows, int n, const
                rows[i].nlat);
 }
 
-static const char *default_vnc(void)
-{
-    static char path[4096];
-    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 16);
-    if (n <= 0)
-        return "shmfb-vnc";
-    path[n] = '\0';
-    char *slash = strrchr(path, '/');
-    strcpy(slash ? slash + 1 : path, "shmfb-vnc");
-    return path;
-}
-
 static void make_producer(const struct options *o, char *name, size_t size)
 {
     snprintf(name, size, "/shmfb-vnc-bench-%d", (int)getpid());
@@ -528,7 +516,7 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (!o.vnc)
-        o.vnc = default_vnc();
+        o.vnc = SHMFB_VNC_PATH;
     if (!o.nenc) {
         o.encodings[o.nenc++] = "raw";
         o.encodings[o.nenc++] = "zlib";

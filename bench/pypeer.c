@@ -1,4 +1,4 @@
-/* The C side of python/bench_consumer.py: the producer every consumer is
+/* The C side of bench/python_consumer.py: the producer every consumer is
  * measured against, and the C consumer the Python one is compared with. */
 #include "args.h"
 

@@ -2,8 +2,8 @@
 """Frames per second a Python consumer takes from a C producer, against a C
 consumer of the same producer in the same run.
 
-    python3 python/bench_consumer.py --build build-test
-    python3 python/bench_consumer.py --build build-test --size 1920x1080 --rounds 5
+    python3 bench/python_consumer.py --build build-test
+    python3 bench/python_consumer.py --build build-test --size 1920x1080 --rounds 5
 
 The producer (shmfb-py-bench-peer, fifo) presents a new frame as soon as the
 last one is taken, writing one pixel of it, so the consumer sets the pace.
@@ -24,7 +24,8 @@ import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+# The package is imported from the source tree, beside this folder.
+PYDIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "python")
 MODES = ["C view", "python view", "python view-kept", "C copy", "python copy"]
 
 
@@ -42,7 +43,7 @@ def parse_args():
         ap.error(f"--size '{args.size}' is not WxH")
     if args.build:
         os.environ.setdefault("SHMFB_LIBRARY", os.path.join(args.build, "src", "libshmfb.so"))
-        args.peer = args.peer or os.path.join(args.build, "python", "shmfb-py-bench-peer")
+        args.peer = args.peer or os.path.join(args.build, "bench", "shmfb-py-bench-peer")
     if not args.peer:
         ap.error("give --build DIR or --peer PATH")
     if args.rounds < 1 or args.seconds <= 0:
@@ -86,7 +87,7 @@ def measure(args, shmfb, np, mode, n):
                           text=True) as prod:
         try:
             if prod.stdout.readline() != "ready\n":
-                raise SystemExit(f"bench_consumer.py: {args.peer} did not start")
+                raise SystemExit(f"python_consumer.py: {args.peer} did not start")
             lang, kind = mode.split(" ")
             if lang == "C":
                 return c_consumer(args.peer, name, kind, args.seconds)
@@ -97,7 +98,7 @@ def measure(args, shmfb, np, mode, n):
 
 def main():
     args = parse_args()
-    sys.path.insert(0, HERE)
+    sys.path.insert(0, PYDIR)
     import numpy as np
     import shmfb
 
