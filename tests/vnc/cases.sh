@@ -198,7 +198,7 @@ case_fuzz() {
 # calls would run its scaling silently), and the clients still get the
 # frame at its real size.
 case_scale() {
-    start_producer "$NAME" --size 320x200 --fps 60 --timeout-ms 1000 --report "$W/report"
+    start_producer "$NAME" --size 320x200 --fps 60 --frames 0 --stuck-ms 1000 --done "$W/report"
     start_bridge "/$NAME"
     "$VNC_FUZZ" "$ADDR" scale 7 3 2>>"$W/fuzz.err" || fail "vnc-fuzz scale: $(tail -1 "$W/fuzz.err")"
     said() { [ "$(grep -c "asked for server-side scaling to .*: not offered" "$W/vnc.err")" -ge 3 ]; }
