@@ -39,7 +39,11 @@ NAME=/qemu-$CASE-$$
 . "$HERE/../procs.sh"
 rm -rf "$W" && mkdir -p "$W" || exit 1
 export LSAN_OPTIONS=suppressions=$HERE/lsan.supp:print_suppressions=0
-QMP=$W/qmp.sock
+# QEMU's monitor socket: in a short directory of its own, since a socket
+# path must fit 108 bytes and the build tree may lie deep.
+SOCKS=$(mktemp -d /tmp/shmfbt-qemu-XXXXXX) || exit 1
+trap 'cleanup; rm -rf "$SOCKS"' EXIT
+QMP=$SOCKS/qmp.sock
 QEMU=(qemu-system-x86_64 -accel tcg -nodefaults -vga std -qmp "unix:$QMP,server=on,wait=off")
 # shellcheck disable=SC2054 # one QEMU argument with commas
 BOOT=(-boot menu=on,splash-time=60000)
@@ -333,7 +337,7 @@ case_attach() {
     # A private session bus: QEMU owns org.qemu on it, the bridge attaches.
     # Neither is this shell's child: stop both however the case ends.
     local rc
-    trap 'stop_session; cleanup' EXIT
+    trap 'stop_session; cleanup; rm -rf "$SOCKS"' EXIT
     # shellcheck disable=SC2016 # expanded by the inner shell
     dbus-run-session -- bash -c '
         "$0" -accel tcg -nodefaults -vga std -display dbus -boot menu=on,splash-time=60000 \
