@@ -1,4 +1,5 @@
-# Background processes for the shell-driven suites (e2e, vnc, squeak):
+# Background processes for the shell-driven suites (e2e, vnc, squeak, gst,
+# qemu), and the X server they share the way of starting:
 # sourced, never run.  Every process started with bg is stopped when the
 # script exits, last started first (a viewer ends, and ends a program it
 # started, while its X server is still there).
@@ -33,6 +34,30 @@ wait_for() {
         "$@" >/dev/null 2>&1 && return 0
         sleep 0.1
         t=$((t - 1))
+    done
+    return 1
+}
+
+# start_xvfb LOG WxH [X Y]: an Xvfb with a WxHx24 screen on a free display
+# (its lock file settles races with other servers), the pointer moved to X,Y
+# if given; exports DISPLAY.  Returns 1 if none would start (LOG says why).
+start_xvfb() {
+    local log=$1 size=$2 n=$((1000 + ($$ * 37 + RANDOM) % 30000)) t
+    for _ in 1 2 3 4 5; do
+        while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
+        bg "$log" Xvfb ":$n" -screen 0 "${size}x24" -nolisten tcp -noreset
+        for t in $(seq 100); do
+            kill -0 "$LAST" 2>/dev/null || break
+            if [ "$(tr -d ' ' <"/tmp/.X$n-lock" 2>/dev/null)" = "$LAST" ] &&
+                DISPLAY=":$n" xdotool getdisplaygeometry >/dev/null 2>&1; then
+                export DISPLAY=":$n"
+                [ $# -lt 4 ] || xdotool mousemove "$3" "$4"
+                return 0
+            fi
+            sleep 0.1
+        done
+        kill "$LAST" 2>/dev/null
+        n=$((n + 1 + RANDOM % 100))
     done
     return 1
 }

@@ -42,26 +42,7 @@ fail() {
 # client leaves, and a client connecting just then (SDL opens the display,
 # closes it and opens it again) is refused.  Numbers are spread widely because /tmp may be shared
 # with processes that cannot see our pids and so take our lock for stale.
-start_x() {
-    local n=$((1000 + ($$ * 37 + RANDOM) % 30000))
-    for _ in 1 2 3 4 5; do
-        while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
-        bg "$W/xvfb.log" Xvfb ":$n" -screen 0 1024x768x24 -nolisten tcp -noreset
-        local t
-        for t in $(seq 100); do
-            kill -0 "$LAST" 2>/dev/null || break
-            x_ready "$n" "$LAST" && { export DISPLAY=":$n"; return 0; }
-            sleep 0.1
-        done
-        kill "$LAST" 2>/dev/null
-        n=$((n + 1 + RANDOM % 100))
-    done
-    fail "could not start Xvfb (see $W/xvfb.log)"
-}
-x_ready() {
-    [ "$(tr -d ' ' <"/tmp/.X$1-lock" 2>/dev/null)" = "$2" ] &&
-        DISPLAY=":$1" xdotool getdisplaygeometry >/dev/null 2>&1
-}
+start_x() { start_xvfb "$W/xvfb.log" 1024x768 || fail "could not start Xvfb (see $W/xvfb.log)"; }
 
 # The title is UTF-8, which "xdotool search --name" cannot match: find the
 # window by class, then check its title (the name, or a spawned program).

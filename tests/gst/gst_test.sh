@@ -171,12 +171,8 @@ case_sink_snap() {
 # A click and keys in shmfb-view arrive at videotestsrc as navigation
 # events.
 case_sink_click() {
-    local name=/$PREFIX-click n
-    n=$((1000 + ($$ * 37 + RANDOM) % 30000))
-    while [ -e "/tmp/.X$n-lock" ]; do n=$((n + 1)); done
-    bg "$W/xvfb.log" Xvfb ":$n" -screen 0 800x600x24 -nolisten tcp -noreset
-    export DISPLAY=:$n
-    wait_for 10 xdotool getdisplaygeometry || fail "Xvfb did not start"
+    local name=/$PREFIX-click
+    start_xvfb "$W/xvfb.log" 800x600 || fail "Xvfb did not start (see $W/xvfb.log)"
     "$PROBE" sink "$name" 320x240 >"$W/nav.txt" 2>"$W/sink.err" &
     PIDS+=($!)
     wait_for 10 listed "$name" || fail "shmfbsink did not create $name"

@@ -60,26 +60,7 @@ fail() {
 qmp() { "$PYTHON" "$HERE/qmp.py" "$QMP" "$@"; }
 
 # Xvfb on a free display (its lock file settles races with other servers).
-start_x() {
-    local n=$((2000 + ($$ * 53 + RANDOM) % 28000))
-    for _ in 1 2 3 4 5; do
-        while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
-        bg "$W/xvfb.err" Xvfb ":$n" -screen 0 1280x1024x24 -nolisten tcp -noreset
-        for _ in $(seq 100); do
-            kill -0 "$LAST" 2>/dev/null || break
-            if [ "$({ tr -d ' ' <"/tmp/.X$n-lock"; } 2>/dev/null)" = "$LAST" ] &&
-                DISPLAY=":$n" xdotool getdisplaygeometry >/dev/null 2>&1; then
-                export DISPLAY=":$n"
-                xdotool mousemove 1275 1020
-                return 0
-            fi
-            sleep 0.1
-        done
-        kill "$LAST" 2>/dev/null
-        n=$((n + 1 + RANDOM % 100))
-    done
-    fail "could not start Xvfb"
-}
+start_x() { start_xvfb "$W/xvfb.err" 1280x1024 1275 1020 || fail "could not start Xvfb"; }
 
 # The viewer's window, moved to 0,0; sets WID.
 find_viewer() {

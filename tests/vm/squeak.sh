@@ -60,26 +60,7 @@ fail() {
 # Xvfb on a free display (its lock file settles races with other servers),
 # large enough for Scratch's 1024x767 window at 0,0 and a pointer out of
 # the way (new windows appear centred, then move to 0,0).
-start_x() {
-    local n=$((2000 + ($$ * 53 + RANDOM) % 28000)) t
-    for _ in 1 2 3 4 5; do
-        while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
-        bg "$W/xvfb.err" Xvfb ":$n" -screen 0 1600x1200x24 -nolisten tcp -noreset
-        for t in $(seq 100); do
-            kill -0 "$LAST" 2>/dev/null || break
-            if [ "$(cat "/tmp/.X$n-lock" 2>/dev/null | tr -d ' ')" = "$LAST" ] &&
-                DISPLAY=":$n" xdotool getdisplaygeometry >/dev/null 2>&1; then
-                export DISPLAY=":$n"
-                xdotool mousemove 5 1195
-                return 0
-            fi
-            sleep 0.1
-        done
-        kill "$LAST" 2>/dev/null
-        n=$((n + 1 + RANDOM % 100))
-    done
-    fail "could not start Xvfb"
-}
+start_x() { start_xvfb "$W/xvfb.err" 1600x1200 5 1195 || fail "could not start Xvfb"; }
 
 # The newest of the viewer windows, moved to 0,0 so that all of it is on
 # the screen (and away from the pointer); sets WID.
