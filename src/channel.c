@@ -682,32 +682,16 @@ uint64_t shmfb_producer_host_dropped(const struct shmfb_producer *p)
 
 /* ---- consumer ---------------------------------------------------------------- */
 
-/* Moves the consumer's connection along: 0, or why it is of no more use.
- * A connection the producer refused is closed: nothing to move until
- * attach connects again. */
+/* Moves the consumer's connection along: 0, or why it is of no more use. */
 static int consumer_pump(struct shmfb_consumer *c, struct shmfb__host *h)
 {
     if (c->producer.fd < 0)
-        return c->producer.refused ? 0 : -EPIPE;
+        return -EPIPE;
     size_t budget = WIRE_MSG_MAX + sizeof(struct wire_msg);
     int rc = pump(h, &c->producer, true, &budget);
     if (rc > 0)
         shmfb__wake_producer(c->r.hdr); /* it may wait to send the rest */
     return rc < 0 ? rc : 0;
-}
-
-void shmfb__host_refusal(struct shmfb_consumer *c)
-{
-    struct shmfb__peer *peer = &c->producer;
-    struct shmfb__host *h = peer->fd >= 0 ? host_of(&c->host) : NULL;
-    size_t budget = WIRE_MSG_MAX + sizeof(struct wire_msg);
-    if (!h || pump(h, peer, true, &budget) != -ECONNREFUSED)
-        return;
-    shmfb__chan_free(peer->chan);
-    peer->chan = NULL;
-    shmfb__sock_close(peer->fd);
-    peer->fd = -1;
-    peer->refused = true;
 }
 
 int shmfb__host_ready(struct shmfb_consumer *c)
@@ -723,10 +707,6 @@ int shmfb__host_ready(struct shmfb_consumer *c)
 
 static int consumer_send(struct shmfb_consumer *c, struct shmfb__host *h, struct msgbuf *b)
 {
-    if (c->producer.refused) {
-        msgbuf_unref(b);
-        return -ECONNREFUSED;
-    }
     int rc = consumer_pump(c, h);
     if (rc == 0) {
         enqueue(h, &c->producer, b);

@@ -140,38 +140,9 @@ void shmfb_consumer_close(struct shmfb_consumer *c)
 
 int shmfb_consumer_producer_alive(const struct shmfb_consumer *c)
 {
-    /* Looking reads what came and may close a refused connection: state
-     * of the handle's own, not what the caller sees of it. */
+    /* Looking may note that the producer refused us: state of the
+     * handle's own, not what the caller sees of it. */
     return !shmfb__producer_gone((struct shmfb_consumer *)c);
-}
-
-/* Connects again, with the same token, after the producer refused our
- * connection in a full table: a slot is the consumer's in the producer's
- * eyes only while a connection speaks for it. */
-static int reconnect(struct shmfb_consumer *c)
-{
-    struct shmfb__peer *peer = &c->producer;
-    int fd, memfd_no;
-    uint64_t nonce;
-    int32_t pid;
-    uint32_t uid;
-    if (!peer->refused)
-        return 0;
-    int rc = shmfb__name_connect(c->r.name, &fd, &memfd_no, &nonce);
-    if (rc < 0)
-        return rc == -ENOENT ? -EPIPE : rc;
-    if ((nonce && nonce != c->r.nonce) || shmfb__os_peer_cred(fd, &pid, &uid) < 0 ||
-        uid != peer->uid)
-        rc = -EPIPE; /* another producer holds the name now */
-    if (rc == 0)
-        rc = shmfb__hello_send(fd, peer->token);
-    if (rc < 0) {
-        shmfb__sock_close(fd);
-        return rc;
-    }
-    peer->fd = fd;
-    peer->refused = false;
-    return 0;
 }
 
 int shmfb_consumer_attach(struct shmfb_consumer *c)
@@ -180,9 +151,8 @@ int shmfb_consumer_attach(struct shmfb_consumer *c)
         return -EISCONN;
     if (shmfb__producer_gone(c))
         return -EPIPE;
-    int rc = reconnect(c);
-    if (rc < 0)
-        return rc;
+    if (c->refused)
+        return -ECONNREFUSED;
     for (int i = 0; i < SHMFB_MAX_CONSUMERS; i++) {
         if (shmfb__slot_claim(c, i)) {
             shmfb__wake_producer(c->r.hdr);

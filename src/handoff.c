@@ -195,8 +195,7 @@ int shmfb__late_handoff(int sock)
 /* Gone: the connection hung up, or carries data where no host channel
  * reads it, or the process exited.  One poll(), no /proc read where pidfds
  * exist.  Data for the channel is its to judge: a peer whose framing is
- * wrong is dropped there.  A consumer whose connection the producer refused
- * (closed, fd -1) watches the producer's process alone. */
+ * wrong is dropped there. */
 bool shmfb__peer_gone(const struct shmfb__peer *peer, bool channel)
 {
     struct pollfd pfd[2] = {{.fd = peer->fd, .events = POLLIN | SHMFB__OS_POLLRDHUP},
@@ -211,6 +210,15 @@ bool shmfb__peer_gone(const struct shmfb__peer *peer, bool channel)
     if (peer->pidfd >= 0)
         return pfd[1].revents != 0;
     return peer->pid && !shmfb__os_proc_alive(peer->pid, peer->start);
+}
+
+bool shmfb__peer_process_alive(const struct shmfb__peer *peer)
+{
+    if (peer->pidfd >= 0) {
+        struct pollfd pfd = {.fd = peer->pidfd, .events = POLLIN};
+        return poll(&pfd, 1, 0) == 0;
+    }
+    return !peer->pid || shmfb__os_proc_alive(peer->pid, peer->start);
 }
 
 void shmfb__peer_close(struct shmfb__peer *peer)

@@ -52,8 +52,6 @@ struct shmfb__peer {
     uint64_t token;   /* names the connection in a slot */
     int64_t hello_by; /* producer side: a hello is due by then; 0 once read */
     int64_t since;    /* producer side: when the connection was accepted */
-    bool refused;     /* consumer side: the producer refused the connection
-                         (too many); fd is then closed, the process watched */
     /* The host channel's state (channel.c), NULL until used. */
     struct shmfb__chan *chan;
 };
@@ -123,6 +121,9 @@ struct shmfb_consumer {
     uint64_t cursor_seen; /* cursor seq last returned by shmfb_consumer_cursor */
     int64_t next_check;   /* when to look at the producer's liveness next */
     bool gone;            /* the producer was seen gone; stays so */
+    bool refused;         /* the producer closed our connection but lives
+                             on, holding its name: it refused us (a full
+                             table); attach says so, the consumer reopens */
     bool pinned;          /* mailbox: our slot holds a buffer */
     struct shmfb__spin spin;
     /* (slot + 1) << 32 | slot word while attached, else 0: the one field
@@ -147,6 +148,9 @@ void shmfb__name_unlisten(struct shmfb__server *s);
 /* Connects to the name's socket; *memfd_no and *nonce come from its lock
  * file (-1 and 0 when it cannot be read). */
 int shmfb__name_connect(const char *canon, int *sock, int *memfd_no, uint64_t *nonce);
+/* Whether a live producer holds the name with this nonce (its lock taken,
+ * the nonce in its lock file): the framebuffer's producer still runs. */
+bool shmfb__name_held(const char *canon, uint64_t nonce);
 
 /* dispose.c: what a peer hands over, closed without blocking.  fd_dispose
  * closes a received descriptor so that the close cannot wait (sockets
@@ -174,6 +178,9 @@ bool shmfb__peer_gone(const struct shmfb__peer *peer, bool channel);
  * opened the framebuffer itself): 1; -1 if it is a refusal (the producer's
  * table was full: see refused above); 0 if it is not a valid one. */
 int shmfb__late_handoff(int sock);
+/* Whether the peer's process still runs (pidfd or /proc; true where it
+ * cannot be seen). */
+bool shmfb__peer_process_alive(const struct shmfb__peer *peer);
 void shmfb__peer_close(struct shmfb__peer *peer);
 int shmfb__wait_readable(int fd, int timeout_ms);
 uint64_t shmfb__random64(void);
@@ -201,9 +208,6 @@ bool shmfb__chan_alive(struct shmfb_producer *p, struct shmfb__peer *peer);
  * and nothing is left. */
 bool shmfb__host_pending(struct shmfb_producer *p);
 int shmfb__host_ready(struct shmfb_consumer *c);
-/* Consumer: reads what came (late handoffs among it); a refusal closes the
- * connection and marks the producer peer refused (see struct shmfb__peer). */
-void shmfb__host_refusal(struct shmfb_consumer *c);
 
 /* slots.c: consumer slots and peer liveness */
 bool shmfb__slot_claim(struct shmfb_consumer *c, int i);

@@ -323,6 +323,22 @@ int shmfb__name_connect(const char *canon, int *sock, int *memfd_no, uint64_t *n
     return 0;
 }
 
+bool shmfb__name_held(const char *canon, uint64_t nonce)
+{
+    struct paths p;
+    int memfd_no;
+    uint64_t held = 0;
+    if (!canon[0] || paths_for(canon, &p) < 0)
+        return false;
+    int fd = shmfb__os_open_regular(p.lock, O_RDONLY);
+    if (fd < 0)
+        return false;
+    bool locked = shmfb__os_lock(fd, true) > 0;
+    close(fd);
+    lock_read(p.lock, &memfd_no, &held);
+    return locked && held == nonce;
+}
+
 /* Whether the producer behind lock file `path` is alive: 1 alive, 0 not,
  * -EMEDIUMTYPE when something else stands there, negative errno; with
  * `name`, also reads the name it holds. */

@@ -140,9 +140,14 @@ int shmfb__slots_attached(const struct wire_header *h)
 /* Once gone, always gone: a producer never comes back on a connection. */
 bool shmfb__producer_gone(struct shmfb_consumer *c)
 {
-    if (!c->gone) {
-        shmfb__host_refusal(c); /* refused is not gone */
-        c->gone = shmfb__peer_gone(&c->producer, true);
+    if (!c->gone && !c->refused && shmfb__peer_gone(&c->producer, true)) {
+        /* A producer that closed our connection but runs on, holding its
+         * name, refused us (its table was full): not gone.  Nothing of the
+         * connection is touched here: a host call may use it meanwhile. */
+        if (shmfb__peer_process_alive(&c->producer) && shmfb__name_held(c->r.name, c->r.nonce))
+            c->refused = true;
+        else
+            c->gone = true;
     }
     return c->gone;
 }

@@ -457,12 +457,11 @@ SHMFB_EXPORT void shmfb_consumer_close(struct shmfb_consumer *c);
  * events can be sent.  The last frame already presented counts as not yet
  * taken, so the next wait returns it at once.
  *
- * If the producer had refused this consumer's connection (its table was
- * full, see shmfb_consumer_open()), attach connects again first.
- *
  * \returns 0; -EUSERS (all SHMFB_MAX_CONSUMERS slots are taken), -EISCONN
- *          (already attached), -EPIPE (the producer is gone), or the
- *          runtime directory's errors when it connects again.
+ *          (already attached), -EPIPE (the producer is gone),
+ *          -ECONNREFUSED (the producer closed this consumer's connection
+ *          to make room in a full table, see shmfb_consumer_open(), but
+ *          runs on: close and open again).
  * \since 0.1
  */
 SHMFB_EXPORT int shmfb_consumer_attach(struct shmfb_consumer *c);
