@@ -425,7 +425,7 @@ static void consumer_op(struct world *w, int op, int i, struct input *in)
     switch (op) {
     case 0:
         rc = shmfb_consumer_attach(c);
-        need(RC_IN(rc, 0, -EISCONN, -EPIPE, -EUSERS));
+        need(RC_IN(rc, 0, -EISCONN, -EPIPE, -EUSERS, -ECONNREFUSED));
         break;
     case 1:
         rc = shmfb_consumer_detach(c);
@@ -989,7 +989,7 @@ static void use_consumer(struct shmfb_consumer *c)
 {
     struct shmfb_frame f;
     int rc = shmfb_consumer_attach(c);
-    need(RC_IN(rc, 0, -EUSERS, -EPIPE));
+    need(RC_IN(rc, 0, -EUSERS, -EPIPE, -ECONNREFUSED));
     rc = shmfb_consumer_wait(c, 0, &f);
     need(RC_IN(rc, 0, -ETIMEDOUT, -ENOTCONN, -ECONNRESET, -EPIPE, -EBADMSG));
     if (rc == 0)
