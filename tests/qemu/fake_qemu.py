@@ -64,7 +64,10 @@ CONSOLE_XML = """
 
 
 def log(msg):
-    print("fake-qemu: " + msg, file=sys.stderr, flush=True)
+    # One write per line: the bridge writes to the same file, and print()
+    # writes the text and its newline separately, which lets a bridge line
+    # land in between.
+    os.write(2, ("fake-qemu: " + msg + "\n").encode())
 
 
 def pixels(w, h, stride, argb):
