@@ -123,7 +123,9 @@ struct shmfb_consumer {
     bool gone;            /* the producer was seen gone; stays so */
     bool refused;         /* the producer closed our connection but lives
                              on, holding its name: it refused us (a full
-                             table); attach says so, the consumer reopens */
+                             table); attach says so, the consumer reopens.
+                             Asked again at every check: gone once the
+                             name is released */
     bool pinned;          /* mailbox: our slot holds a buffer */
     struct shmfb__spin spin;
     /* (slot + 1) << 32 | slot word while attached, else 0: the one field

@@ -234,10 +234,13 @@ void shmfb__peers_check(struct shmfb_producer *p)
 void shmfb__server_close(struct shmfb_producer *p)
 {
     struct shmfb__server *s = &p->srv;
+    /* The name first: a consumer that finds its connection closed then
+     * finds the name released too, and knows its producer is gone (not
+     * that it was refused, see shmfb__producer_gone). */
+    shmfb__name_unlisten(s);
     for (int i = 0; i < s->npeers; i++)
         shmfb__peer_close(&s->peers[i]);
     s->npeers = 0;
-    shmfb__name_unlisten(s);
     if (s->memfd >= 0)
         close(s->memfd);
     s->memfd = -1;

@@ -140,14 +140,20 @@ int shmfb__slots_attached(const struct wire_header *h)
 /* Once gone, always gone: a producer never comes back on a connection. */
 bool shmfb__producer_gone(struct shmfb_consumer *c)
 {
-    if (!c->gone && !c->refused && shmfb__peer_gone(&c->producer, true)) {
+    if (c->gone)
+        return true;
+    if (c->refused || shmfb__peer_gone(&c->producer, true)) {
         /* A producer that closed our connection but runs on, holding its
-         * name, refused us (its table was full): not gone.  Nothing of the
-         * connection is touched here: a host call may use it meanwhile. */
-        if (shmfb__peer_process_alive(&c->producer) && shmfb__name_held(c->r.name, c->r.nonce))
-            c->refused = true;
-        else
-            c->gone = true;
+         * name, refused us (its table was full): not gone, as long as it
+         * holds the name.  Asked again each time, never remembered: a
+         * producer that goes closes its connections before its name is
+         * released (the kernel closes an exiting process's descriptors in
+         * any order), and would otherwise be taken for one that refused us
+         * for ever.  Nothing of the connection is touched here: a host call
+         * may use it meanwhile. */
+        c->refused =
+            shmfb__peer_process_alive(&c->producer) && shmfb__name_held(c->r.name, c->r.nonce);
+        c->gone = !c->refused;
     }
     return c->gone;
 }

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -646,6 +647,139 @@ START_TEST(slowloris_flood)
 }
 END_TEST
 
+/* Closes every connected socket of this process (not the listener): what a
+ * producer does to the connections it refuses. */
+static void close_connections(void)
+{
+    for (int fd = 3; fd < 1024; fd++) {
+        struct stat st;
+        int listening = 0;
+        socklen_t len = sizeof(listening);
+        if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+            getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || listening)
+            continue;
+        close(fd);
+    }
+}
+
+/* A producer closes a consumer's connection and keeps its name for a while
+ * (a refusal, or a producer on its way out: the kernel closes an exiting
+ * process's descriptors in any order).  The consumer takes that for a
+ * refusal only while the name is held: once the producer is gone, its
+ * waits answer -EPIPE.  A refusal used to be remembered for ever, and the
+ * consumer waited for frames from a producer long gone. */
+START_TEST(refusal_then_gone)
+{
+    char name[64];
+    tu_name(name, sizeof(name), "refgone");
+    int to_child[2], to_parent[2];
+    ck_assert_int_eq(pipe(to_child), 0);
+    ck_assert_int_eq(pipe(to_parent), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        alarm(20);
+        struct shmfb_producer *p = make(name, SHMFB_PACING_FIFO, 500);
+        char b = 'r';
+        if (write(to_parent[1], &b, 1) != 1)
+            _exit(2);
+        struct pollfd pfd = {.fd = to_child[0], .events = POLLIN};
+        while (poll(&pfd, 1, 5) == 0)
+            shmfb_producer_dispatch(p); /* accepts the consumer */
+        for (int i = 0; i < 20; i++, sleep_ms(5))
+            shmfb_producer_dispatch(p);
+        close_connections();
+        if (read(to_child[0], &b, 1) != 1 || write(to_parent[1], &b, 1) != 1 ||
+            read(to_child[0], &b, 1) != 1)
+            _exit(3);
+        _exit(0); /* the name goes with the process */
+    }
+    char b;
+    ck_assert_int_eq(read(to_parent[0], &b, 1), 1);
+    struct shmfb_consumer *c;
+    ck_assert_int_eq(shmfb_consumer_open(name, NULL, &c), 0);
+    ck_assert_int_eq(shmfb_consumer_attach(c), 0);
+    ck_assert_int_eq(write(to_child[1], "a", 1), 1);
+    ck_assert_int_eq(read(to_parent[0], &b, 1), 1); /* connections closed */
+    /* Refused, not gone, while the producer lives and holds its name. */
+    for (int i = 0; i < 5; i++, sleep_ms(20))
+        ck_assert_int_eq(shmfb_consumer_producer_alive(c), 1);
+    ck_assert_int_eq(write(to_child[1], "x", 1), 1);
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_int_eq(st, 0);
+    struct shmfb_frame fr;
+    int rc = 0;
+    int64_t t0 = tu_now_ms();
+    while ((rc = shmfb_consumer_wait(c, 100, &fr)) != -EPIPE && tu_now_ms() - t0 < 5000)
+        ck_assert_msg(rc == -ETIMEDOUT || rc == 0, "wait: %s", shmfb_strerror(rc));
+    int64_t took = tu_now_ms() - t0;
+    fprintf(stderr, "refusal_then_gone: -EPIPE %lld ms after the producer exited\n",
+            (long long)took);
+    ck_assert_msg(rc == -EPIPE, "the consumer still waits for a producer that exited: %s",
+                  shmfb_strerror(rc));
+    ck_assert_int_eq(shmfb_consumer_producer_alive(c), 0);
+    ck_assert_int_eq(shmfb_consumer_attach(c), -EISCONN);
+    shmfb_consumer_close(c);
+    close(to_child[0]), close(to_child[1]), close(to_parent[0]), close(to_parent[1]);
+}
+END_TEST
+
+struct waiter {
+    struct shmfb_consumer *c;
+    bool poll; /* asks whether the producer lives, as fast as it can */
+    int rc;
+    int64_t done_ms;
+};
+
+static void *wait_until_end(void *arg)
+{
+    struct waiter *w = arg;
+    struct shmfb_frame fr;
+    int64_t end = tu_now_ms() + 10000;
+    if (w->poll)
+        while (shmfb_consumer_producer_alive(w->c) && tu_now_ms() < end)
+            ;
+    do
+        w->rc = shmfb_consumer_wait(w->c, 100, &fr);
+    while ((w->rc == 0 || w->rc == -ETIMEDOUT) && tu_now_ms() < end);
+    w->done_ms = tu_now_ms();
+    return NULL;
+}
+
+/* A producer destroyed in a process that runs on (a VM closing its
+ * window) while a consumer of the same process waits, or asks whether the
+ * producer lives, on another thread: the wait answers -EPIPE, every time.
+ * It used to see its connection closed while the name was still held,
+ * take that for a refusal and wait for ever. */
+START_TEST(destroy_while_waiting)
+{
+    int64_t longest = 0;
+    for (int round = 0; round < 100; round++) {
+        char name[64];
+        tu_name(name, sizeof(name), "destroy");
+        struct shmfb_producer *p = make(name, SHMFB_PACING_MAILBOX, 500);
+        struct waiter w = {.poll = round % 2};
+        ck_assert_int_eq(shmfb_consumer_open(name, NULL, &w.c), 0);
+        ck_assert_int_eq(shmfb_consumer_attach(w.c), 0);
+        pthread_t t;
+        ck_assert_int_eq(pthread_create(&t, NULL, wait_until_end, &w), 0);
+        for (int i = 0; i < round % 4; i++, sleep_ms(1))
+            ck_assert_int_eq(shmfb_producer_present(p), 0);
+        int64_t t0 = tu_now_ms();
+        shmfb_producer_destroy(p);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+        ck_assert_msg(w.rc == -EPIPE, "round %d: the wait ended with %s", round,
+                      shmfb_strerror(w.rc));
+        if (w.done_ms - t0 > longest)
+            longest = w.done_ms - t0;
+        shmfb_consumer_close(w.c);
+    }
+    fprintf(stderr, "destroy_while_waiting: 100 rounds, -EPIPE at most %lld ms after destroy\n",
+            (long long)longest);
+    ck_assert_int_lt(longest, 2000);
+}
+END_TEST
+
 /* A runtime directory 150 bytes deep: names used to fail with
  * ENAMETOOLONG beyond about 85. */
 START_TEST(long_runtime_dir)
@@ -785,6 +919,8 @@ static Suite *suite(void)
         {"probe_bounded", probe_bounded},
         {"refusal_errors", refusal_errors},
         {"junk_in_place", junk_in_place},
+        {"refusal_then_gone", refusal_then_gone},
+        {"destroy_while_waiting", destroy_while_waiting},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         TCase *tc = tcase_create(cases[i].name);
