@@ -394,8 +394,12 @@ static int handoff_first(int fd)
 {
     char tag[8];
     ssize_t n = recv(fd, tag, sizeof(tag), MSG_PEEK | MSG_DONTWAIT);
+    /* Nothing yet: not read on, since a handoff arriving between this look
+     * and the read would be taken for a message's header. */
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return -EAGAIN;
     if (n <= 0)
-        return 0;      /* nothing, or EOF: the read below says which */
+        return 0;      /* EOF or an error: the read below says which */
     size_t common = 6; /* "SHMFB-" */
     if ((size_t)n <= common && memcmp(tag, WIRE_HANDOFF_TAG, (size_t)n) == 0)
         return -EAGAIN;

@@ -356,6 +356,55 @@ START_TEST(producer_killed_mid_transfer)
 }
 END_TEST
 
+/* A consumer of the same user opens the framebuffer through /proc and does
+ * not wait for the producer's handoff, which comes later on the same
+ * connection: asked for host messages meanwhile, as fast as it can, it
+ * must skip the handoff, not take it for a message's header (the handoff
+ * used to be read as one when it arrived between the consumer's look at
+ * the stream and its read, and the connection was dropped: -EPIPE).  The
+ * producer, in another process, answers hellos at random moments and
+ * gives every newcomer its title. */
+START_TEST(late_handoff_race)
+{
+    char name[96];
+    tu_name(name, sizeof(name), "hlate");
+    int ready[2];
+    ck_assert_int_eq(pipe(ready), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct shmfb_producer *p;
+        struct shmfb_producer_desc d = {.max_width = 8, .max_height = 8};
+        if (shmfb_producer_create(name, &d, &p) < 0 || shmfb_producer_set_title(p, "late") < 0 ||
+            write(ready[1], "x", 1) != 1)
+            _exit(1);
+        for (unsigned r = 1;; r = r * 1103515245u + 12345u) {
+            shmfb_producer_dispatch(p);
+            usleep(r >> 16 & 511);
+        }
+    }
+    char b;
+    ck_assert_int_eq(read(ready[0], &b, 1), 1);
+    int rounds = 300;
+    for (int i = 0; i < rounds; i++) {
+        struct shmfb_consumer *c;
+        ck_assert_int_eq(shmfb_consumer_open(name, NULL, &c), 0);
+        struct shmfb_host_msg m;
+        int rc;
+        int64_t end = tu_now_ms() + 5000;
+        while ((rc = shmfb_consumer_host_recv(c, &m)) == -EAGAIN && tu_now_ms() < end)
+            ;
+        ck_assert_msg(rc == 0, "round %d: %s", i, shmfb_strerror(rc));
+        ck_assert_uint_eq(m.type, SHMFB_HOST_TITLE);
+        ck_assert_str_eq(m.title, "late");
+        shmfb_consumer_close(c);
+    }
+    kill(pid, SIGKILL);
+    ck_assert_int_eq(tu_wait_child(pid, 5000), 128 + SIGKILL);
+    close(ready[0]);
+    close(ready[1]);
+}
+END_TEST
+
 /* A raw connection to the name that said its hello and took the handoff. */
 static int raw_connect(struct pair *x)
 {
@@ -561,6 +610,7 @@ static Suite *host_suite(void)
     tcase_add_test(tc, drop_title_fullscreen);
     tcase_add_test(tc, consumer_never_reads);
     tcase_add_test(tc, producer_killed_mid_transfer);
+    tcase_add_test(tc, late_handoff_race);
     tcase_add_test(tc, hostile_consumer_framing);
     tcase_add_test(tc, spawned_and_hostile_producer);
     tcase_add_test(tc, waits_wake);
