@@ -119,19 +119,27 @@ wait_exit() {
 # The Debian VM, for the X11 reference.
 debian_vm() { ls /usr/lib/squeak/*/squeakvm 2>/dev/null | tail -n 1; }
 
-# ---- cases -------------------------------------------------------------------
-
-case_oracle() {
-    local vm x11 nm
+# Starts Xvfb and the Debian VM under its own X11 module on the image, waits
+# until its window settled (the picture in $1); sets X11 (the VM's pid) and
+# WX (its window).
+start_x11_reference() {
+    local vm
     vm=$(debian_vm)
     [ -x "$vm" ] || fail "no Squeak VM in /usr/lib/squeak (install squeak-vm)"
     start_x
     bg "$W/x11.err" "$vm" -encoding UTF-8 -vm-display-X11 "$IMAGE"
-    x11=$LAST
+    X11=$LAST
     wait_for 15 eval 'WX=$(xdotool search --classname "^squeak$" | head -n 1) && [ -n "$WX" ]' ||
         fail "the X11 module opened no window"
-    wait_for 30 settled "$WX" "$W/x11.png" || fail "the X11 window did not settle"
-    kill "$x11" && wait "$x11" 2>/dev/null
+    wait_for 30 settled "$WX" "$1" || fail "the X11 window did not settle"
+}
+
+# ---- cases -------------------------------------------------------------------
+
+case_oracle() {
+    local nm
+    start_x11_reference "$W/x11.png"
+    kill "$X11" && wait "$X11" 2>/dev/null
 
     # Each shmfb side must come to show exactly that (while Scratch starts,
     # its screen is still being drawn).
@@ -245,16 +253,9 @@ wm_name() { xprop -id "$1" "$2" | sed -n 's/^[A-Z_]*([A-Z_0-9]*) = "\(.*\)"$/\1/
 title_starts() { case $(wm_name "$WID" _NET_WM_NAME) in "$1 — "*) return 0 ;; esac; return 1; }
 
 case_desktop() {
-    local vm x11 title
-    vm=$(debian_vm)
-    [ -x "$vm" ] || fail "no Squeak VM in /usr/lib/squeak (install squeak-vm)"
-    start_x
+    local title
     # The X11 module: what it copies, what an ASCII paste shows, its title.
-    bg "$W/x11.err" "$vm" -encoding UTF-8 -vm-display-X11 "$IMAGE"
-    x11=$LAST
-    wait_for 15 eval 'WX=$(xdotool search --classname "^squeak$" | head -n 1) && [ -n "$WX" ]' ||
-        fail "the X11 module opened no window"
-    wait_for 30 settled "$WX" "$W/x11-start.png" || fail "the X11 window did not settle"
+    start_x11_reference "$W/x11-start.png"
     title=$(wm_name "$WX" WM_NAME)
     [ "$title" = "$IMAGE" ] || fail "X11 window title '$title'"
     # Paste first: once the image copied, the X11 module pastes its own
@@ -272,7 +273,7 @@ case_desktop() {
     wait_for 15 settled "$WX" "$W/x11-drop.png" || fail "the X11 window did not settle"
     "$COMPARE" --quiet --mask "$READOUT" "$W/x11-copied.png" "$W/x11-drop.png" &&
         fail "the X11 module's Scratch did not take the dropped PNG"
-    kill "$x11" && wait "$x11" 2>/dev/null
+    kill "$X11" && wait "$X11" 2>/dev/null
     log "X11 module: pasted Hello42, copied it back, took a dropped PNG, title $title"
 
     # The same through shmfb-view.
